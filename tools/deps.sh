@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install every Debian package vqtrace needs to build, test and demo.
+# Called by `make deps` (and so by `make check`/`make demo`); safe to re-run.
+set -euo pipefail
+
+BUILD_PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libmicrohttpd-dev make gcc pkg-config"
+TEST_PKGS="libcmocka-dev jq qemu-system-x86 busybox-static cpio kmod xz-utils"
+
+missing=()
+pkgs="$BUILD_PKGS"
+[ -n "${VQTRACE_DEPS_BUILD_ONLY:-}" ] || pkgs="$pkgs $TEST_PKGS"
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run 'sudo make deps' (or apt-get install them)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
