@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* __vhost_add_used_n(vq, heads, count): vhost publishes `count` used entries
+ * and advances last_used_idx. Entry saves what the return needs: the index
+ * before, and signalled_used_valid before, so that the exit can tell the
+ * u16 wrap check apart from an invalidation it caused. Shared by the
+ * fentry/fexit and kprobe/kretprobe programs. */
+#ifndef __VQTRACE_ADD_USED_BPF_H
+#define __VQTRACE_ADD_USED_BPF_H
+
+#include "vq_state.bpf.h"
+
+struct add_stash {
+	u64 vq;
+	u32 count;
+	u16 old_used_idx;
+	u8 valid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);		/* worker thread id */
+	__type(value, struct add_stash);
+} add_stash SEC(".maps");
+
+static __always_inline void add_used_enter(struct vhost_virtqueue *vq, u32 count)
+{
+	struct add_stash st = {};
+	u32 tid = current_tid();
+
+	if (!vq_get_or_create(vq))
+		return;
+	st.vq = (u64)vq;
+	st.count = count;
+	st.old_used_idx = BPF_CORE_READ(vq, last_used_idx);
+	st.valid = BPF_CORE_READ(vq, signalled_used_valid);
+	if (bpf_map_update_elem(&add_stash, &tid, &st, BPF_ANY))
+		GLOBAL_INC(stash_full);
+}
+
+static __always_inline void add_used_exit(int ret)
+{
+	u32 tid = current_tid();
+	struct add_stash *stp = bpf_map_lookup_elem(&add_stash, &tid);
+	struct vhost_virtqueue *vq;
+	struct add_stash st;
+	struct vq_stats *s;
+	u16 new, su;
+	u8 valid;
+
+	if (!stp)
+		return;		/* filtered out at entry */
+	st = *stp;
+	bpf_map_delete_elem(&add_stash, &tid);
+	s = bpf_map_lookup_elem(&vqs, &st.vq);
+	if (!s)
+		return;
+	vq = (void *)st.vq;
+	__sync_fetch_and_add(&s->adds, 1);
+	s->last_ns = bpf_ktime_get_ns();
+	if (ret) {
+		__sync_fetch_and_add(&s->add_errors, 1);
+		return;
+	}
+	__sync_fetch_and_add(&s->used, st.count);
+	new = BPF_CORE_READ(vq, last_used_idx);
+	su = BPF_CORE_READ(vq, signalled_used);
+	valid = BPF_CORE_READ(vq, signalled_used_valid);
+	/* The kernel's own test, on the same values it used. */
+	if ((u16)(new - su) < (u16)(new - st.old_used_idx))
+		__sync_fetch_and_add(&s->wrap_checks, 1);
+	if (st.valid && !valid)
+		__sync_fetch_and_add(&s->invalidations, 1);
+	s->last_used_idx = new;
+	s->signalled_used = su;
+	s->signalled_used_valid = valid;
+}
+
+#endif /* __VQTRACE_ADD_USED_BPF_H */

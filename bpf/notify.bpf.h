@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* vhost_notify(vq) decides whether vhost interrupts the guest. It has no BTF
+ * and is usually a compiler clone, so it is hooked with kprobe/kretprobe.
+ * Entry snapshots the inputs of the decision (vhost's state and the guest's
+ * used_event or avail flags, read from guest memory in the worker, which
+ * runs on the owner's mm); the return adds the decision. */
+#ifndef __VQTRACE_NOTIFY_BPF_H
+#define __VQTRACE_NOTIFY_BPF_H
+
+#include "vq_state.bpf.h"
+
+const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
+
+struct notify_stash {
+	u64 vq;
+	u64 features;
+	u32 num;
+	u16 last_used_idx;
+	u16 signalled_used;
+	u16 avail_idx;
+	u16 last_avail_idx;
+	u16 guest_value;	/* used_event with EVENT_IDX, else avail->flags */
+	u8 valid;
+	u8 guest_read_ok;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);		/* worker thread id */
+	__type(value, struct notify_stash);
+} notify_stash SEC(".maps");
+
+/* Which argument is the vq is settled by evidence: it must be a vq the
+ * add_used hook has already seen (or filtered). Each match is counted so
+ * that `-v` can show which register held it. */
+static __always_inline struct vhost_virtqueue *notify_find_vq(u64 a1, u64 a2)
+{
+	u64 first = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a2 : a1;
+	u64 second = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a1 : a2;
+
+	if (bpf_map_lookup_elem(&vqs, &first)) {
+		if (first == a1)
+			GLOBAL_INC(notify_arg1);
+		else
+			GLOBAL_INC(notify_arg2);
+		return (void *)first;
+	}
+	if (bpf_map_lookup_elem(&vqs, &second)) {
+		if (second == a1)
+			GLOBAL_INC(notify_arg1);
+		else
+			GLOBAL_INC(notify_arg2);
+		return (void *)second;
+	}
+	if (!bpf_map_lookup_elem(&ignored_vqs, &first) &&
+	    !bpf_map_lookup_elem(&ignored_vqs, &second))
+		GLOBAL_INC(notify_unknown_vq);
+	return NULL;
+}
+
+static __always_inline void notify_enter(u64 a1, u64 a2)
+{
+	struct vhost_virtqueue *vq = notify_find_vq(a1, a2);
+	struct notify_stash st = {};
+	u32 tid = current_tid();
+	void *avail, *addr;
+
+	if (!vq)
+		return;
+	st.vq = (u64)vq;
+	st.features = BPF_CORE_READ(vq, acked_features);
+	st.num = BPF_CORE_READ(vq, num);
+	st.last_used_idx = BPF_CORE_READ(vq, last_used_idx);
+	st.signalled_used = BPF_CORE_READ(vq, signalled_used);
+	st.valid = BPF_CORE_READ(vq, signalled_used_valid);
+	st.avail_idx = BPF_CORE_READ(vq, avail_idx);
+	st.last_avail_idx = BPF_CORE_READ(vq, last_avail_idx);
+	avail = BPF_CORE_READ(vq, avail);
+	addr = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX) ?
+		vq_used_event_addr(avail, st.num) : avail;
+	st.guest_read_ok = !bpf_probe_read_user(&st.guest_value,
+						sizeof(st.guest_value), addr);
+	if (bpf_map_update_elem(&notify_stash, &tid, &st, BPF_ANY))
+		GLOBAL_INC(stash_full);
+}
+
+static __always_inline void notify_exit(u8 decision)
+{
+	u32 tid = current_tid();
+	struct notify_stash *stp = bpf_map_lookup_elem(&notify_stash, &tid);
+	struct notify_stash st;
+	struct vq_stats *s;
+	bool event_idx;
+
+	if (!stp)
+		return;
+	st = *stp;
+	bpf_map_delete_elem(&notify_stash, &tid);
+	s = bpf_map_lookup_elem(&vqs, &st.vq);
+	if (!s)
+		return;
+	event_idx = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX);
+	__sync_fetch_and_add(&s->notifies, 1);
+	if (decision)
+		__sync_fetch_and_add(&s->signals, 1);
+	else
+		__sync_fetch_and_add(&s->suppressed, 1);
+	/* Without EVENT_IDX vhost never looks at signalled_used_valid. */
+	if (event_idx && !st.valid)
+		__sync_fetch_and_add(&s->stale_signals, 1);
+	if (!st.guest_read_ok)
+		__sync_fetch_and_add(&s->event_read_errors, 1);
+	else if (event_idx)
+		s->used_event = st.guest_value;
+	else
+		s->avail_flags = st.guest_value;
+	s->last_ns = bpf_ktime_get_ns();
+	s->features = st.features;
+	s->last_used_idx = st.last_used_idx;
+	s->signalled_used = st.signalled_used;
+	s->signalled_used_valid = st.valid;
+	s->avail_idx = st.avail_idx;
+	s->last_avail_idx = st.last_avail_idx;
+	s->last_decision = decision;
+}
+
+#endif /* __VQTRACE_NOTIFY_BPF_H */

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* vqtrace's BPF programs: thin attach points over the shared helpers in
+ * add_used.bpf.h and notify.bpf.h. Userspace picks one of the two add_used
+ * pairs (fentry/fexit where __vhost_add_used_n has BTF, kprobes otherwise)
+ * and attaches the notify kprobes to the symbol it resolved. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "add_used.bpf.h"
+#include "notify.bpf.h"
+
+/* 3 for __vhost_add_used_n(vq, heads, count) and vhost_add_used_n before
+ * 6.17; 4 for 6.17+'s vhost_add_used_n(vq, heads, nheads, count). */
+const volatile int add_count_arg = 3;
+
+SEC("fentry/__vhost_add_used_n")
+int BPF_PROG(add_used_fentry, struct vhost_virtqueue *vq, void *heads,
+	     unsigned int count)
+{
+	add_used_enter(vq, count);
+	return 0;
+}
+
+SEC("fexit/__vhost_add_used_n")
+int BPF_PROG(add_used_fexit, struct vhost_virtqueue *vq, void *heads,
+	     unsigned int count, int ret)
+{
+	add_used_exit(ret);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(add_used_kprobe, struct vhost_virtqueue *vq)
+{
+	u32 count = add_count_arg == 4 ? PT_REGS_PARM4(ctx) : PT_REGS_PARM3(ctx);
+
+	add_used_enter(vq, count);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(add_used_kretprobe, long ret)
+{
+	add_used_exit((int)ret);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(notify_kprobe, u64 a1, u64 a2)
+{
+	notify_enter(a1, a2);
+	return 0;
+}
+
+/* vhost_notify returns bool in the low byte only; the rest of the register
+ * holds leftovers of its arithmetic. */
+SEC("kretprobe")
+int BPF_KRETPROBE(notify_kretprobe, long ret)
+{
+	notify_exit((u8)ret);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

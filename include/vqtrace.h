@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Types shared by the BPF programs and the userspace loader. Only fixed-width
+ * __uN types so that both sides lay the structs out identically. */
+#ifndef __VQTRACE_H
+#define __VQTRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define VQ_DEFAULT_MAX_VQS	4096	/* entries in the per-vq map, -m changes it */
+#define VQ_MAX_TARGETS		256	/* owner pids in the filter set */
+#define VQ_MAX_DEV_VQS		16	/* dev->vqs scanned to find a vq's index */
+#define VQ_MAX_ANCESTORS	8	/* parents walked for --descendants */
+
+/* Which register holds the vq when vhost_notify is entered. The plain
+ * function is vhost_notify(dev, vq); compiler clones (.constprop.N) drop the
+ * unused dev, leaving vq first. The kprobe looks the candidate up in the vq
+ * map (filled by the add_used hook) and counts which argument matched. */
+enum vq_notify_arg {
+	VQ_NOTIFY_ARG1_FIRST = 1,
+	VQ_NOTIFY_ARG2_FIRST = 2,
+};
+
+/* Per virtqueue, keyed by the kernel address of struct vhost_virtqueue. */
+struct vq_stats {
+	/* identity, set once when the vq is first seen */
+	__u64 vq;		/* struct vhost_virtqueue * (the map key) */
+	__u64 dev;		/* vq->dev */
+	__u64 handle_kick;	/* vq->handle_kick, a symbol for userspace */
+	__u64 first_ns;		/* bpf_ktime_get_ns() of the first event */
+	__u32 owner_tgid;	/* pid of the owning process (dev->mm->owner) */
+	__s32 queue;		/* index of vq in dev->vqs, -1 if not found */
+
+	/* counters, only ever incremented */
+	__u64 adds;		/* __vhost_add_used_n calls */
+	__u64 used;		/* used entries added by successful calls */
+	__u64 add_errors;	/* calls that returned an error */
+	__u64 notifies;		/* vhost_notify calls */
+	__u64 signals;		/* vhost_notify returned true */
+	__u64 suppressed;	/* vhost_notify returned false */
+	__u64 wrap_checks;	/* the u16 wrap condition held in add_used */
+	__u64 invalidations;	/* signalled_used_valid true -> false in add_used */
+	__u64 stale_signals;	/* EVENT_IDX notify entered with valid == false */
+	__u64 event_read_errors;/* guest used_event could not be read */
+
+	/* last seen state */
+	__u64 last_ns;		/* time of the last event */
+	__u64 features;		/* vq->acked_features */
+	__u32 num;		/* ring size */
+	__u16 last_used_idx;
+	__u16 signalled_used;
+	__u16 used_event;	/* guest's used_event, last successful read */
+	__u16 avail_idx;	/* vhost's cached avail index */
+	__u16 last_avail_idx;
+	__u16 avail_flags;	/* guest avail->flags (read without EVENT_IDX) */
+	__u8 signalled_used_valid;
+	__u8 last_decision;	/* 1 signal, 0 suppressed */
+	__u8 pad[6];
+};
+
+/* Whole-run health counters of the probes themselves (one array slot). */
+struct vq_global {
+	__u64 vq_map_full;	/* a new vq could not be stored: not counted */
+	__u64 filtered_out;	/* add_used calls of vqs of other owners */
+	__u64 notify_unknown_vq;/* notify whose vq no add_used hook had seen */
+	__u64 notify_arg1;	/* vq found in the first argument */
+	__u64 notify_arg2;	/* vq found in the second argument */
+	__u64 stash_full;	/* an entry probe could not save its state */
+};
+
+#endif /* __VQTRACE_H */
