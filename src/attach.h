@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Chooses how each vhost hook attaches on the running kernel, configures
+ * the skeleton before load, and attaches. Every choice carries its reason
+ * for `-v`. */
+#ifndef __VQTRACE_ATTACH_H
+#define __VQTRACE_ATTACH_H
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+
+#include "env.h"
+#include "ksyms.h"
+
+#define MAX_NOTIFY_SYMS 4
+
+struct vqtrace_bpf;
+
+struct attach_plan {
+	bool add_fentry;		/* else kprobe/kretprobe */
+	char add_sym[128];
+	int add_count_arg;		/* 3 or 4 */
+	char add_why[256];
+	const char *notify_syms[MAX_NOTIFY_SYMS];
+	size_t n_notify;
+	int notify_arg_first;		/* enum vq_notify_arg */
+	char notify_why[256];
+	struct bpf_link *links[2 + 2 * MAX_NOTIFY_SYMS];
+	size_t n_links;
+};
+
+/* Decides the plan from module BTF and kallsyms; on failure prints one
+ * line saying what to do and returns -1. */
+int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req);
+/* Before load: program autoload, attach targets and rodata. */
+int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel);
+/* After load: attach every hook; on failure prints one line, returns -1. */
+int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel);
+void attach_detach(struct attach_plan *p);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Command line of the live tracer. */
+#ifndef __VQTRACE_ENV_H
+#define __VQTRACE_ENV_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "vqtrace.h"
+
+enum add_mode_req { ADD_MODE_AUTO, ADD_MODE_FENTRY, ADD_MODE_KPROBE };
+
+struct env {
+	pid_t pids[VQ_MAX_TARGETS];
+	int npids;
+	bool descendants;
+	double interval_s;	/* -i */
+	double duration_s;	/* -d, 0 = until stopped */
+	bool json;
+	bool totals_only;
+	int verbose;
+	bool quiet;
+	unsigned int max_vqs;
+	enum add_mode_req add_mode;
+	char **command;		/* after --, NULL if none */
+};
+
+/* Parses argv into env. Returns 0 to run, 1 when it printed --help or
+ * --version (exit 0), or 2 after printing a one-line error (exit 2). */
+int env_parse(struct env *env, int argc, char **argv);
+void env_usage(void);
+
+#endif

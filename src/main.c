@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* vqtrace: per-virtqueue notification tracing of the in-kernel vhost.
+ * Lifecycle: parse -> preflight -> plan hooks -> open skeleton -> configure
+ * -> load -> attach -> (release COMMAND) -> print per interval -> totals. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "child.h"
+#include "env.h"
+#include "explain.h"
+#include "ksyms.h"
+#include "log.h"
+#include "output.h"
+#include "preflight.h"
+#include "vqtable.h"
+#include "vqtrace.skel.h"
+
+int log_verbose;
+int log_quiet;
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && log_verbose < 2)
+		return 0;
+	if (level == LIBBPF_INFO && !log_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A process counts as gone once it is a zombie: its vhost devices were
+ * released before it exited. */
+static bool pid_alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	bool alive = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	}
+	fclose(f);
+	return alive;
+}
+
+static bool owners_alive(const struct env *env)
+{
+	for (int i = 0; i < env->npids; i++)
+		if (pid_alive(env->pids[i]))
+			return true;
+	return env->npids == 0;
+}
+
+static void print_rows(const struct env *env, const struct vqtable *t, bool total, double secs)
+{
+	if (env->json)
+		output_json(stdout, t, total, secs);
+	else
+		output_table(stdout, t, total, secs);
+}
+
+static void read_global(struct vqtrace_bpf *skel, struct vq_global *g)
+{
+	__u32 zero = 0;
+
+	memset(g, 0, sizeof(*g));
+	bpf_map__lookup_elem(skel->maps.global, &zero, sizeof(zero), g, sizeof(*g), 0);
+}
+
+static int load_ksyms(struct ksyms *ks)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int err;
+
+	if (!f) {
+		elog("cannot read /proc/kallsyms: %s", strerror(errno));
+		return -1;
+	}
+	err = ksyms_load(ks, f);
+	fclose(f);
+	if (err) {
+		elog("cannot load /proc/kallsyms: %s", strerror(-err));
+		return -1;
+	}
+	if (ks->zero_addrs) {
+		elog("/proc/kallsyms shows no addresses (kernel.kptr_restrict): run as root or set kernel.kptr_restrict=1");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_targets(struct vqtrace_bpf *skel, const struct env *env, pid_t child)
+{
+	__u8 one = 1;
+
+	for (int i = 0; i < env->npids; i++) {
+		__u32 pid = env->pids[i];
+
+		if (bpf_map__update_elem(skel->maps.targets, &pid, sizeof(pid), &one, 1, 0))
+			return -1;
+	}
+	if (child > 0) {
+		__u32 pid = child;
+
+		return bpf_map__update_elem(skel->maps.targets, &pid, sizeof(pid), &one, 1, 0);
+	}
+	return 0;
+}
+
+/* Sleeps until `deadline` (monotonic seconds) or until something ends the run. */
+static void wait_until(double deadline, struct child *c)
+{
+	while (!exiting) {
+		double left = deadline - mono_s();
+		struct timespec ts;
+
+		if (left <= 0 || (c && child_poll(c)))
+			return;
+		if (left > 0.05)
+			left = 0.05;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int run(struct env *env)
+{
+	struct vqtrace_bpf *skel = NULL;
+	struct attach_plan plan;
+	struct child child = { .pid = -1, .go_fd = -1 };
+	struct vqtable table;
+	struct ksyms ks = {};
+	struct vq_global g;
+	double start, next, stop_at = 0;
+	int err = 1, rc;
+
+	rc = preflight(env);
+	if (rc)
+		return rc;
+	if (load_ksyms(&ks) || attach_plan(&plan, &ks, env->add_mode))
+		goto cleanup_ksyms;
+	vqtable_init(&table, &ks);
+
+	skel = vqtrace_bpf__open();
+	if (!skel) {
+		elog("cannot open the BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	skel->rodata->filter_owner = env->npids > 0 || env->command;
+	skel->rodata->filter_descendants = env->descendants;
+	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.ignored_vqs, env->max_vqs);
+	if (attach_configure(&plan, skel)) {
+		elog("cannot configure the BPF programs: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (vqtrace_bpf__load(skel)) {
+		elog("cannot load the BPF programs (%s): run with -vv to see the verifier log",
+		     strerror(errno));
+		goto cleanup;
+	}
+	if (env->command && child_start(&child, env->command)) {
+		elog("cannot start '%s': %s", env->command[0], strerror(errno));
+		goto cleanup;
+	}
+	if (set_targets(skel, env, child.pid)) {
+		elog("cannot set the pid filter: %s", strerror(errno));
+		goto cleanup;
+	}
+	start = mono_s();
+	if (attach_links(&plan, skel))
+		goto cleanup;
+	vlog("attached %zu hooks in %.3f s", plan.n_links, mono_s() - start);
+	if (env->command && child_release(&child)) {
+		elog("cannot release '%s': %s", env->command[0], strerror(errno));
+		goto cleanup;
+	}
+	if (!env->command)
+		ilog("tracing vhost%s; Ctrl-C to stop", env->npids ? " of the given pids" : "");
+
+	start = mono_s();
+	next = start + env->interval_s;
+	if (env->duration_s > 0)
+		stop_at = start + env->duration_s;
+	while (!exiting) {
+		double until = stop_at && stop_at < next ? stop_at : next;
+		bool last;
+
+		wait_until(until, env->command ? &child : NULL);
+		last = exiting || (stop_at && mono_s() >= stop_at) ||
+		       (env->command && child.exited) || !owners_alive(env);
+		if (last)
+			break;
+		if (mono_s() < next)
+			continue;
+		if (vqtable_read_map(&table, bpf_map__fd(skel->maps.vqs)))
+			goto cleanup;
+		if (!env->totals_only)
+			print_rows(env, &table, false, mono_s() - (next - env->interval_s));
+		vqtable_mark_printed(&table);
+		next += env->interval_s;
+	}
+	if (env->npids && !owners_alive(env))
+		ilog("the traced process%s exited", env->npids > 1 ? "es" : "");
+	/* The owner's devices are released by the time it is reaped, so the
+	 * maps now hold everything it did. */
+	if (vqtable_read_map(&table, bpf_map__fd(skel->maps.vqs)))
+		goto cleanup;
+	read_global(skel, &g);
+	print_rows(env, &table, true, mono_s() - start);
+	if (env->json)
+		output_probe_json(stdout, &g, env->max_vqs);
+	else
+		output_probe_table(stderr, &g);
+	vlog("vhost_notify: vq found in argument 1 %llu times, argument 2 %llu times",
+	     (unsigned long long)g.notify_arg1, (unsigned long long)g.notify_arg2);
+	err = 0;
+cleanup:
+	attach_detach(&plan);
+	vqtrace_bpf__destroy(skel);
+	vqtable_free(&table);
+	if (env->command) {
+		child_stop(&child);
+		if (!err && child.exited)
+			err = child_exit_code(&child);
+	}
+cleanup_ksyms:
+	ksyms_free(&ks);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct env env;
+	int rc;
+
+	if (argc > 1 && !strcmp(argv[1], "explain"))
+		return explain_main(argc - 1, argv + 1);
+	rc = env_parse(&env, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	log_verbose = env.verbose;
+	log_quiet = env.quiet;
+	libbpf_set_print(libbpf_print);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	return run(&env);
+}

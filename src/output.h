@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The two output formats: a table under 80 columns, and NDJSON. */
+#ifndef __VQTRACE_OUTPUT_H
+#define __VQTRACE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "vqtable.h"
+#include "vqtrace.h"
+
+/* total: counters since start (else: since the last interval). */
+void output_table(FILE *f, const struct vqtable *t, bool total, double seconds);
+void output_json(FILE *f, const struct vqtable *t, bool total, double seconds);
+/* The probes' own counters: anything not counted is said here. */
+void output_probe_table(FILE *f, const struct vq_global *g);
+void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs);
+
+/* Formats v into at most width characters, switching to k/M/G/T with one
+ * decimal when it does not fit. Returns buf. */
+char *fmt_count(char *buf, size_t len, unsigned long long v, int width);
+
+#endif

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+
+char *fmt_count(char *buf, size_t len, unsigned long long v, int width)
+{
+	static const char units[] = "kMGTPE";
+	double d = (double)v;
+	int u = -1;
+
+	snprintf(buf, len, "%llu", v);
+	if ((int)strlen(buf) <= width)
+		return buf;
+	do {
+		d /= 1000.0;
+		u++;
+		snprintf(buf, len, "%.1f%c", d, units[u]);
+	} while ((int)strlen(buf) > width && u < 5);
+	return buf;
+}
+
+static void fmt_flags(char *buf, size_t len, const struct vq_stats *d)
+{
+	snprintf(buf, len, "%s%s%s%s", d->wrap_checks ? "W" : "", d->invalidations ? "I" : "",
+		 d->stale_signals ? "S" : "", d->event_read_errors ? "E" : "");
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
+void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
+{
+	char ts[16], c[7][24], supp[8], ratio[12], flags[8], q[8];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	fprintf(f, "%s %s %.2fs\n", ts, total ? "TOTAL over" : "interval", seconds);
+	fprintf(f, "%-7s %-6s %-5s %7s %8s %7s %7s %5s %8s %s\n", "PID", "DEV", "Q", "ADDS",
+		"USED", "NOTIFY", "SIGNAL", "SUPP%", "USED/SIG", "FLAGS");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vq_row *r = &t->rows[i];
+		struct vq_stats d;
+
+		if (total)
+			d = r->cur;
+		else
+			vq_row_delta(r, &d);
+		if (d.notifies)
+			snprintf(supp, sizeof(supp), "%.1f", 100.0 * d.suppressed / d.notifies);
+		else
+			snprintf(supp, sizeof(supp), "-");
+		if (d.signals)
+			snprintf(ratio, sizeof(ratio), "%.1f", (double)d.used / d.signals);
+		else
+			snprintf(ratio, sizeof(ratio), "-");
+		snprintf(q, sizeof(q), "%d:%.2s", r->cur.queue, r->id.dir);
+		fmt_flags(flags, sizeof(flags), &d);
+		fprintf(f, "%-7u %-6.6s %-5s %7s %8s %7s %7s %5s %8.8s %s\n", r->cur.owner_tgid,
+			r->devname, q, fmt_count(c[0], sizeof(c[0]), d.adds, 7),
+			fmt_count(c[1], sizeof(c[1]), d.used, 8),
+			fmt_count(c[2], sizeof(c[2]), d.notifies, 7),
+			fmt_count(c[3], sizeof(c[3]), d.signals, 7), supp, ratio, flags);
+	}
+	if (!t->n)
+		fprintf(f, "(no vhost virtqueue activity seen yet)\n");
+	fputc('\n', f);
+	fflush(f);
+}
+
+void output_probe_table(FILE *f, const struct vq_global *g)
+{
+	if (g->vq_map_full)
+		fprintf(f, "vqtrace: %llu virtqueues were NOT counted: the map is full (raise -m)\n",
+			(unsigned long long)g->vq_map_full);
+	if (g->notify_unknown_vq)
+		fprintf(f, "vqtrace: %llu notifies were for virtqueues no add_used was seen on (not counted)\n",
+			(unsigned long long)g->notify_unknown_vq);
+	if (g->stash_full)
+		fprintf(f, "vqtrace: %llu calls lost their entry state (stash full; not counted)\n",
+			(unsigned long long)g->stash_full);
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "vqtable.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vqtable_init(struct vqtable *t, const struct ksyms *ks)
+{
+	memset(t, 0, sizeof(*t));
+	t->ks = ks;
+}
+
+void vqtable_free(struct vqtable *t)
+{
+	free(t->rows);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct vq_row *find_row(struct vqtable *t, __u64 vq)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->rows[i].cur.vq == vq)
+			return &t->rows[i];
+	return NULL;
+}
+
+int vqtable_update(struct vqtable *t, const struct vq_stats *s)
+{
+	struct vq_row *r = find_row(t, s->vq);
+	const struct ksym *k;
+
+	if (!r) {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? t->cap * 2 : 16;
+			struct vq_row *n = realloc(t->rows, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			t->rows = n;
+			t->cap = cap;
+		}
+		r = &t->rows[t->n++];
+		memset(r, 0, sizeof(*r));
+		k = t->ks ? ksyms_by_addr(t->ks, s->handle_kick) : NULL;
+		vq_identify(k ? k->name : NULL, k ? k->module : NULL, &r->id);
+	}
+	r->cur = *s;
+	return 0;
+}
+
+/* Devices are numbered per owner and kind in the order vhost first used
+ * them, so names stay stable across intervals. */
+static int cmp_first_seen(const void *a, const void *b)
+{
+	const struct vq_row *x = a, *y = b;
+
+	if (x->cur.first_ns != y->cur.first_ns)
+		return x->cur.first_ns < y->cur.first_ns ? -1 : 1;
+	return x->cur.vq < y->cur.vq ? -1 : x->cur.vq > y->cur.vq;
+}
+
+static int cmp_display(const void *a, const void *b)
+{
+	const struct vq_row *x = a, *y = b;
+	int c;
+
+	if (x->cur.owner_tgid != y->cur.owner_tgid)
+		return x->cur.owner_tgid < y->cur.owner_tgid ? -1 : 1;
+	c = strcmp(x->devname, y->devname);
+	if (c)
+		return c;
+	return x->cur.queue - y->cur.queue;
+}
+
+static void name_device(struct vqtable *t, struct vq_row *r)
+{
+	int ordinal = 0;
+	__u64 seen[64];
+	size_t nseen = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct vq_row *o = &t->rows[i];
+
+		if (o->cur.dev == r->cur.dev && o->devname[0]) {
+			memcpy(r->devname, o->devname, sizeof(r->devname));
+			return;
+		}
+	}
+	/* Count the distinct named devices of the same owner and kind. */
+	for (size_t i = 0; i < t->n; i++) {
+		struct vq_row *o = &t->rows[i];
+		bool dup = false;
+
+		if (!o->devname[0] || o->cur.owner_tgid != r->cur.owner_tgid ||
+		    strcmp(o->id.kind, r->id.kind))
+			continue;
+		for (size_t j = 0; j < nseen; j++)
+			dup |= seen[j] == o->cur.dev;
+		if (!dup && nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = o->cur.dev;
+		if (!dup)
+			ordinal++;
+	}
+	snprintf(r->devname, sizeof(r->devname), "%s%d", r->id.kind, ordinal);
+}
+
+void vqtable_settle(struct vqtable *t)
+{
+	qsort(t->rows, t->n, sizeof(*t->rows), cmp_first_seen);
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->rows[i].devname[0])
+			name_device(t, &t->rows[i]);
+	qsort(t->rows, t->n, sizeof(*t->rows), cmp_display);
+}
+
+int vqtable_read_map(struct vqtable *t, int map_fd)
+{
+	__u64 key, next, *prev = NULL;
+	struct vq_stats s;
+	int err;
+
+	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(map_fd, &key, &s))
+			continue;	/* removed meanwhile */
+		err = vqtable_update(t, &s);
+		if (err)
+			return err;
+	}
+	vqtable_settle(t);
+	return 0;
+}
+
+void vq_row_delta(const struct vq_row *r, struct vq_stats *out)
+{
+	const struct vq_stats *c = &r->cur, *p = &r->prev;
+
+	*out = *c;
+	out->adds = c->adds - p->adds;
+	out->used = c->used - p->used;
+	out->add_errors = c->add_errors - p->add_errors;
+	out->notifies = c->notifies - p->notifies;
+	out->signals = c->signals - p->signals;
+	out->suppressed = c->suppressed - p->suppressed;
+	out->wrap_checks = c->wrap_checks - p->wrap_checks;
+	out->invalidations = c->invalidations - p->invalidations;
+	out->stale_signals = c->stale_signals - p->stale_signals;
+	out->event_read_errors = c->event_read_errors - p->event_read_errors;
+}
+
+void vqtable_mark_printed(struct vqtable *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		t->rows[i].prev = t->rows[i].cur;
+}

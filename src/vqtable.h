@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Userspace view of the per-vq map: the latest snapshot and the one before
+ * it (for per-interval deltas), with each vq's identity resolved once. */
+#ifndef __VQTRACE_VQTABLE_H
+#define __VQTRACE_VQTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ksyms.h"
+#include "vqident.h"
+#include "vqtrace.h"
+
+struct vq_row {
+	struct vq_stats cur;	/* as read now */
+	struct vq_stats prev;	/* as printed last interval (zero at first) */
+	struct vq_ident id;
+	char devname[32];	/* kind + ordinal per owner, e.g. net0 */
+};
+
+struct vqtable {
+	struct vq_row *rows;	/* sorted by pid, device, queue */
+	size_t n, cap;
+	const struct ksyms *ks;
+};
+
+void vqtable_init(struct vqtable *t, const struct ksyms *ks);
+void vqtable_free(struct vqtable *t);
+/* Adds or updates the row of one map entry. Returns 0 or -ENOMEM. */
+int vqtable_update(struct vqtable *t, const struct vq_stats *s);
+/* Orders the rows and names new devices; call after a round of updates. */
+void vqtable_settle(struct vqtable *t);
+/* Reads every entry of the per-vq map into the table. 0 or -errno. */
+int vqtable_read_map(struct vqtable *t, int map_fd);
+/* cur - prev for the counters, cur for the state. */
+void vq_row_delta(const struct vq_row *r, struct vq_stats *out);
+/* After printing an interval: prev := cur for every row. */
+void vqtable_mark_printed(struct vqtable *t);
+
+#endif
