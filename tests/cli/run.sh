@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Host tests of vqtrace's command line: bad input gives exactly one line on
+# stderr and exit status 2; --help documents every counter. These need no
+# kernel support, so they run on the development machine.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+vq=${VQTRACE:-$here/../../vqtrace}
+pass=0 fail=0
+
+expect_bad() { # args...: exit 2, one stderr line, nothing on stdout
+	local out err rc
+	out=$("$vq" "$@" 2>/tmp/vqcli.err); rc=$?
+	err=$(cat /tmp/vqcli.err)
+	if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$(wc -l </tmp/vqcli.err)" -eq 1 ] && [[ $err == vqtrace* ]]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: vqtrace $*: want exit 2 and one stderr line, got exit $rc, stderr: $err" >&2
+	fi
+}
+
+expect_bad -i 0
+expect_bad -i abc
+expect_bad -i ''
+expect_bad -d -1
+expect_bad -d 0
+expect_bad -p 0
+expect_bad -p -5
+expect_bad -p abc
+expect_bad -p 1,,2
+expect_bad -p 99999999
+expect_bad -m 0
+expect_bad -m 12x
+expect_bad --add-used-mode magic
+expect_bad --no-such-option
+expect_bad -Z
+expect_bad --
+expect_bad stray-argument
+expect_bad --descendants
+expect_bad -p 1 -- true
+expect_bad -i
+
+help=$("$vq" --help)
+for word in adds used notifies signals suppressed wrap_checks invalidations \
+	stale_signals event_read_errors last_used_idx signalled_used used_event; do
+	if grep -qw "$word" <<<"$help"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: --help does not explain '$word'" >&2; fi
+done
+if [ "$("$vq" --help | awk '{ if (length($0) > 80) n++ } END { print n + 0 }')" -eq 0 ]; then
+	pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --help has lines over 80 columns" >&2; fi
+if "$vq" --version | grep -q '^vqtrace [0-9]'; then pass=$((pass + 1)); else
+	fail=$((fail + 1)); echo "FAIL: --version" >&2; fi
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Compares vqtrace's JSON totals with the load generator's ground truth for
+# every scenario in a results file. Prints one line per check and a summary;
+# exits non-zero if anything failed or a scenario is missing.
+# Usage: tests/e2e/check.sh KERNEL RESULTS_FILE
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+kernel=$1 results=$2
+
+expected=$(grep -v '^#' "$here/scenarios" | awk -F'|' -v k="$kernel" \
+	'NF >= 4 { gsub(/ /, "", $1); if ((" " $2 " ") ~ (" " k " ")) print $1 }')
+[ -z "${E2E_SCEN:-}" ] || expected=$E2E_SCEN
+parsed=$(tr -d '\r' <"$results" | jq -R -s -f "$here/parse.jq")
+pass=0 fail=0
+for name in $expected; do
+	scen=$(jq -c --arg n "$name" '.[] | select(.name == $n)' <<<"$parsed")
+	if [ -z "$scen" ]; then
+		echo "FAIL [$kernel] $name: no results (the guest did not finish it)"
+		fail=$((fail + 1))
+		continue
+	fi
+	before=$fail
+	while IFS=$'\t' read -r ok label exp act; do
+		if [ "$ok" = true ]; then
+			pass=$((pass + 1))
+			[ -n "${VERBOSE:-}" ] && echo "ok   [$kernel] $name: $label = $act"
+		else
+			fail=$((fail + 1))
+			echo "FAIL [$kernel] $name: $label: expected $exp, got $act"
+		fi
+	done < <(jq -r -f "$here/expect.jq" <<<"$scen" |
+		jq -r '.[] | [(.expected == .actual), .check, (.expected | tojson), (.actual | tojson)] | @tsv')
+	if [ "$fail" -gt "$before" ]; then
+		jq -r '.err[]' <<<"$scen" | sed "s/^/    [$name stderr] /" | head -20
+	fi
+done
+echo "e2e[$kernel]: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

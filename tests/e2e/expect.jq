@@ -1,0 +1,96 @@
+# Checks for one parsed scenario -> [{check, expected, actual}].
+# Expected values come from the scenario's definition (tests/e2e/scenarios),
+# never from an earlier run. "mine" is the ground truth of the traced
+# process(es); "other" is a process that ran at the same time untraced.
+
+def totals: [.vq[] | select(.type == "total")];
+def probe: ([.vq[] | select(.type == "probe")] | .[0]) // {};
+def mine: [.gt[] | select(.other != true)];
+def others: [.gt[] | select(.other == true)];
+def vsum($pid; $dir; f): [totals[] | select(.pid == $pid and .dir == $dir) | f] | add // 0;
+def vall($dir; f): [totals[] | select(.dir == $dir) | f] | add // 0;
+def gsum($g; $dir; f): [$g.queues[] | select(.dir == $dir) | f] | add // 0;
+def gall($dir; f): [mine[] | .queues[] | select(.dir == $dir) | f] | add // 0;
+def c($label; $exp; $act): {check: $label, expected: $exp, actual: $act};
+
+# What must hold in every scenario: vqtrace against the load generator's own
+# counts, per traced process and queue direction.
+def generic:
+  [ c("exit status"; 0; .rc),
+    c("unparsable output lines"; 0; ([.vq[], .gt[]] | map(select(has("unparsed"))) | length)),
+    c("ground-truth lines present"; true; (mine | length) > 0),
+    c("vqtrace reported only traced pids"; []; ([totals[].pid] - [mine[].pid] | unique)),
+    c("probe: vqs lost to a full map"; 0; probe.vq_map_full),
+    c("probe: notifies of unseen vqs"; 0; probe.notify_unknown_vq),
+    c("probe: entry state lost"; 0; probe.stash_full) ]
+  + [ mine[] as $g | ("rx", "tx") as $d |
+      c("pid \($g.pid) \($d): used == loadgen completed"; gsum($g; $d; .completed); vsum($g.pid; $d; .used)),
+      c("pid \($g.pid) \($d): signals == loadgen interrupts"; gsum($g; $d; .interrupts); vsum($g.pid; $d; .signals)),
+      c("pid \($g.pid) \($d): notifies == signals + suppressed";
+        vsum($g.pid; $d; .signals) + vsum($g.pid; $d; .suppressed); vsum($g.pid; $d; .notifies)),
+      c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)) ];
+
+# Per scenario, from its definition.
+def specific:
+  if .name == "every1" or .name == "every16" then
+    # 10000 TX buffers with interrupts requested: no wrap (< 65536 between
+    # notifies), and exactly one forced signal, the first after ring setup.
+    [ c("tx used"; 10000; vall("tx"; .used)),
+      c("loadgen completed"; 10000; gall("tx"; .completed)),
+      c("wrap_checks"; 0; vall("tx"; .wrap_checks)),
+      c("invalidations"; 0; vall("tx"; .invalidations)),
+      c("stale_signals (the first signal after setup)"; 1; vall("tx"; .stale_signals)),
+      c("some interrupts"; true; gall("tx"; .interrupts) > 0) ]
+  elif .name == "rx" then
+    [ c("rx used"; 3000; vall("rx"; .used) - gall("rx"; .extra)),
+      c("loadgen completed"; 3000; gall("rx"; .completed) - gall("rx"; .extra)),
+      c("stale_signals"; 1; vall("rx"; .stale_signals)),
+      c("wrap_checks"; 0; vall("rx"; .wrap_checks)) ]
+  elif .name == "nocall" then
+    # No call eventfd: vhost never asks; signalled_used stays 0 while
+    # last_used_idx crosses 65536 and 131072: floor(140000 / 65536) = 2.
+    [ c("tx used"; 140000; vall("tx"; .used)),
+      c("notifies"; 0; vall("tx"; .notifies)),
+      c("signals"; 0; vall("tx"; .signals)),
+      c("loadgen interrupts"; 0; gall("tx"; .interrupts)),
+      c("wrap_checks"; 2; vall("tx"; .wrap_checks)),
+      c("invalidations (valid was never true)"; 0; vall("tx"; .invalidations)) ]
+  elif .name == "toggle" then
+    # On 1000 / off 70000 / on 1000: the 70000 silent entries cross
+    # signalled_used + 65536 once, invalidating it once; two forced signals:
+    # the first after setup, the first after the call eventfd returns.
+    [ c("tx used"; 72000; vall("tx"; .used)),
+      c("wrap_checks"; 1; vall("tx"; .wrap_checks)),
+      c("invalidations"; 1; vall("tx"; .invalidations)),
+      c("stale_signals"; 2; vall("tx"; .stale_signals)) ]
+  elif .name == "noint" then
+    # No EVENT_IDX and VRING_AVAIL_F_NO_INTERRUPT: every notify suppressed;
+    # signalled_used_valid is never consulted.
+    [ c("tx used"; 5000; vall("tx"; .used)),
+      c("signals"; 0; vall("tx"; .signals)),
+      c("loadgen interrupts"; 0; gall("tx"; .interrupts)),
+      c("some notifies"; true; vall("tx"; .notifies) > 0),
+      c("stale_signals"; 0; vall("tx"; .stale_signals)),
+      c("event_idx off"; [false]; [totals[] | select(.dir == "tx") | .event_idx] | unique) ]
+  elif .name == "noevidx" then
+    # No EVENT_IDX, flags clear: every notify signals.
+    [ c("tx used"; 5000; vall("tx"; .used)),
+      c("suppressed"; 0; vall("tx"; .suppressed)),
+      c("stale_signals"; 0; vall("tx"; .stale_signals)),
+      c("some signals"; true; vall("tx"; .signals) > 0) ]
+  elif .name == "multi" then
+    # 2 processes x 2 devices x 3000 TX buffers, each device its own vq.
+    [ c("processes"; 2; mine | length),
+      c("tx used"; 12000; vall("tx"; .used)),
+      c("tx vqs"; 4; [totals[] | select(.dir == "tx")] | length),
+      c("devices per pid"; [2, 2]; [totals[] | select(.dir == "tx")] | group_by(.pid) | map(map(.dev) | unique | length)),
+      c("stale_signals (one per tx vq)"; 4; vall("tx"; .stale_signals)) ]
+  elif .name == "pidfilter" or .name == "pidkthread" then
+    # A and B run the same load at the same time; vqtrace -p A.
+    [ c("tx used of A"; 3000; vall("tx"; .used)),
+      c("B did its work too"; 3000; [others[] | .queues[] | select(.dir == "tx") | .completed] | add // 0),
+      c("B's pid absent"; []; [totals[] | select(.pid as $p | [others[].pid] | index($p))]) ]
+    + (if .name == "pidkthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end)
+  else [c("known scenario"; true; false)] end;
+
+generic + specific
