@@ -21,9 +21,6 @@
 #include "vqtable.h"
 #include "vqtrace.skel.h"
 
-int log_verbose;
-int log_quiet;
-
 static volatile sig_atomic_t exiting;
 
 static void on_signal(int sig)
