@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ground truth: one JSON line per process, written with a single write()
+ * (stdout, or appended to --gt FILE), plus a short human line on stderr.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "loadgen.h"
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->cap - b->len)
+		lg_fatal("ground-truth line does not fit its buffer");
+	b->len += (size_t)n;
+}
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = write(fd, p, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		lg_die("write(ground truth)", errno);
+	if ((size_t)r != len)
+		lg_fatal("short write of the ground-truth line (%zd of %zu bytes)",
+			 r, len);
+}
+
+void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
+	     bool event_idx, double elapsed)
+{
+	struct sbuf b;
+	uint64_t tx = 0, rx = 0, irq = 0, kicks = 0, extra = 0;
+	unsigned i;
+	int q;
+
+	b.cap = 256 + (size_t)ndev * LG_NQ * 192;
+	b.len = 0;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		lg_die("malloc", ENOMEM);
+
+	sb_printf(&b, "{\"pid\":%d,\"kthread\":%s,\"event_idx\":%s,"
+		  "\"elapsed_s\":%.6f,\"queues\":[", (int)getpid(),
+		  o->kthread ? "true" : "false", event_idx ? "true" : "false",
+		  elapsed);
+	for (i = 0; i < ndev; i++) {
+		for (q = 0; q < LG_NQ; q++) {
+			const struct lg_vq *vq = &devs[i].vq[q];
+
+			sb_printf(&b, "%s{\"dev\":%u,\"queue\":%d,\"dir\":\"%s\","
+				  "\"completed\":%llu,\"interrupts\":%llu,"
+				  "\"kicks\":%llu,\"extra\":%llu}",
+				  (i || q) ? "," : "", i, q,
+				  q == LG_Q_RX ? "rx" : "tx",
+				  (unsigned long long)vq->completed,
+				  (unsigned long long)vq->interrupts,
+				  (unsigned long long)vq->kicks,
+				  (unsigned long long)vq->extra);
+			if (q == LG_Q_RX)
+				rx += vq->completed;
+			else
+				tx += vq->completed;
+			irq += vq->interrupts;
+			kicks += vq->kicks;
+			extra += vq->extra;
+		}
+	}
+	sb_printf(&b, "]}\n");
+	write_all(o->gt_fd >= 0 ? o->gt_fd : STDOUT_FILENO, b.p, b.len);
+
+	fprintf(stderr, "%s[%d]: %u device%s, tx %llu rx %llu completed in %.3f s"
+		" (%.0f pkt/s), interrupts %llu, kicks %llu%s%s\n",
+		LG_NAME, (int)getpid(), ndev, ndev == 1 ? "" : "s",
+		(unsigned long long)tx, (unsigned long long)rx, elapsed,
+		elapsed > 0 ? (double)(tx + rx) / elapsed : 0.0,
+		(unsigned long long)irq, (unsigned long long)kicks,
+		extra ? ", EXTRA rx frames " : "",
+		extra ? "present" : "");
+	free(b.p);
+}

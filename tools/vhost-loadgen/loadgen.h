@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vhost-loadgen: a userspace virtio-net driver over /dev/vhost-net whose
+ * own counts are the ground truth for vqtrace's end-to-end tests.
+ *
+ * Files:
+ *   main.c   options, process fan-out, scenario driver loop
+ *   ring.c   split virtqueue, driver side (descriptors, avail, used, events)
+ *   vhost.c  /dev/vhost-net device setup and teardown
+ *   tap.c    tap backend and AF_PACKET frame injection
+ *   gt.c     ground-truth JSON line and the human summary
+ */
+#ifndef VHOST_LOADGEN_H
+#define VHOST_LOADGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#define LG_NAME "vhost-loadgen"
+
+/* Queue indices of a vhost-net device. */
+#define LG_Q_RX 0
+#define LG_Q_TX 1
+#define LG_NQ 2
+
+/* Bytes of struct virtio_net_hdr with VIRTIO_F_VERSION_1 (mrg_rxbuf layout). */
+#define LG_VNET_HDR 12
+/* Ethernet frame carried in every TX buffer and injected for RX. */
+#define LG_FRAME_LEN 60
+#define LG_TX_BUF (LG_VNET_HDR + LG_FRAME_LEN)
+/* Stride of TX buffers in memory. */
+#define LG_TX_SLOT 128
+/* RX buffer: a virtio_net_hdr plus any Ethernet frame of a 1500-byte MTU. */
+#define LG_RX_BUF 2048
+
+/* Our private EtherType (IEEE 802 local experimental 1). */
+#define LG_ETHERTYPE 0x88B5
+/* Payload marker of the frames we inject for RX. */
+#define LG_MAGIC 0x56515452u /* "VQTR" */
+
+#define LG_MAX_DEVICES 64
+#define LG_MAX_PROCS 64
+
+struct lg_opts {
+	uint64_t tx;             /* TX buffers per device */
+	uint64_t rx;             /* RX frames per device */
+	unsigned ring;           /* ring size */
+	unsigned event_every;    /* K: interrupt every K used entries */
+	bool event_every_set;
+	bool no_event_idx;
+	bool no_interrupt;
+	bool no_call;
+	bool call_toggle;
+	uint64_t toggle[3];      /* A:B:C */
+	unsigned devices;
+	unsigned procs;
+	bool kthread;
+	bool always_kick;
+	unsigned batch;          /* 0: fill the free ring space */
+	const char *gt_path;
+	int gt_fd;               /* -1: stdout */
+	unsigned pause_before_ms;
+	unsigned hold_ms;
+	const char *wait_file;   /* wait for it before the first buffer */
+};
+
+/* Driver side of one split virtqueue. */
+struct lg_vq {
+	int dev;                 /* device ordinal in this process */
+	int index;               /* LG_Q_RX or LG_Q_TX */
+	unsigned num;
+
+	/* ring memory (inside the device's single memory region) */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+
+	/* buffers: slot i belongs to descriptor i */
+	uint8_t *bufs;
+	unsigned slot_size;
+	unsigned buf_len;        /* descriptor length */
+	bool device_writes;      /* VRING_DESC_F_WRITE (RX) */
+
+	/* driver state */
+	uint16_t avail_idx;      /* shadow of avail->idx */
+	uint16_t last_used;      /* next used entry to consume */
+	uint16_t used_event;     /* last value written to used_event */
+	uint16_t *free_ids;      /* stack of free descriptor ids */
+	unsigned nfree;
+	uint8_t *inflight;       /* per descriptor id: 1 if owned by the device */
+
+	/* notification configuration */
+	bool event_idx;
+	unsigned event_every;
+	bool always_kick;
+
+	int kick_fd;
+	int call_fd;             /* our eventfd, or -1 when --no-call */
+	bool call_on;            /* call eventfd currently installed in vhost */
+
+	/* ground truth */
+	uint64_t submitted;      /* buffers made available (TX) / frames sent (RX) */
+	uint64_t completed;      /* used entries consumed (exact) */
+	uint64_t own;            /* RX: completions that carried our frames */
+	uint64_t extra;          /* RX: completions with frames we did not send */
+	uint64_t interrupts;     /* sum of call eventfd counter values read */
+	uint64_t kicks;          /* writes to the kick eventfd */
+	uint64_t posted;         /* buffers made available in total */
+
+	/* scenario */
+	uint64_t target;         /* how many entries this queue must complete */
+	unsigned phase;          /* --call-toggle phase 0..2, 3 = done */
+	uint64_t phase_end[3];   /* cumulative entry count at each phase end */
+};
+
+struct lg_dev {
+	int ordinal;
+	int fd;                  /* /dev/vhost-net */
+	uint8_t *mem;
+	size_t mem_size;
+	struct lg_vq vq[LG_NQ];
+
+	/* tap backend */
+	int tap_fd;
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	unsigned txqlen;
+	int pkt_fd;              /* AF_PACKET socket bound to the tap */
+	bool backend_set;
+};
+
+/* main.c */
+void lg_die(const char *what, int err) __attribute__((noreturn));
+void lg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+double lg_now(void);
+
+/* ring.c */
+size_t vq_mem_size(unsigned num, unsigned slot_size);
+void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
+	     unsigned buf_len, bool device_writes);
+void vq_configure_events(struct lg_vq *vq, bool event_idx, unsigned event_every,
+			 bool no_interrupt, bool always_kick);
+uint8_t *vq_buf(struct lg_vq *vq, unsigned id);
+unsigned vq_add(struct lg_vq *vq, unsigned n);
+bool vq_publish(struct lg_vq *vq, uint16_t old_idx);
+typedef void (*vq_used_fn)(struct lg_vq *vq, unsigned id, uint32_t len, void *arg);
+unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg);
+unsigned vq_outstanding(const struct lg_vq *vq);
+uint64_t vq_read_call(struct lg_vq *vq);
+
+/* vhost.c */
+void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
+	       bool *event_idx_out);
+void dev_set_backend(struct lg_dev *d, int fd);
+void dev_set_call(struct lg_dev *d, struct lg_vq *vq, bool on);
+void dev_teardown(struct lg_dev *d);
+
+/* tap.c */
+void tap_create(struct lg_dev *d);
+void tap_open_injector(struct lg_dev *d);
+void tap_build_frame(uint8_t *frame, int dev, uint32_t seq, bool rx_marker);
+bool tap_frame_is_ours(const uint8_t *frame, uint32_t len, int dev);
+unsigned tap_inject(struct lg_dev *d, uint64_t first_seq, unsigned n);
+void tap_close(struct lg_dev *d);
+
+/* gt.c */
+void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
+	     bool event_idx, double elapsed);
+
+#endif

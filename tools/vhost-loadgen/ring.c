@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Split virtqueue, driver side.
+ *
+ * Memory layout of one queue (base is page aligned):
+ *   descriptor table   16 * num bytes
+ *   avail ring         flags, idx, ring[num], used_event
+ *   (page aligned)
+ *   used ring          flags, idx, ring[num] (8 bytes each), avail_event
+ *   (page aligned)
+ *   buffers            num slots of slot_size bytes; slot i <-> descriptor i
+ *
+ * Every buffer is one descriptor; descriptor i always points at slot i, so
+ * a free descriptor id is all the bookkeeping a buffer needs.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/virtio_ring.h>
+
+#include "loadgen.h"
+
+#define PAGE 4096u
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static size_t desc_bytes(unsigned num)
+{
+	return (size_t)16 * num;
+}
+
+static size_t avail_bytes(unsigned num)
+{
+	return 2 * (3 + (size_t)num);
+}
+
+static size_t used_bytes(unsigned num)
+{
+	return 2 * 3 + (size_t)8 * num;
+}
+
+static size_t used_offset(unsigned num)
+{
+	return align_up(desc_bytes(num) + avail_bytes(num), PAGE);
+}
+
+static size_t bufs_offset(unsigned num)
+{
+	return align_up(used_offset(num) + used_bytes(num), PAGE);
+}
+
+size_t vq_mem_size(unsigned num, unsigned slot_size)
+{
+	return align_up(bufs_offset(num) + (size_t)num * slot_size, PAGE);
+}
+
+/* The u16 the driver writes to ask for an interrupt (EVENT_IDX). */
+static uint16_t *used_event_ptr(struct lg_vq *vq)
+{
+	return &vq->avail->ring[vq->num];
+}
+
+/* The u16 the device writes to ask for a kick (EVENT_IDX). */
+static uint16_t *avail_event_ptr(struct lg_vq *vq)
+{
+	return (uint16_t *)&vq->used->ring[vq->num];
+}
+
+static void store16(uint16_t *p, uint16_t v)
+{
+	__atomic_store_n(p, htole16(v), __ATOMIC_RELEASE);
+}
+
+static uint16_t load16(uint16_t *p)
+{
+	return le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+}
+
+void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
+	     unsigned buf_len, bool device_writes)
+{
+	unsigned i;
+
+	vq->num = num;
+	vq->desc = (struct vring_desc *)base;
+	vq->avail = (struct vring_avail *)(base + desc_bytes(num));
+	vq->used = (struct vring_used *)(base + used_offset(num));
+	vq->bufs = base + bufs_offset(num);
+	vq->slot_size = slot_size;
+	vq->buf_len = buf_len;
+	vq->device_writes = device_writes;
+
+	vq->free_ids = calloc(num, sizeof(*vq->free_ids));
+	vq->inflight = calloc(num, 1);
+	if (!vq->free_ids || !vq->inflight)
+		lg_die("calloc", ENOMEM);
+	/* Hand out low ids first (pop from the end of the stack). */
+	for (i = 0; i < num; i++)
+		vq->free_ids[i] = (uint16_t)(num - 1 - i);
+	vq->nfree = num;
+
+	for (i = 0; i < num; i++) {
+		vq->desc[i].addr = htole64((uint64_t)(uintptr_t)vq_buf(vq, i));
+		vq->desc[i].len = htole32(buf_len);
+		vq->desc[i].flags = htole16(device_writes ? VRING_DESC_F_WRITE : 0);
+		vq->desc[i].next = 0;
+	}
+	vq->avail_idx = 0;
+	vq->last_used = 0;
+	vq->avail->flags = 0;
+	vq->avail->idx = 0;
+}
+
+void vq_configure_events(struct lg_vq *vq, bool event_idx, unsigned event_every,
+			 bool no_interrupt, bool always_kick)
+{
+	vq->event_idx = event_idx;
+	vq->event_every = event_every;
+	vq->always_kick = always_kick;
+	if (event_idx) {
+		vq->avail->flags = 0;
+		vq->used_event = (uint16_t)(event_every - 1);
+		store16(used_event_ptr(vq), vq->used_event);
+	} else {
+		store16(&vq->avail->flags,
+			no_interrupt ? VRING_AVAIL_F_NO_INTERRUPT : 0);
+	}
+}
+
+uint8_t *vq_buf(struct lg_vq *vq, unsigned id)
+{
+	return vq->bufs + (size_t)id * vq->slot_size;
+}
+
+/* Buffers the device owns (made available, not yet consumed from used). */
+unsigned vq_outstanding(const struct lg_vq *vq)
+{
+	return vq->num - vq->nfree;
+}
+
+/*
+ * Put up to n free buffers on the avail ring (not yet visible to the
+ * device: vq_publish() does that).  Returns how many were added.
+ */
+unsigned vq_add(struct lg_vq *vq, unsigned n)
+{
+	unsigned i;
+
+	if (n > vq->nfree)
+		n = vq->nfree;
+	for (i = 0; i < n; i++) {
+		uint16_t id = vq->free_ids[--vq->nfree];
+
+		vq->inflight[id] = 1;
+		vq->avail->ring[vq->avail_idx & (vq->num - 1)] = htole16(id);
+		vq->avail_idx++;
+	}
+	vq->posted += n;
+	return n;
+}
+
+static void kick(struct lg_vq *vq)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	do
+		r = write(vq->kick_fd, &one, sizeof(one));
+	while (r < 0 && errno == EINTR);
+	if (r != sizeof(one))
+		lg_die("write(kick eventfd)", r < 0 ? errno : EIO);
+	vq->kicks++;
+}
+
+/*
+ * Make everything added since old_idx visible to the device and kick it
+ * unless it asked not to be.  Returns true if a kick was written.
+ */
+bool vq_publish(struct lg_vq *vq, uint16_t old_idx)
+{
+	uint16_t new_idx = vq->avail_idx;
+	bool need;
+
+	if (new_idx == old_idx)
+		return false;
+	/* ring entries before the index (release) */
+	store16(&vq->avail->idx, new_idx);
+	if (vq->always_kick) {
+		need = true;
+	} else {
+		/*
+		 * Store(avail->idx) must be ordered before the load of the
+		 * device's event/flags; pairs with the full barrier in
+		 * vhost_enable_notify() before it re-reads avail->idx.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (vq->event_idx)
+			need = vring_need_event(load16(avail_event_ptr(vq)),
+						new_idx, old_idx);
+		else
+			need = !(load16(&vq->used->flags) & VRING_USED_F_NO_NOTIFY);
+	}
+	if (need)
+		kick(vq);
+	return need;
+}
+
+/*
+ * Consume every used entry the device has published, calling fn for each.
+ * Afterwards (EVENT_IDX) ask for the next interrupt K entries later:
+ * used_event = last_used + K - 1.
+ */
+unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg)
+{
+	uint16_t used_idx = load16(&vq->used->idx);
+	unsigned n = 0;
+
+	while (vq->last_used != used_idx) {
+		struct vring_used_elem *e =
+			&vq->used->ring[vq->last_used & (vq->num - 1)];
+		uint32_t id = le32toh(e->id);
+		uint32_t len = le32toh(e->len);
+
+		if (id >= vq->num || !vq->inflight[id])
+			lg_fatal("dev %d queue %d: device returned used id %u "
+				 "that is not in flight (used idx %u)",
+				 vq->dev, vq->index, id, vq->last_used);
+		if (fn)
+			fn(vq, id, len, arg);
+		vq->inflight[id] = 0;
+		vq->free_ids[vq->nfree++] = (uint16_t)id;
+		vq->last_used++;
+		vq->completed++;
+		n++;
+	}
+	if (n && vq->event_idx) {
+		uint16_t ev = (uint16_t)(vq->last_used + vq->event_every - 1);
+
+		if (ev != vq->used_event) {
+			vq->used_event = ev;
+			store16(used_event_ptr(vq), ev);
+		}
+	}
+	return n;
+}
+
+/* Non-blocking read of the call eventfd; adds the counter to interrupts. */
+uint64_t vq_read_call(struct lg_vq *vq)
+{
+	uint64_t v = 0;
+	ssize_t r;
+
+	if (vq->call_fd < 0)
+		return 0;
+	do
+		r = read(vq->call_fd, &v, sizeof(v));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		lg_die("read(call eventfd)", errno);
+	}
+	if (r != sizeof(v))
+		lg_die("read(call eventfd)", EIO);
+	vq->interrupts += v;
+	return v;
+}
