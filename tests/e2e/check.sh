@@ -20,6 +20,17 @@ for name in $expected; do
 		continue
 	fi
 	before=$fail
+	if ! checks=$(jq -r -f "$here/expect.jq" <<<"$scen" |
+		jq -r '.[] | [(.expected == .actual), .check, (.expected | tojson), (.actual | tojson)] | @tsv'); then
+		echo "FAIL [$kernel] $name: the checks themselves failed to run (jq error above)"
+		fail=$((fail + 1))
+		continue
+	fi
+	if [ -z "$checks" ]; then
+		echo "FAIL [$kernel] $name: no checks were produced"
+		fail=$((fail + 1))
+		continue
+	fi
 	while IFS=$'\t' read -r ok label exp act; do
 		if [ "$ok" = true ]; then
 			pass=$((pass + 1))
@@ -28,8 +39,7 @@ for name in $expected; do
 			fail=$((fail + 1))
 			echo "FAIL [$kernel] $name: $label: expected $exp, got $act"
 		fi
-	done < <(jq -r -f "$here/expect.jq" <<<"$scen" |
-		jq -r '.[] | [(.expected == .actual), .check, (.expected | tojson), (.actual | tojson)] | @tsv')
+	done <<<"$checks"
 	if [ "$fail" -gt "$before" ]; then
 		jq -r '.err[]' <<<"$scen" | sed "s/^/    [$name stderr] /" | head -20
 	fi

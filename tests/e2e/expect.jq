@@ -11,7 +11,7 @@ def vsum($pid; $dir; f): [totals[] | select(.pid == $pid and .dir == $dir) | f] 
 def vall($dir; f): [totals[] | select(.dir == $dir) | f] | add // 0;
 def gsum($g; $dir; f): [$g.queues[] | select(.dir == $dir) | f] | add // 0;
 def gall($dir; f): [mine[] | .queues[] | select(.dir == $dir) | f] | add // 0;
-def c($label; $exp; $act): {check: $label, expected: $exp, actual: $act};
+def c($what; $exp; $act): {check: $what, expected: $exp, actual: $act};
 
 # What must hold in every scenario: vqtrace against the load generator's own
 # counts, per traced process and queue direction.
@@ -89,7 +89,7 @@ def specific:
     # A and B run the same load at the same time; vqtrace -p A.
     [ c("tx used of A"; 3000; vall("tx"; .used)),
       c("B did its work too"; 3000; [others[] | .queues[] | select(.dir == "tx") | .completed] | add // 0),
-      c("B's pid absent"; []; [totals[] | select(.pid as $p | [others[].pid] | index($p))]) ]
+      ([others[].pid] as $b | c("B's pid absent"; []; [totals[] | select(.pid as $p | $b | index($p))])) ]
     + (if .name == "pidkthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end)
   else [c("known scenario"; true; false)] end;
 
