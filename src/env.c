@@ -136,7 +136,7 @@ int env_parse(struct env *env, int argc, char **argv)
 	env->interval_s = 1.0;
 	env->max_vqs = VQ_DEFAULT_MAX_VQS;
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: also forgets a half-read -abc cluster */
 	while ((opt = getopt_long(argc, argv, "+p:i:d:jTqvm:hV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':

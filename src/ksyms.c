@@ -42,13 +42,14 @@ int ksyms_load(struct ksyms *ks, FILE *f)
 		ks->syms[ks->n].addr = addr;
 		ks->syms[ks->n].name = strdup(name);
 		ks->syms[ks->n].module = strdup(mod);
-		if (!ks->syms[ks->n].name || !ks->syms[ks->n].module)
+		ks->n++;	/* counted now so that ksyms_free frees a partial entry */
+		if (!ks->syms[ks->n - 1].name || !ks->syms[ks->n - 1].module)
 			goto nomem;
-		ks->n++;
 		any_nonzero |= addr != 0;
 	}
 	ks->zero_addrs = ks->n && !any_nonzero;
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
+	if (ks->n)
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
 	return 0;
 nomem:
 	ksyms_free(ks);

@@ -28,7 +28,8 @@ void ksyms_free(struct ksyms *ks);
 const struct ksym *ksyms_by_addr(const struct ksyms *ks, uint64_t addr);
 
 /* True if `name` is `base` or a compiler clone of it: base followed by one
- * or more of .constprop.N, .isra.N, .part.N, .cold (not attachable). */
+ * or more of .constprop.N, .isra.N, .part.N (never .cold: a split-off
+ * cold path, not an attachable function). */
 bool ksym_is_clone_of(const char *name, const char *base);
 
 /* Fills out[] with up to max names in module `module` that are `base` or a

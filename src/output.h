@@ -16,8 +16,8 @@ void output_json(FILE *f, const struct vqtable *t, bool total, double seconds);
 void output_probe_table(FILE *f, const struct vq_global *g);
 void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs);
 
-/* Formats v into at most width characters, switching to k/M/G/T with one
- * decimal when it does not fit. Returns buf. */
+/* Formats v into at most width characters (width 5 at least), switching to
+ * k/M/G/T/P/E with one decimal when the digits do not fit. Returns buf. */
 char *fmt_count(char *buf, size_t len, unsigned long long v, int width);
 
 #endif

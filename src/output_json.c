@@ -26,7 +26,7 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 	char hex[24];
 
 	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->cur.vq);
-	json_t *o = json_pack("{s:s, s:f, s:f, s:i, s:s, s:i, s:s, s:s}",
+	json_t *o = json_pack("{s:s, s:f, s:f, s:I, s:s, s:I, s:s, s:s}",
 			      "type", total ? "total" : "interval", "ts", ts, "seconds", seconds,
 			      "pid", (json_int_t)r->cur.owner_tgid, "dev", r->devname,
 			      "queue", (json_int_t)r->cur.queue, "dir", r->id.dir, "vq", hex);

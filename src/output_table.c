@@ -10,6 +10,8 @@ char *fmt_count(char *buf, size_t len, unsigned long long v, int width)
 	double d = (double)v;
 	int u = -1;
 
+	if (width < 5)
+		width = 5;	/* a u64 needs 5 at most: "18.4E" */
 	snprintf(buf, len, "%llu", v);
 	if ((int)strlen(buf) <= width)
 		return buf;
@@ -52,8 +54,10 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 			snprintf(supp, sizeof(supp), "%.1f", 100.0 * d.suppressed / d.notifies);
 		else
 			snprintf(supp, sizeof(supp), "-");
-		if (d.signals)
+		if (d.signals && d.used / d.signals < 100000)
 			snprintf(ratio, sizeof(ratio), "%.1f", (double)d.used / d.signals);
+		else if (d.signals)
+			fmt_count(ratio, sizeof(ratio), d.used / d.signals, 8);
 		else
 			snprintf(ratio, sizeof(ratio), "-");
 		snprintf(q, sizeof(q), "%d:%.2s", r->cur.queue, r->id.dir);

@@ -44,6 +44,7 @@ int vqtable_update(struct vqtable *t, const struct vq_stats *s)
 		}
 		r = &t->rows[t->n++];
 		memset(r, 0, sizeof(*r));
+		r->dev_ordinal = -1;
 		k = t->ks ? ksyms_by_addr(t->ks, s->handle_kick) : NULL;
 		vq_identify(k ? k->name : NULL, k ? k->module : NULL, &r->id);
 	}
@@ -69,49 +70,43 @@ static int cmp_display(const void *a, const void *b)
 
 	if (x->cur.owner_tgid != y->cur.owner_tgid)
 		return x->cur.owner_tgid < y->cur.owner_tgid ? -1 : 1;
-	c = strcmp(x->devname, y->devname);
+	c = strcmp(x->id.kind, y->id.kind);
 	if (c)
 		return c;
+	if (x->dev_ordinal != y->dev_ordinal)
+		return x->dev_ordinal - y->dev_ordinal;
 	return x->cur.queue - y->cur.queue;
 }
 
+/* Rows are named in first-seen order, so a new device of an owner and kind
+ * takes the next number after the highest one given so far. */
 static void name_device(struct vqtable *t, struct vq_row *r)
 {
-	int ordinal = 0;
-	__u64 seen[64];
-	size_t nseen = 0;
+	int next = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
 		struct vq_row *o = &t->rows[i];
 
-		if (o->cur.dev == r->cur.dev && o->devname[0]) {
+		if (o->dev_ordinal < 0)
+			continue;
+		if (o->cur.dev == r->cur.dev) {
+			r->dev_ordinal = o->dev_ordinal;
 			memcpy(r->devname, o->devname, sizeof(r->devname));
 			return;
 		}
+		if (o->cur.owner_tgid == r->cur.owner_tgid && !strcmp(o->id.kind, r->id.kind) &&
+		    o->dev_ordinal >= next)
+			next = o->dev_ordinal + 1;
 	}
-	/* Count the distinct named devices of the same owner and kind. */
-	for (size_t i = 0; i < t->n; i++) {
-		struct vq_row *o = &t->rows[i];
-		bool dup = false;
-
-		if (!o->devname[0] || o->cur.owner_tgid != r->cur.owner_tgid ||
-		    strcmp(o->id.kind, r->id.kind))
-			continue;
-		for (size_t j = 0; j < nseen; j++)
-			dup |= seen[j] == o->cur.dev;
-		if (!dup && nseen < sizeof(seen) / sizeof(seen[0]))
-			seen[nseen++] = o->cur.dev;
-		if (!dup)
-			ordinal++;
-	}
-	snprintf(r->devname, sizeof(r->devname), "%s%d", r->id.kind, ordinal);
+	r->dev_ordinal = next;
+	snprintf(r->devname, sizeof(r->devname), "%s%d", r->id.kind, next);
 }
 
 void vqtable_settle(struct vqtable *t)
 {
 	qsort(t->rows, t->n, sizeof(*t->rows), cmp_first_seen);
 	for (size_t i = 0; i < t->n; i++)
-		if (!t->rows[i].devname[0])
+		if (t->rows[i].dev_ordinal < 0)
 			name_device(t, &t->rows[i]);
 	qsort(t->rows, t->n, sizeof(*t->rows), cmp_display);
 }

@@ -16,6 +16,7 @@ struct vq_row {
 	struct vq_stats prev;	/* as printed last interval (zero at first) */
 	struct vq_ident id;
 	char devname[32];	/* kind + ordinal per owner, e.g. net0 */
+	int dev_ordinal;	/* the number in devname, -1 until named */
 };
 
 struct vqtable {

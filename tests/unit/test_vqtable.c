@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests for src/vqtable.c: rows built from hand-made map entries,
+ * device naming, display order and per-interval deltas.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "vqtable.h"
+
+#define TX_KICK		0xffffffffc0a02000ULL
+#define RX_KICK		0xffffffffc0a02100ULL
+#define SCSI_KICK	0xffffffffc0a05000ULL
+#define UNKNOWN_KICK	0xffffffffc0a09999ULL
+
+/* Sorted by address, as ksyms_load leaves them. */
+static struct ksym syms[] = {
+	{ TX_KICK, "handle_tx_kick", "vhost_net" },
+	{ RX_KICK, "handle_rx_kick", "vhost_net" },
+	{ 0xffffffffc0a02200ULL, "vhost_net_ioctl", "vhost_net" },
+	{ SCSI_KICK, "vhost_scsi_handle_kick", "vhost_scsi" },
+};
+static const struct ksyms ks = { .syms = syms, .n = sizeof(syms) / sizeof(syms[0]) };
+
+/* A map entry as the BPF side fills it. vhost_net: queue 0 is rx, 1 is tx. */
+static struct vq_stats entry(uint64_t vq, uint64_t dev, uint32_t owner, int32_t queue,
+			     uint64_t first_ns)
+{
+	struct vq_stats s;
+
+	memset(&s, 0, sizeof(s));
+	s.vq = vq;
+	s.dev = dev;
+	s.owner_tgid = owner;
+	s.queue = queue;
+	s.handle_kick = queue == 0 ? RX_KICK : TX_KICK;
+	s.first_ns = first_ns;
+	s.last_ns = first_ns;
+	return s;
+}
+
+static void update(struct vqtable *t, const struct vq_stats *s)
+{
+	assert_int_equal(vqtable_update(t, s), 0);
+}
+
+static const struct vq_row *row_of(const struct vqtable *t, uint64_t vq)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->rows[i].cur.vq == vq)
+			return &t->rows[i];
+	fail_msg("vq %#llx has no row", (unsigned long long)vq);
+	return NULL;
+}
+
+struct want_row {
+	uint64_t vq;
+	uint32_t pid;
+	const char *dev, *kind, *dir;
+	int32_t queue;
+};
+
+/* The whole table, in display order. */
+static void check_rows(const struct vqtable *t, const struct want_row *want, size_t n)
+{
+	if (t->n != n)
+		fail_msg("table has %zu rows, want %zu", t->n, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct vq_row *r = &t->rows[i];
+
+		if (r->cur.vq != want[i].vq || r->cur.owner_tgid != want[i].pid ||
+		    strcmp(r->devname, want[i].dev) || r->cur.queue != want[i].queue ||
+		    strcmp(r->id.kind, want[i].kind) || strcmp(r->id.dir, want[i].dir))
+			fail_msg("row %zu: vq %#llx pid %u %s q%d %s/%s, want vq %#llx pid %u %s q%d %s/%s",
+				 i, (unsigned long long)r->cur.vq, r->cur.owner_tgid, r->devname,
+				 r->cur.queue, r->id.kind, r->id.dir,
+				 (unsigned long long)want[i].vq, want[i].pid, want[i].dev,
+				 want[i].queue, want[i].kind, want[i].dir);
+	}
+}
+
+static void test_naming_and_order(void **state)
+{
+	struct vqtable t;
+	/* Fed in an order unrelated to the expected one. Owner 200 has dev A
+	 * (first used at 300) and dev B (first used at 100, through its tx
+	 * queue); owner 100 has dev C. */
+	const struct vq_stats in[] = {
+		entry(0xa1, 0xA000, 200, 1, 310),
+		entry(0xc0, 0xC000, 100, 0, 500),
+		entry(0xa0, 0xA000, 200, 0, 300),
+		entry(0xb0, 0xB000, 200, 0, 150),
+		entry(0xb1, 0xB000, 200, 1, 100),
+		entry(0xc1, 0xC000, 100, 1, 400),
+	};
+	const struct want_row want[] = {
+		{ 0xc0, 100, "net0", "net", "rx", 0 },
+		{ 0xc1, 100, "net0", "net", "tx", 1 },
+		{ 0xb0, 200, "net0", "net", "rx", 0 },
+		{ 0xb1, 200, "net0", "net", "tx", 1 },
+		{ 0xa0, 200, "net1", "net", "rx", 0 },
+		{ 0xa1, 200, "net1", "net", "tx", 1 },
+	};
+
+	vqtable_init(&t, &ks);
+	assert_ptr_equal(t.ks, &ks);
+	assert_int_equal(t.n, 0);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		update(&t, &in[i]);
+	assert_int_equal(t.n, 6);
+	vqtable_settle(&t);
+	check_rows(&t, want, sizeof(want) / sizeof(want[0]));
+	vqtable_free(&t);
+	assert_null(t.rows);
+	assert_int_equal(t.n, 0);
+}
+
+static void test_names_stay(void **state)
+{
+	struct vqtable t;
+	struct vq_stats s;
+
+	vqtable_init(&t, &ks);
+	/* round 1: owner 7 has two devices */
+	s = entry(0x10, 0x1000, 7, 0, 1000); update(&t, &s);
+	s = entry(0x11, 0x1000, 7, 1, 1001); update(&t, &s);
+	s = entry(0x20, 0x2000, 7, 0, 2000); update(&t, &s);
+	vqtable_settle(&t);
+	{
+		const struct want_row want[] = {
+			{ 0x10, 7, "net0", "net", "rx", 0 },
+			{ 0x11, 7, "net0", "net", "tx", 1 },
+			{ 0x20, 7, "net1", "net", "rx", 0 },
+		};
+		check_rows(&t, want, 3);
+	}
+
+	/* round 2: the same vqs with new counters, a new queue of the second
+	 * device, a new device that claims an earlier first use, and a new
+	 * owner. Names given in round 1 do not move. */
+	s = entry(0x10, 0x1000, 7, 0, 1000); s.adds = 5; update(&t, &s);
+	s = entry(0x11, 0x1000, 7, 1, 1001); s.adds = 6; update(&t, &s);
+	s = entry(0x20, 0x2000, 7, 0, 2000); s.adds = 7; update(&t, &s);
+	s = entry(0x21, 0x2000, 7, 1, 2500); update(&t, &s);
+	s = entry(0x30, 0x3000, 7, 0, 500); update(&t, &s);
+	s = entry(0x40, 0x4000, 3, 1, 9000); update(&t, &s);
+	assert_int_equal(t.n, 6);
+	vqtable_settle(&t);
+	{
+		const struct want_row want[] = {
+			{ 0x40, 3, "net0", "net", "tx", 1 },
+			{ 0x10, 7, "net0", "net", "rx", 0 },
+			{ 0x11, 7, "net0", "net", "tx", 1 },
+			{ 0x20, 7, "net1", "net", "rx", 0 },
+			{ 0x21, 7, "net1", "net", "tx", 1 },
+			{ 0x30, 7, "net2", "net", "rx", 0 },
+		};
+		check_rows(&t, want, 6);
+	}
+	assert_int_equal(row_of(&t, 0x10)->cur.adds, 5);
+	assert_int_equal(row_of(&t, 0x11)->cur.adds, 6);
+	assert_int_equal(row_of(&t, 0x20)->cur.adds, 7);
+
+	/* round 3: nothing new; settling again changes nothing */
+	vqtable_settle(&t);
+	assert_int_equal(t.n, 6);
+	assert_string_equal(row_of(&t, 0x30)->devname, "net2");
+	assert_string_equal(row_of(&t, 0x40)->devname, "net0");
+	vqtable_free(&t);
+}
+
+static void test_kinds(void **state)
+{
+	struct vqtable t, bare;
+	struct vq_stats s;
+
+	vqtable_init(&t, &ks);
+	/* one owner: a net device, a scsi device, a vq whose handler is not a
+	 * known symbol and one whose handler is not a symbol start at all */
+	s = entry(0x10, 0x1000, 5, 0, 10); update(&t, &s);
+	s = entry(0x20, 0x2000, 5, 2, 20); s.handle_kick = SCSI_KICK; update(&t, &s);
+	s = entry(0x30, 0x3000, 5, 0, 30); s.handle_kick = 0xffffffffc0a02200ULL; update(&t, &s);
+	s = entry(0x40, 0x4000, 5, 0, 40); s.handle_kick = UNKNOWN_KICK; update(&t, &s);
+	s = entry(0x51, 0x5000, 5, 0, 51); update(&t, &s);
+	s = entry(0x50, 0x5000, 5, -1, 50); update(&t, &s);
+	vqtable_settle(&t);
+	{
+		/* devices by name ('?' sorts before letters); queue -1 (index
+		 * not found) before queue 0 */
+		const struct want_row want[] = {
+			{ 0x40, 5, "?0", "?", "?", 0 },
+			{ 0x10, 5, "net0", "net", "rx", 0 },
+			{ 0x30, 5, "net1", "net", "?", 0 },
+			{ 0x50, 5, "net2", "net", "tx", -1 },
+			{ 0x51, 5, "net2", "net", "rx", 0 },
+			{ 0x20, 5, "scsi0", "scsi", "io", 2 },
+		};
+		check_rows(&t, want, 6);
+	}
+	vqtable_free(&t);
+
+	/* without kallsyms nothing is identified, but devices are still named */
+	vqtable_init(&bare, NULL);
+	s = entry(0x10, 0x1000, 5, 0, 10); update(&bare, &s);
+	s = entry(0x11, 0x1000, 5, 1, 11); update(&bare, &s);
+	s = entry(0x20, 0x2000, 5, 0, 20); update(&bare, &s);
+	vqtable_settle(&bare);
+	{
+		const struct want_row want[] = {
+			{ 0x10, 5, "?0", "?", "?", 0 },
+			{ 0x11, 5, "?0", "?", "?", 1 },
+			{ 0x20, 5, "?1", "?", "?", 0 },
+		};
+		check_rows(&bare, want, 3);
+	}
+	vqtable_free(&bare);
+}
+
+static void test_many_rows(void **state)
+{
+	/* more rows than the first allocation; 8 devices of 2 queues for
+	 * each of 3 owners, fed newest first */
+	struct vqtable t;
+	size_t k = 0;
+
+	vqtable_init(&t, &ks);
+	for (int i = 47; i >= 0; i--) {
+		uint32_t owner = 1000 + i / 16;
+		struct vq_stats s = entry(0x100000 + i, 0x900000 + i / 2, owner, i % 2, 1000 + i);
+
+		update(&t, &s);
+	}
+	assert_int_equal(t.n, 48);
+	vqtable_settle(&t);
+	for (int owner = 0; owner < 3; owner++)
+		for (int devn = 0; devn < 8; devn++)
+			for (int q = 0; q < 2; q++, k++) {
+				const struct vq_row *r = &t.rows[k];
+				char name[8];
+				int i = owner * 16 + devn * 2 + q;
+
+				snprintf(name, sizeof(name), "net%d", devn);
+				if (r->cur.vq != (uint64_t)(0x100000 + i) ||
+				    r->cur.owner_tgid != (uint32_t)(1000 + owner) ||
+				    strcmp(r->devname, name) || r->cur.queue != q)
+					fail_msg("row %zu: vq %#llx pid %u %s q%d, want vq %#x pid %d %s q%d",
+						 k, (unsigned long long)r->cur.vq, r->cur.owner_tgid,
+						 r->devname, r->cur.queue, 0x100000 + i, 1000 + owner,
+						 name, q);
+			}
+	vqtable_free(&t);
+}
+
+static void set_counters(struct vq_stats *s, uint64_t base)
+{
+	s->adds = base + 1;
+	s->used = base + 2;
+	s->add_errors = base + 3;
+	s->notifies = base + 4;
+	s->signals = base + 5;
+	s->suppressed = base + 6;
+	s->wrap_checks = base + 7;
+	s->invalidations = base + 8;
+	s->stale_signals = base + 9;
+	s->event_read_errors = base + 10;
+}
+
+static void check_counters(const struct vq_stats *d, const uint64_t want[10])
+{
+	const uint64_t got[10] = {
+		d->adds, d->used, d->add_errors, d->notifies, d->signals, d->suppressed,
+		d->wrap_checks, d->invalidations, d->stale_signals, d->event_read_errors,
+	};
+	static const char *const names[10] = {
+		"adds", "used", "add_errors", "notifies", "signals", "suppressed",
+		"wrap_checks", "invalidations", "stale_signals", "event_read_errors",
+	};
+
+	for (int i = 0; i < 10; i++)
+		if (got[i] != want[i])
+			fail_msg("%s = %llu, want %llu", names[i], (unsigned long long)got[i],
+				 (unsigned long long)want[i]);
+}
+
+static void set_state(struct vq_stats *s, uint16_t v)
+{
+	s->last_ns = 1000000 + v;
+	s->features = (1ULL << 29) | (1ULL << 32) | v;
+	s->num = 256;
+	s->last_used_idx = v;
+	s->signalled_used = v - 3;
+	s->used_event = v - 1;
+	s->avail_idx = v + 7;
+	s->last_avail_idx = v + 5;
+	s->avail_flags = 1;
+	s->signalled_used_valid = v & 1;
+	s->last_decision = (v >> 1) & 1;
+}
+
+/* Every field but the counters is taken from cur. */
+static void check_state_from(const struct vq_stats *d, const struct vq_stats *cur)
+{
+	struct vq_stats a = *d, b = *cur;
+
+	set_counters(&a, 0);
+	set_counters(&b, 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void test_delta(void **state)
+{
+	struct vqtable t;
+	struct vq_stats s, d;
+	const struct vq_row *r;
+
+	vqtable_init(&t, &ks);
+	s = entry(0x10, 0x1000, 42, 1, 77);
+	set_counters(&s, 100);
+	set_state(&s, 65534);
+	update(&t, &s);
+	vqtable_settle(&t);
+	r = row_of(&t, 0x10);
+
+	/* first interval: prev is zero, the delta is everything */
+	vq_row_delta(r, &d);
+	check_counters(&d, (const uint64_t[10]){ 101, 102, 103, 104, 105, 106, 107, 108,
+						 109, 110 });
+	check_state_from(&d, &r->cur);
+
+	/* printed: the next delta is zero until new counts arrive */
+	vqtable_mark_printed(&t);
+	vq_row_delta(r, &d);
+	check_counters(&d, (const uint64_t[10]){ 0 });
+	check_state_from(&d, &r->cur);
+	assert_memory_equal(&r->prev, &r->cur, sizeof(r->prev));
+
+	/* new counts: delta = cur - prev per counter, state from cur (here the
+	 * u16 indices wrapped past 0) */
+	s.adds += 10;
+	s.used += 25;
+	s.notifies += 12;
+	s.signals += 2;
+	s.suppressed += 10;
+	s.wrap_checks += 1;
+	s.event_read_errors += 3;
+	set_state(&s, 4);
+	update(&t, &s);
+	assert_int_equal(t.n, 1);
+	vqtable_settle(&t);
+	r = row_of(&t, 0x10);
+	vq_row_delta(r, &d);
+	check_counters(&d, (const uint64_t[10]){ 10, 25, 0, 12, 2, 10, 1, 0, 0, 3 });
+	check_state_from(&d, &r->cur);
+	assert_int_equal(d.last_used_idx, 4);
+	assert_int_equal(d.signalled_used, 1);
+	assert_int_equal(d.used_event, 3);
+	assert_int_equal(d.avail_idx, 11);
+	assert_int_equal(d.signalled_used_valid, 0);
+	assert_int_equal(d.vq, 0x10);
+	assert_int_equal(d.dev, 0x1000);
+	assert_int_equal(d.owner_tgid, 42);
+	assert_int_equal(d.queue, 1);
+	/* the previous snapshot is the one printed */
+	assert_int_equal(r->prev.adds, 101);
+	assert_int_equal(r->prev.last_used_idx, 65534);
+
+	/* two updates between prints: the delta spans both */
+	s.adds += 1;
+	update(&t, &s);
+	s.adds += 2;
+	update(&t, &s);
+	vq_row_delta(row_of(&t, 0x10), &d);
+	assert_int_equal(d.adds, 13);
+
+	vqtable_mark_printed(&t);
+	vq_row_delta(row_of(&t, 0x10), &d);
+	check_counters(&d, (const uint64_t[10]){ 0 });
+	assert_int_equal(d.last_used_idx, 4);
+	vqtable_free(&t);
+}
+
+static void test_mark_printed_all_rows(void **state)
+{
+	struct vqtable t;
+	struct vq_stats s, d;
+
+	vqtable_init(&t, &ks);
+	for (int i = 0; i < 20; i++) {
+		s = entry(0x10 + i, 0x1000 + i / 2, 9, i % 2, i);
+		set_counters(&s, 1000 * i);
+		update(&t, &s);
+	}
+	vqtable_settle(&t);
+	vqtable_mark_printed(&t);
+	for (size_t i = 0; i < t.n; i++) {
+		vq_row_delta(&t.rows[i], &d);
+		check_counters(&d, (const uint64_t[10]){ 0 });
+	}
+	/* only the row that moved has a delta */
+	s = entry(0x10 + 7, 0x1000 + 3, 9, 1, 7);
+	set_counters(&s, 7000 + 100);
+	update(&t, &s);
+	assert_int_equal(t.n, 20);
+	for (size_t i = 0; i < t.n; i++) {
+		uint64_t w = t.rows[i].cur.vq == 0x17 ? 100 : 0;
+
+		vq_row_delta(&t.rows[i], &d);
+		check_counters(&d, (const uint64_t[10]){ w, w, w, w, w, w, w, w, w, w });
+	}
+	vqtable_free(&t);
+}
+
+/* A multiqueue QEMU opens one vhost-net device per queue pair: 70 devices
+ * of one owner are numbered net0..net69 without gaps and listed in numeric
+ * order (net2 before net10), whatever order the map returns them in. */
+static void test_many_devices_numeric(void **state)
+{
+	struct vqtable t;
+	char want[32];
+
+	vqtable_init(&t, &ks);
+	for (int i = 69; i >= 0; i--) {
+		struct vq_stats rx = entry(0x1000 + 0x10 * i, 0x900000 + 0x100 * i, 42, 0, 1000 + i);
+		struct vq_stats tx = entry(0x1008 + 0x10 * i, 0x900000 + 0x100 * i, 42, 1, 1000 + i);
+
+		update(&t, &rx);
+		update(&t, &tx);
+	}
+	vqtable_settle(&t);
+	assert_int_equal(t.n, 140);
+	for (int i = 0; i < 70; i++) {
+		snprintf(want, sizeof(want), "net%d", i);
+		assert_string_equal(t.rows[2 * i].devname, want);
+		assert_string_equal(t.rows[2 * i + 1].devname, want);
+		assert_int_equal(t.rows[2 * i].cur.queue, 0);
+		assert_int_equal(t.rows[2 * i + 1].cur.queue, 1);
+		assert_int_equal(t.rows[2 * i].cur.dev, 0x900000 + 0x100 * i);
+	}
+	vqtable_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_naming_and_order),
+		cmocka_unit_test(test_names_stay),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_delta),
+		cmocka_unit_test(test_mark_printed_all_rows),
+		cmocka_unit_test(test_many_devices_numeric),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
