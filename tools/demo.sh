@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # `make demo`: boots Debian's 6.12 kernel with vhost under QEMU and shows
 # vqtrace's live table over the load generator: two vhost-net devices, one
-# asking for an interrupt every 16 used entries, the other every entry.
+# asking for an interrupt every 64 used entries, the other for every entry,
+# plus RX traffic, for 16 seconds.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kernel=${DEMO_KERNEL:-6.12}
 echo "demo: booting Debian $kernel with vhost_net under QEMU (TCG, about 10 s)..." >&2
 exec "$here/vm/run" --kernel "$kernel" --timeout 300 -- sh -c '
-	echo "demo: vhost-loadgen drives two vhost-net devices (interrupt every 16, and every 1)"
-	vhost-loadgen --tx 600000 --event-every 16 --gt /tmp/a.json &
-	a=$!
-	vhost-loadgen --tx 300000 --event-every 1 --gt /tmp/b.json &
-	echo "demo: vqtrace -i 2 (one table every 2 s, Ctrl-C would stop it)"
+	rm -f /tmp/go
+	echo "demo: two vhost-loadgen processes: TX asking for an interrupt every 64 entries;"
+	echo "      TX+RX asking for every entry. vqtrace prints a table every 2 s."
+	vhost-loadgen --tx 100000000 --event-every 64 --seconds 14 --wait-file /tmp/go --gt /tmp/a.json &
+	vhost-loadgen --tx 100000000 --rx 100000000 --seconds 14 --wait-file /tmp/go --gt /tmp/b.json &
+	(sleep 2; touch /tmp/go) &
 	vqtrace -i 2 -d 16
 	wait
-	echo "demo: the load generators own counts (ground truth):"
+	echo "demo: the load generators own counts (ground truth) to compare with TOTAL:"
 	cat /tmp/a.json /tmp/b.json
 '

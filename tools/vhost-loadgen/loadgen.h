@@ -64,6 +64,7 @@ struct lg_opts {
 	unsigned pause_before_ms;
 	unsigned hold_ms;
 	const char *wait_file;   /* wait for it before the first buffer */
+	unsigned seconds;        /* stop submitting after this long (0: never) */
 };
 
 /* Driver side of one split virtqueue. */

@@ -110,6 +110,8 @@ static void usage(FILE *f)
 "  --pause-before MS   sleep MS ms after creating the devices, before the\n"
 "                      first buffer (0..3600000)\n"
 "  --hold MS           sleep MS ms after the run, before teardown\n"
+"  --seconds S         stop submitting after S seconds (1..86400); every\n"
+"                      buffer already submitted still completes and counts\n"
 "  --wait-file PATH    after creating the devices, wait until PATH exists\n"
 "                      before the first buffer (a start handshake: a tracer\n"
 "                      attaches, then creates PATH)\n"
@@ -190,7 +192,7 @@ static void parse_toggle(struct lg_opts *o, const char *s)
 enum {
 	OPT_TX = 256, OPT_RX, OPT_RING, OPT_EVENT_EVERY, OPT_NO_EVENT_IDX,
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
-	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE,
+	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_SECONDS,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -212,6 +214,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "gt", required_argument, NULL, OPT_GT },
 		{ "pause-before", required_argument, NULL, OPT_PAUSE },
 		{ "wait-file", required_argument, NULL, OPT_WAIT_FILE },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "hold", required_argument, NULL, OPT_HOLD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -283,6 +286,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		case OPT_PAUSE:
 			o->pause_before_ms = (unsigned)parse_num("--pause-before", optarg, 0, 3600000);
 			break;
+		case OPT_SECONDS:
+			o->seconds = (unsigned)parse_num("--seconds", optarg, 1, 86400);
+			break;
 		case OPT_WAIT_FILE:
 			if (!*optarg)
 				bad_usage("--wait-file: empty file name");
@@ -313,6 +319,8 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 
 		if (o->no_call)
 			bad_usage("--call-toggle and --no-call exclude each other");
+		if (o->seconds)
+			bad_usage("--call-toggle and --seconds exclude each other (the phases are counts)");
 		if (!tx_set && !rx_set)
 			o->tx = total;
 		if ((tx_set && o->tx && o->tx != total) || (rx_set && o->rx && o->rx != total))
@@ -456,6 +464,24 @@ static bool service_rx(const struct lg_opts *o, struct lg_dev *d)
 	return progress;
 }
 
+/* --seconds ran out: each queue's target becomes what it already
+ * submitted, so the run drains and ends with exact counts. */
+static void cut_targets(struct lg_dev *devs, unsigned ndev)
+{
+	for (unsigned i = 0; i < ndev; i++) {
+		for (int q = 0; q < LG_NQ; q++) {
+			struct lg_vq *vq = &devs[i].vq[q];
+
+			if (!vq->target || vq->phase >= 3)
+				continue;
+			vq->target = vq->submitted;
+			for (int p = 0; p < 3; p++)
+				if (vq->phase_end[p] > vq->target)
+					vq->phase_end[p] = vq->target;
+		}
+	}
+}
+
 static void init_targets(const struct lg_opts *o, struct lg_vq *vq, uint64_t target)
 {
 	int i;
@@ -521,6 +547,7 @@ static int run(const struct lg_opts *o)
 	struct lg_dev *devs = calloc(o->devices, sizeof(*devs));
 	bool event_idx = !o->no_event_idx;
 	double t0, now, last_progress, next_report;
+	bool cut = false;
 	unsigned i, idle = 0, iter = 0;
 	bool done, moved = false;
 	int q;
@@ -576,6 +603,10 @@ static int run(const struct lg_opts *o)
 				moved = false;
 			} else if (now - last_progress > STALL_SECONDS) {
 				stall(devs, o->devices);
+			}
+			if (o->seconds && !cut && now - t0 >= o->seconds) {
+				cut_targets(devs, o->devices);
+				cut = true;
 			}
 			if (now >= next_report) {
 				progress_line(devs, o->devices, now - t0);
