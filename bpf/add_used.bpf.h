@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* __vhost_add_used_n(vq, heads, count): vhost publishes `count` used entries
- * and advances last_used_idx. Entry saves what the return needs: the index
+ * and advances last_used_idx (or vhost_add_used_n, which wraps it). Entry saves what the return needs: the index
  * before, and signalled_used_valid before, so that the exit can tell the
  * u16 wrap check apart from an invalidation it caused. Shared by the
  * fentry/fexit and kprobe/kretprobe programs. */
@@ -11,7 +11,6 @@
 
 struct add_stash {
 	u64 vq;
-	u32 count;
 	u16 old_used_idx;
 	u8 valid;
 };
@@ -23,7 +22,7 @@ struct {
 	__type(value, struct add_stash);
 } add_stash SEC(".maps");
 
-static __always_inline void add_used_enter(struct vhost_virtqueue *vq, u32 count)
+static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
 {
 	struct add_stash st = {};
 	u32 tid = current_tid();
@@ -31,7 +30,6 @@ static __always_inline void add_used_enter(struct vhost_virtqueue *vq, u32 count
 	if (!vq_get_or_create(vq))
 		return;
 	st.vq = (u64)vq;
-	st.count = count;
 	st.old_used_idx = BPF_CORE_READ(vq, last_used_idx);
 	st.valid = BPF_CORE_READ(vq, signalled_used_valid);
 	if (bpf_map_update_elem(&add_stash, &tid, &st, BPF_ANY))
@@ -62,8 +60,11 @@ static __always_inline void add_used_exit(int ret)
 		__sync_fetch_and_add(&s->add_errors, 1);
 		return;
 	}
-	__sync_fetch_and_add(&s->used, st.count);
 	new = BPF_CORE_READ(vq, last_used_idx);
+	/* Entries published = how far last_used_idx moved. That equals the
+	 * count argument of __vhost_add_used_n, and stays right for 6.17+'s
+	 * in-order path, where one element can stand for several entries. */
+	__sync_fetch_and_add(&s->used, (u16)(new - st.old_used_idx));
 	su = BPF_CORE_READ(vq, signalled_used);
 	valid = BPF_CORE_READ(vq, signalled_used_valid);
 	/* The kernel's own test, on the same values it used. */

@@ -9,15 +9,10 @@
 #include "add_used.bpf.h"
 #include "notify.bpf.h"
 
-/* 3 for __vhost_add_used_n(vq, heads, count) and vhost_add_used_n before
- * 6.17; 4 for 6.17+'s vhost_add_used_n(vq, heads, nheads, count). */
-const volatile int add_count_arg = 3;
-
 SEC("fentry/__vhost_add_used_n")
-int BPF_PROG(add_used_fentry, struct vhost_virtqueue *vq, void *heads,
-	     unsigned int count)
+int BPF_PROG(add_used_fentry, struct vhost_virtqueue *vq)
 {
-	add_used_enter(vq, count);
+	add_used_enter(vq);
 	return 0;
 }
 
@@ -32,9 +27,7 @@ int BPF_PROG(add_used_fexit, struct vhost_virtqueue *vq, void *heads,
 SEC("kprobe")
 int BPF_KPROBE(add_used_kprobe, struct vhost_virtqueue *vq)
 {
-	u32 count = add_count_arg == 4 ? PT_REGS_PARM4(ctx) : PT_REGS_PARM3(ctx);
-
-	add_used_enter(vq, count);
+	add_used_enter(vq);
 	return 0;
 }
 

@@ -55,10 +55,23 @@ static int plan_add_used(struct attach_plan *p, const struct ksyms *ks,
 			 struct btf *btf, enum add_mode_req req)
 {
 	const char *syms[1];
-	int nparams = btf_func_params(btf, "__vhost_add_used_n");
 
-	p->add_count_arg = 3;
-	if (nparams == 3 && req != ADD_MODE_KPROBE) {
+	/* 6.17+: with VIRTIO_F_IN_ORDER, vhost_add_used_n_in_order publishes
+	 * entries without calling __vhost_add_used_n; only the exported
+	 * vhost_add_used_n sees both paths. */
+	if (ksyms_find_clones(ks, "vhost", "vhost_add_used_n_in_order", syms, 1) &&
+	    ksyms_find_clones(ks, "vhost", "vhost_add_used_n", syms, 1)) {
+		if (req == ADD_MODE_FENTRY) {
+			elog("--add-used-mode fentry: this kernel (6.17+) needs the vhost_add_used_n kprobe; use kprobe");
+			return -1;
+		}
+		snprintf(p->add_sym, sizeof(p->add_sym), "%s", syms[0]);
+		snprintf(p->add_why, sizeof(p->add_why),
+			 "kprobe/kretprobe on %s: this kernel has the 6.17+ in-order path, which bypasses __vhost_add_used_n",
+			 syms[0]);
+		return 0;
+	}
+	if (btf_func_params(btf, "__vhost_add_used_n") == 3 && req != ADD_MODE_KPROBE) {
 		p->add_fentry = true;
 		snprintf(p->add_sym, sizeof(p->add_sym), "__vhost_add_used_n");
 		snprintf(p->add_why, sizeof(p->add_why),
@@ -69,26 +82,14 @@ static int plan_add_used(struct attach_plan *p, const struct ksyms *ks,
 		elog("--add-used-mode fentry: __vhost_add_used_n has no BTF on this kernel; use kprobe");
 		return -1;
 	}
-	if (ksyms_find_clones(ks, "vhost", "__vhost_add_used_n", syms, 1)) {
+	/* No BTF, or kprobes requested; if __vhost_add_used_n was inlined,
+	 * the exported wrapper sees the same entries. */
+	if (ksyms_find_clones(ks, "vhost", "__vhost_add_used_n", syms, 1) ||
+	    ksyms_find_clones(ks, "vhost", "vhost_add_used_n", syms, 1)) {
 		snprintf(p->add_sym, sizeof(p->add_sym), "%s", syms[0]);
 		snprintf(p->add_why, sizeof(p->add_why), "kprobe/kretprobe on %s: %s", syms[0],
-			 req == ADD_MODE_KPROBE ? "requested" : "no BTF for it");
-		return 0;
-	}
-	/* Inlined: hook the exported wrapper. Its count moved to the 4th
-	 * argument in 6.17 (nheads); BTF or the 6.17-only in-order helper
-	 * tells which. */
-	if (ksyms_find_clones(ks, "vhost", "vhost_add_used_n", syms, 1)) {
-		const char *in_order[1];
-
-		nparams = btf_func_params(btf, "vhost_add_used_n");
-		if (nparams == 4 || (nparams < 0 &&
-		    ksyms_find_clones(ks, "vhost", "vhost_add_used_n_in_order", in_order, 1)))
-			p->add_count_arg = 4;
-		snprintf(p->add_sym, sizeof(p->add_sym), "%s", syms[0]);
-		snprintf(p->add_why, sizeof(p->add_why),
-			 "kprobe/kretprobe on %s (__vhost_add_used_n is inlined), count in argument %d",
-			 syms[0], p->add_count_arg);
+			 req == ADD_MODE_KPROBE ? "requested" :
+			 strncmp(syms[0], "__", 2) ? "__vhost_add_used_n is inlined" : "no BTF for it");
 		return 0;
 	}
 	elog("neither __vhost_add_used_n nor vhost_add_used_n is in /proc/kallsyms for module vhost: is this an unsupported kernel build? (run with -v and report it)");
@@ -148,7 +149,6 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 		    bpf_program__set_attach_target(fexit, 0, p->add_sym))
 			return -1;
 	}
-	skel->rodata->add_count_arg = p->add_count_arg;
 	skel->rodata->notify_arg_first = p->notify_arg_first;
 	return 0;
 }
@@ -196,4 +196,11 @@ void attach_detach(struct attach_plan *p)
 	for (size_t i = 0; i < p->n_links; i++)
 		bpf_link__destroy(p->links[i]);
 	p->n_links = 0;
+}
+
+void attach_describe(const struct attach_plan *p, char *add, size_t add_len, char *notify,
+		     size_t notify_len)
+{
+	snprintf(add, add_len, "%s:%s", p->add_fentry ? "fentry" : "kprobe", p->add_sym);
+	snprintf(notify, notify_len, "kprobe:%s", p->n_notify ? p->notify_syms[0] : "");
 }

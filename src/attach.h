@@ -18,7 +18,6 @@ struct vqtrace_bpf;
 struct attach_plan {
 	bool add_fentry;		/* else kprobe/kretprobe */
 	char add_sym[128];
-	int add_count_arg;		/* 3 or 4 */
 	char add_why[256];
 	const char *notify_syms[MAX_NOTIFY_SYMS];
 	size_t n_notify;
@@ -36,5 +35,8 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel);
 /* After load: attach every hook; on failure prints one line, returns -1. */
 int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel);
 void attach_detach(struct attach_plan *p);
+/* "fentry:SYM" or "kprobe:SYM" for the add_used hook, "kprobe:SYM" for notify. */
+void attach_describe(const struct attach_plan *p, char *add, size_t add_len, char *notify,
+		     size_t notify_len);
 
 #endif

@@ -231,8 +231,12 @@ static int run(struct env *env)
 		goto cleanup;
 	read_global(skel, &g);
 	print_rows(env, &table, true, mono_s() - start);
-	if (env->json)
-		output_probe_json(stdout, &g, env->max_vqs);
+	if (env->json) {
+		char add_hook[160], notify_hook[160];
+
+		attach_describe(&plan, add_hook, sizeof(add_hook), notify_hook, sizeof(notify_hook));
+		output_probe_json(stdout, &g, env->max_vqs, add_hook, notify_hook);
+	}
 	else
 		output_probe_table(stderr, &g);
 	vlog("vhost_notify: vq found in argument 1 %llu times, argument 2 %llu times",

@@ -14,7 +14,9 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds);
 void output_json(FILE *f, const struct vqtable *t, bool total, double seconds);
 /* The probes' own counters: anything not counted is said here. */
 void output_probe_table(FILE *f, const struct vq_global *g);
-void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs);
+/* add_hook/notify_hook: "mode:symbol" of each hook, e.g. "fentry:__vhost_add_used_n". */
+void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
+		       const char *add_hook, const char *notify_hook);
 
 /* Formats v into at most width characters (width 5 at least), switching to
  * k/M/G/T/P/E with one decimal when the digits do not fit. Returns buf. */

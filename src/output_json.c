@@ -71,12 +71,15 @@ void output_json(FILE *f, const struct vqtable *t, bool total, double seconds)
 	fflush(f);
 }
 
-void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs)
+void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
+		       const char *add_hook, const char *notify_hook)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "type", json_string("probe"));
 	json_object_set_new(o, "ts", json_real(now_s()));
+	json_object_set_new(o, "add_used_hook", json_string(add_hook));
+	json_object_set_new(o, "notify_hook", json_string(notify_hook));
 	json_object_set_new(o, "max_vqs", json_integer(max_vqs));
 	json_object_set_new(o, "vq_map_full", json_integer((json_int_t)g->vq_map_full));
 	json_object_set_new(o, "filtered_out", json_integer((json_int_t)g->filtered_out));

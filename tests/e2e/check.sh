@@ -8,7 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kernel=$1 results=$2
 
 expected=$(grep -v '^#' "$here/scenarios" | awk -F'|' -v k="$kernel" \
-	'NF >= 4 { gsub(/ /, "", $1); if ((" " $2 " ") ~ (" " k " ")) print $1 }')
+	'NF >= 5 { gsub(/ /, "", $1); if ((" " $2 " ") ~ (" " k " ")) print $1 }')
 [ -z "${E2E_SCEN:-}" ] || expected=$E2E_SCEN
 parsed=$(tr -d '\r' <"$results" | jq -R -s -f "$here/parse.jq")
 pass=0 fail=0

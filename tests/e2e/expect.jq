@@ -31,8 +31,17 @@ def generic:
       c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)) ];
 
 # Per scenario, from its definition.
+# Which hooks ran: the kprobe variants must really have used kprobes.
+def hooks:
+  if (.name | endswith("-kp")) then
+    [c("add_used hook"; "kprobe:__vhost_add_used_n"; probe.add_used_hook)]
+  else
+    [c("add_used hook"; "fentry:__vhost_add_used_n"; probe.add_used_hook)]
+  end
+  + [c("notify hook"; "kprobe:vhost_notify.constprop.0"; probe.notify_hook)];
+
 def specific:
-  if .name == "every1" or .name == "every16" then
+  if .name == "every1" or .name == "every16" or .name == "every16-kp" then
     # 10000 TX buffers with interrupts requested: no wrap (< 65536 between
     # notifies), and exactly one forced signal, the first after ring setup.
     [ c("tx used"; 10000; vall("tx"; .used)),
@@ -55,7 +64,7 @@ def specific:
       c("loadgen interrupts"; 0; gall("tx"; .interrupts)),
       c("wrap_checks"; 2; vall("tx"; .wrap_checks)),
       c("invalidations (valid was never true)"; 0; vall("tx"; .invalidations)) ]
-  elif .name == "toggle" then
+  elif .name == "toggle" or .name == "toggle-kp" then
     # On 1000 / off 70000 / on 1000: the 70000 silent entries cross
     # signalled_used + 65536 once, invalidating it once; two forced signals:
     # the first after setup, the first after the call eventfd returns.
@@ -93,4 +102,4 @@ def specific:
     + (if .name == "pidkthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end)
   else [c("known scenario"; true; false)] end;
 
-generic + specific
+generic + hooks + specific

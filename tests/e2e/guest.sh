@@ -16,9 +16,9 @@ emit() { # name rc: the tagged outputs of one scenario
 	} >"$RESULTS"
 }
 
-run_cmd() { # name args...: vqtrace -- vhost-loadgen
+run_cmd() { # name args...: vqtrace $VQOPTS -- vhost-loadgen args
 	name=$1; shift
-	vqtrace -j -T -- vhost-loadgen --gt /tmp/gt "$@" >/tmp/vq 2>/tmp/err
+	vqtrace -j -T $VQOPTS -- vhost-loadgen --gt /tmp/gt "$@" >/tmp/vq 2>/tmp/err
 	emit "$name" $?
 }
 
@@ -38,7 +38,7 @@ run_pid() { # name args...: loadgens A and B, vqtrace -p A
 	a=$!
 	vhost-loadgen --gt /tmp/gtB --wait-file /tmp/go "$@" >/dev/null 2>/tmp/errB &
 	b=$!
-	vqtrace -j -T -p $a >/tmp/vq 2>/tmp/err &
+	vqtrace -j -T $VQOPTS -p $a >/tmp/vq 2>/tmp/err &
 	v=$!
 	wait_ready || echo "vqtrace did not attach in 60 s" >>/tmp/err
 	touch /tmp/go
@@ -52,13 +52,15 @@ run_pid() { # name args...: loadgens A and B, vqtrace -p A
 	emit "$name" $rc
 }
 
-grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how args; do
+grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how vqopts args; do
 	name=$(echo $name)
 	[ -n "$name" ] || continue
 	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
 	case " $kernels " in *" $KERNEL "*) ;; *) continue ;; esac
+	VQOPTS=$(echo $vqopts)
+	[ "$VQOPTS" = - ] && VQOPTS=
 	rm -f /tmp/gt /tmp/gtB /tmp/vq /tmp/err
-	echo "e2e[$KERNEL]: $name: vhost-loadgen$args"
+	echo "e2e[$KERNEL]: $name: vqtrace $VQOPTS -- vhost-loadgen$args"
 	case $(echo $how) in
 	cmd) run_cmd "$name" $args ;;
 	pid) run_pid "$name" $args ;;
