@@ -19,8 +19,8 @@ CPPFLAGS += -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Werror
-STATIC_LIBS := -static -lbpf -lelf -lz -ljansson -lmicrohttpd
-DYN_LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd
+STATIC_LIBS := -static -lbpf -lelf -lz -ljansson
+DYN_LIBS := -lbpf -lelf -lz -ljansson
 
 # Userspace sources: everything in src/; main.c is the only one not linked into unit tests.
 SRCS := $(wildcard src/*.c)

@@ -3,7 +3,7 @@
 # Called by `make deps` (and so by `make check`/`make demo`); safe to re-run.
 set -euo pipefail
 
-BUILD_PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libmicrohttpd-dev make gcc pkg-config"
+BUILD_PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev make gcc pkg-config"
 TEST_PKGS="libcmocka-dev jq qemu-system-x86 busybox-static cpio kmod xz-utils"
 
 missing=()
