@@ -43,7 +43,8 @@ static __always_inline void add_used_exit(int ret)
 	struct vhost_virtqueue *vq;
 	struct add_stash st;
 	struct vq_stats *s;
-	u16 new, su;
+	u16 new, su, event;
+	bool near;
 	u8 valid;
 
 	if (!stp)
@@ -68,13 +69,30 @@ static __always_inline void add_used_exit(int ret)
 	su = BPF_CORE_READ(vq, signalled_used);
 	valid = BPF_CORE_READ(vq, signalled_used_valid);
 	/* The kernel's own test, on the same values it used. */
-	if ((u16)(new - su) < (u16)(new - st.old_used_idx))
+	if (vq_rule_wrap_check(su, st.old_used_idx, new)) {
 		__sync_fetch_and_add(&s->wrap_checks, 1);
+		if (!st.valid)
+			__sync_fetch_and_add(&s->wrap_checks_invalid, 1);
+	}
 	if (st.valid && !valid)
 		__sync_fetch_and_add(&s->invalidations, 1);
+	if (!s->waiting_since_ns && new != s->used_idx_at_signal)
+		s->waiting_since_ns = s->last_ns;
 	s->last_used_idx = new;
 	s->signalled_used = su;
 	s->signalled_used_valid = valid;
+	if (!vq_has_feature(s->features, VIRTIO_RING_F_EVENT_IDX))
+		return;
+	/* signalled_used only means something with EVENT_IDX. */
+	near = vq_rule_near_wrap(new, su);
+	if (near && !s->near_wrap_active)
+		__sync_fetch_and_add(&s->near_wrap, 1);
+	s->near_wrap_active = near;
+	/* The guest's used_event, also while vhost never notifies (no call
+	 * eventfd), for EVENT_STALE and NO_SIGNAL_STALL. */
+	if (!bpf_probe_read_user(&event, sizeof(event),
+				 vq_used_event_addr(BPF_CORE_READ(vq, avail), s->num)))
+		vq_track_event(s, event, new);
 }
 
 #endif /* __VQTRACE_ADD_USED_BPF_H */

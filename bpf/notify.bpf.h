@@ -13,6 +13,7 @@ const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
 
 struct notify_stash {
 	u64 vq;
+	u64 guest_addr;		/* where guest_value was read from */
 	u64 features;
 	u32 num;
 	u16 last_used_idx;
@@ -79,10 +80,36 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	avail = BPF_CORE_READ(vq, avail);
 	addr = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX) ?
 		vq_used_event_addr(avail, st.num) : avail;
+	st.guest_addr = (u64)addr;
 	st.guest_read_ok = !bpf_probe_read_user(&st.guest_value,
 						sizeof(st.guest_value), addr);
 	if (bpf_map_update_elem(&notify_stash, &tid, &st, BPF_ANY))
 		GLOBAL_INC(stash_full);
+}
+
+/* Judges the kernel's decision by the rules on the inputs it was entered
+ * with. The guest may rewrite used_event (or avail flags) while vhost
+ * decides: if a second read at return differs, the call is a race and is
+ * not judged. */
+static __always_inline void notify_judge(struct vq_stats *s, const struct notify_stash *st,
+					 u8 decision)
+{
+	u16 again;
+	int rule;
+
+	if (!st->guest_read_ok)
+		return;
+	if (bpf_probe_read_user(&again, sizeof(again), (void *)st->guest_addr) ||
+	    again != st->guest_value) {
+		__sync_fetch_and_add(&s->model_races, 1);
+		return;
+	}
+	rule = vq_rule_decide(st->features, st->guest_value, st->last_used_idx,
+			      st->signalled_used, st->valid, st->avail_idx, st->last_avail_idx);
+	if (rule && !decision)
+		__sync_fetch_and_add(&s->lost_notify, 1);
+	else if (!rule && decision)
+		__sync_fetch_and_add(&s->spurious_notify, 1);
 }
 
 static __always_inline void notify_exit(u8 decision)
@@ -91,7 +118,7 @@ static __always_inline void notify_exit(u8 decision)
 	struct notify_stash *stp = bpf_map_lookup_elem(&notify_stash, &tid);
 	struct notify_stash st;
 	struct vq_stats *s;
-	bool event_idx;
+	bool event_idx, first;
 
 	if (!stp)
 		return;
@@ -101,27 +128,38 @@ static __always_inline void notify_exit(u8 decision)
 	if (!s)
 		return;
 	event_idx = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX);
+	first = s->notifies == 0;	/* one worker at a time: vq->mutex */
 	__sync_fetch_and_add(&s->notifies, 1);
-	if (decision)
-		__sync_fetch_and_add(&s->signals, 1);
-	else
-		__sync_fetch_and_add(&s->suppressed, 1);
-	/* Without EVENT_IDX vhost never looks at signalled_used_valid. */
-	if (event_idx && !st.valid)
-		__sync_fetch_and_add(&s->stale_signals, 1);
-	if (!st.guest_read_ok)
-		__sync_fetch_and_add(&s->event_read_errors, 1);
-	else if (event_idx)
-		s->used_event = st.guest_value;
-	else
-		s->avail_flags = st.guest_value;
 	s->last_ns = bpf_ktime_get_ns();
+	if (decision) {
+		__sync_fetch_and_add(&s->signals, 1);
+		s->last_signal_ns = s->last_ns;
+		s->used_idx_at_signal = st.last_used_idx;
+		s->waiting_since_ns = 0;
+	} else {
+		__sync_fetch_and_add(&s->suppressed, 1);
+	}
+	/* Without EVENT_IDX vhost never looks at signalled_used_valid. */
+	if (event_idx && !st.valid) {
+		__sync_fetch_and_add(&s->stale_signals, 1);
+		if (!first)
+			__sync_fetch_and_add(&s->stale_repeat, 1);
+	}
+	notify_judge(s, &st, decision);
+	if (!st.guest_read_ok) {
+		__sync_fetch_and_add(&s->event_read_errors, 1);
+	} else if (event_idx) {
+		if (vq_rule_event_ahead(st.guest_value, st.last_used_idx, st.num))
+			__sync_fetch_and_add(&s->event_ahead, 1);
+		vq_track_event(s, st.guest_value, st.last_used_idx);
+	} else {
+		s->avail_flags = st.guest_value;
+	}
+	vq_track_avail(s, st.avail_idx, st.last_avail_idx);
 	s->features = st.features;
 	s->last_used_idx = st.last_used_idx;
 	s->signalled_used = st.signalled_used;
 	s->signalled_used_valid = st.valid;
-	s->avail_idx = st.avail_idx;
-	s->last_avail_idx = st.last_avail_idx;
 	s->last_decision = decision;
 }
 

@@ -7,6 +7,7 @@
 
 #include "vhost.bpf.h"
 #include "vqtrace.h"
+#include "vq_rules.h"
 #include <bpf/bpf_helpers.h>
 
 /* Set by userspace before load. */
@@ -19,6 +20,15 @@ struct {
 	__type(key, u64);
 	__type(value, struct vq_stats);
 } vqs SEC(".maps");
+
+/* Final counts of retired vqs whose address was reused before userspace
+ * read them; userspace deletes what it has collected. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
+	__type(key, struct vq_retired_key);
+	__type(value, struct vq_stats);
+} retired_vqs SEC(".maps");
 
 /* vqs of owners the filter rejected, so that their later calls cost one
  * lookup; kept apart so that they never take a traced vq's slot. */
@@ -103,6 +113,18 @@ static __always_inline s32 vq_index(struct vhost_virtqueue *vq)
 	return -1;
 }
 
+/* A retired vq's address is in use again: a new device (or a reset one)
+ * gets a new identity. The old counts move to retired_vqs so that nothing
+ * counted since userspace last read them is lost. */
+static __always_inline void vq_retire_entry(struct vq_stats *s)
+{
+	struct vq_retired_key rk = { .vq = s->vq, .first_ns = s->first_ns };
+
+	if (bpf_map_update_elem(&retired_vqs, &rk, s, BPF_NOEXIST))
+		GLOBAL_INC(retired_full);
+	bpf_map_delete_elem(&vqs, &s->vq);
+}
+
 /* The stats of a traced vq, or NULL when it is filtered out (or the map is
  * full, which is counted). Only add_used creates entries. */
 static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue *vq)
@@ -114,9 +136,11 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	u32 tgid;
 	long err;
 
-	if (s)
+	if (s && !s->retired)
 		return s;
-	if (bpf_map_lookup_elem(&ignored_vqs, &key))
+	if (s)
+		vq_retire_entry(s);
+	else if (bpf_map_lookup_elem(&ignored_vqs, &key))
 		return NULL;
 	owner = vq_owner_task(vq);
 	tgid = owner ? BPF_CORE_READ(owner, tgid) : 0;
@@ -132,6 +156,7 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	init.queue = vq_index(vq);
 	init.num = BPF_CORE_READ(vq, num);
 	init.features = BPF_CORE_READ(vq, acked_features);
+	init.used_idx_at_signal = BPF_CORE_READ(vq, last_used_idx);
 	init.first_ns = bpf_ktime_get_ns();
 	err = bpf_map_update_elem(&vqs, &key, &init, BPF_NOEXIST);
 	if (err && err != -17 /* EEXIST: another CPU won the race */) {
@@ -139,6 +164,37 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&vqs, &key);
+}
+
+/* Tracks the guest's used_event for EVENT_STALE: an episode starts when
+ * vhost has published more than a whole ring since the guest last changed
+ * it, and ends when the guest writes a new value. Exactly a ring can
+ * complete with no guest action (a full ring drained); more cannot unless
+ * the guest kept adding buffers without re-arming. */
+static __always_inline void vq_track_event(struct vq_stats *s, u16 used_event, u16 last_used_idx)
+{
+	if (!s->used_event_seen || used_event != s->event_ref) {
+		s->event_ref = used_event;
+		s->event_ref_used_idx = last_used_idx;
+		s->event_stale_active = 0;
+	} else if (!s->event_stale_active &&
+		   (u16)(last_used_idx - s->event_ref_used_idx) > s->num) {
+		s->event_stale_active = 1;
+		__sync_fetch_and_add(&s->event_stale, 1);
+	}
+	s->used_event = used_event;
+	s->used_event_seen = 1;
+}
+
+static __always_inline void vq_track_avail(struct vq_stats *s, u16 avail_idx, u16 last_avail_idx)
+{
+	bool over = vq_rule_avail_overrun(avail_idx, last_avail_idx, s->num);
+
+	if (over && !s->avail_overrun_active)
+		__sync_fetch_and_add(&s->avail_overrun, 1);
+	s->avail_overrun_active = over;
+	s->avail_idx = avail_idx;
+	s->last_avail_idx = last_avail_idx;
 }
 
 static __always_inline u32 current_tid(void)

@@ -8,6 +8,7 @@
 #include <bpf/bpf_tracing.h>
 #include "add_used.bpf.h"
 #include "notify.bpf.h"
+#include "lifecycle.bpf.h"
 
 SEC("fentry/__vhost_add_used_n")
 int BPF_PROG(add_used_fentry, struct vhost_virtqueue *vq)
@@ -51,6 +52,21 @@ SEC("kretprobe")
 int BPF_KRETPROBE(notify_kretprobe, long ret)
 {
 	notify_exit((u8)ret);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(dev_cleanup_kprobe, void *dev)
+{
+	dev_cleanup((u64)dev);
+	return 0;
+}
+
+/* Run by userspace with BPF_PROG_TEST_RUN, never attached. */
+SEC("raw_tp")
+int refresh(void *ctx)
+{
+	refresh_all();
 	return 0;
 }
 

@@ -44,8 +44,21 @@ struct vq_stats {
 	__u64 stale_signals;	/* EVENT_IDX notify entered with valid == false */
 	__u64 event_read_errors;/* guest used_event could not be read */
 
+	/* incident flags counted in the kernel (see --help for each) */
+	__u64 wrap_checks_invalid;	/* WRAP_CHECK: the wrap test held, valid already false */
+	__u64 stale_repeat;		/* STALE_SIGNALLED: stale notifies but the vq's first */
+	__u64 event_stale;		/* EVENT_STALE episodes */
+	__u64 event_ahead;		/* EVENT_AHEAD: notifies seeing used_event > num ahead */
+	__u64 near_wrap;		/* NEAR_WRAP episodes */
+	__u64 avail_overrun;		/* AVAIL_OVERRUN episodes */
+	__u64 lost_notify;		/* kernel suppressed where the rules say notify */
+	__u64 spurious_notify;		/* kernel notified where the rules say suppress */
+	__u64 model_races;		/* used_event changed during the call: not judged */
+
 	/* last seen state */
 	__u64 last_ns;		/* time of the last event */
+	__u64 last_signal_ns;	/* time of the last signal (0: none yet) */
+	__u64 waiting_since_ns;	/* first add_used after the last signal (0: none) */
 	__u64 features;		/* vq->acked_features */
 	__u32 num;		/* ring size */
 	__u16 last_used_idx;
@@ -54,9 +67,15 @@ struct vq_stats {
 	__u16 avail_idx;	/* vhost's cached avail index */
 	__u16 last_avail_idx;
 	__u16 avail_flags;	/* guest avail->flags (read without EVENT_IDX) */
+	__u16 used_idx_at_signal;	/* last_used_idx when the last signal went out */
+	__u16 event_ref;		/* used_event watched for EVENT_STALE... */
+	__u16 event_ref_used_idx;	/* ...and last_used_idx when it was first seen */
 	__u8 signalled_used_valid;
 	__u8 last_decision;	/* 1 signal, 0 suppressed */
-	__u8 pad[6];
+	__u8 used_event_seen;	/* used_event was read at least once */
+	__u8 event_stale_active, near_wrap_active, avail_overrun_active;
+	__u8 retired;		/* its device was cleaned up (vhost_dev_cleanup) */
+	__u8 pad[3];
 };
 
 /* Whole-run health counters of the probes themselves (one array slot). */
@@ -67,6 +86,14 @@ struct vq_global {
 	__u64 notify_arg1;	/* vq found in the first argument */
 	__u64 notify_arg2;	/* vq found in the second argument */
 	__u64 stash_full;	/* an entry probe could not save its state */
+	__u64 retired_full;	/* a retired vq's final counts found no room */
+};
+
+/* A vq whose device was cleaned up and whose address vhost then reused:
+ * its final counts, kept until userspace collects them. */
+struct vq_retired_key {
+	__u64 vq;
+	__u64 first_ns;
 };
 
 #endif /* __VQTRACE_H */

@@ -130,6 +130,11 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 		return err;
 	if (plan_notify(p, ks))
 		return -1;
+	/* Device teardown: retires its vqs (see bpf/lifecycle.bpf.h). */
+	if (!ksyms_find_clones(ks, "vhost", "vhost_dev_cleanup", &p->cleanup_sym, 1)) {
+		p->cleanup_sym = NULL;
+		ilog("vhost_dev_cleanup not found: a vq address reused by a new device would keep the old identity");
+	}
 	vlog("add_used: %s", p->add_why);
 	vlog("notify:   %s", p->notify_why);
 	return 0;
@@ -184,6 +189,8 @@ int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 		    add_link(p, skel->progs.notify_kprobe, false, p->notify_syms[i]))
 			return -1;
 	}
+	if (p->cleanup_sym && add_link(p, skel->progs.dev_cleanup_kprobe, false, p->cleanup_sym))
+		return -1;
 	if (p->add_fentry)
 		return add_link(p, skel->progs.add_used_fexit, false, NULL) ||
 		       add_link(p, skel->progs.add_used_fentry, false, NULL) ? -1 : 0;

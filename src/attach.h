@@ -23,7 +23,8 @@ struct attach_plan {
 	size_t n_notify;
 	int notify_arg_first;		/* enum vq_notify_arg */
 	char notify_why[256];
-	struct bpf_link *links[2 + 2 * MAX_NOTIFY_SYMS];
+	const char *cleanup_sym;	/* vhost_dev_cleanup, NULL if not found */
+	struct bpf_link *links[3 + 2 * MAX_NOTIFY_SYMS];
 	size_t n_links;
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "vq_rules.h"
 
 static const struct {
 	const char *name;
@@ -73,7 +74,7 @@ bool vq_need_event_bits(unsigned int bits, uint32_t event, uint32_t new_idx,
 
 bool vq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 {
-	return vq_need_event_bits(16, event, new_idx, old_idx);
+	return vq_rule_need_event(event, new_idx, old_idx);
 }
 
 static void set(struct vq_split_result *out, enum vq_decision d, enum vq_reason r)
@@ -166,7 +167,7 @@ bool vq_used_wrap_check_bits(unsigned int bits, uint32_t signalled_used,
 
 bool vq_used_wrap_check(uint16_t signalled_used, uint16_t old_idx, uint16_t new_idx)
 {
-	return vq_used_wrap_check_bits(16, signalled_used, old_idx, new_idx);
+	return vq_rule_wrap_check(signalled_used, old_idx, new_idx);
 }
 
 bool vq_split_add_used(struct vq_split_in *st, uint16_t count)
@@ -185,19 +186,17 @@ bool vq_split_add_used(struct vq_split_in *st, uint16_t count)
 
 bool vq_near_wrap(uint16_t last_used_idx, uint16_t signalled_used)
 {
-	return (uint16_t)(last_used_idx - signalled_used) >= 32768;
+	return vq_rule_near_wrap(last_used_idx, signalled_used);
 }
 
 bool vq_event_ahead(uint16_t used_event, uint16_t last_used_idx, uint32_t num)
 {
-	uint16_t d = (uint16_t)(used_event - last_used_idx);
-
-	return d > num && d < 32768;
+	return vq_rule_event_ahead(used_event, last_used_idx, num);
 }
 
 bool vq_avail_overrun(uint16_t avail_idx, uint16_t last_avail_idx, uint32_t num)
 {
-	return (uint16_t)(avail_idx - last_avail_idx) > num;
+	return vq_rule_avail_overrun(avail_idx, last_avail_idx, num);
 }
 
 /* --------------------------------------------------------------- packed */

@@ -20,6 +20,25 @@ static void emit(FILE *f, json_t *o)
 	json_decref(o);
 }
 
+/* [{"flag", "count", "first", "last", "active"}] of the flags raised in the
+ * interval (count since start), or ever for totals. */
+static json_t *flags_json(const struct vq_flags *fl, bool total)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < FLAG__COUNT; i++) {
+		const struct flag_state *f = &fl->f[i];
+
+		if (!(total ? flag_ever(f) : flag_in_interval(f)))
+			continue;
+		json_array_append_new(a, json_pack("{s:s, s:I, s:f, s:f, s:b}", "flag",
+						   flag_defs[i].name, "count", (json_int_t)f->count,
+						   "first", f->first_s, "last", f->last_s,
+						   "active", f->active));
+	}
+	return a;
+}
+
 static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool total,
 			double ts, double seconds)
 {
@@ -40,6 +59,9 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 	json_object_set_new(o, "invalidations", json_integer((json_int_t)d->invalidations));
 	json_object_set_new(o, "stale_signals", json_integer((json_int_t)d->stale_signals));
 	json_object_set_new(o, "event_read_errors", json_integer((json_int_t)d->event_read_errors));
+	json_object_set_new(o, "lost_notify", json_integer((json_int_t)d->lost_notify));
+	json_object_set_new(o, "spurious_notify", json_integer((json_int_t)d->spurious_notify));
+	json_object_set_new(o, "model_races", json_integer((json_int_t)d->model_races));
 	json_object_set_new(o, "last_used_idx", json_integer(d->last_used_idx));
 	json_object_set_new(o, "signalled_used", json_integer(d->signalled_used));
 	json_object_set_new(o, "signalled_used_valid", json_boolean(d->signalled_used_valid));
@@ -51,6 +73,8 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)d->features);
 	json_object_set_new(o, "features", json_string(hex));
 	json_object_set_new(o, "event_idx", json_boolean(d->features & (1ULL << 29)));
+	json_object_set_new(o, "retired", json_boolean(d->retired));
+	json_object_set_new(o, "flags", flags_json(&r->flags, total));
 	return o;
 }
 
@@ -87,6 +111,7 @@ void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
 	json_object_set_new(o, "notify_arg1", json_integer((json_int_t)g->notify_arg1));
 	json_object_set_new(o, "notify_arg2", json_integer((json_int_t)g->notify_arg2));
 	json_object_set_new(o, "stash_full", json_integer((json_int_t)g->stash_full));
+	json_object_set_new(o, "retired_full", json_integer((json_int_t)g->retired_full));
 	emit(f, o);
 	fflush(f);
 }

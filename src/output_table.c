@@ -23,17 +23,9 @@ char *fmt_count(char *buf, size_t len, unsigned long long v, int width)
 	return buf;
 }
 
-static void fmt_flags(char *buf, size_t len, const struct vq_stats *d)
-{
-	snprintf(buf, len, "%s%s%s%s", d->wrap_checks ? "W" : "", d->invalidations ? "I" : "",
-		 d->stale_signals ? "S" : "", d->event_read_errors ? "E" : "");
-	if (!buf[0])
-		snprintf(buf, len, "-");
-}
-
 void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 {
-	char ts[16], c[7][24], supp[8], ratio[12], flags[8], q[8];
+	char ts[16], c[7][24], supp[8], ratio[12], flags[32], q[8];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -61,7 +53,7 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 		else
 			snprintf(ratio, sizeof(ratio), "-");
 		snprintf(q, sizeof(q), "%d:%.2s", r->cur.queue, r->id.dir);
-		fmt_flags(flags, sizeof(flags), &d);
+		flags_codes(&r->flags, total, flags, sizeof(flags), 11);
 		fprintf(f, "%-7u %-6.6s %-5s %7s %8s %7s %7s %5s %8.8s %s\n", r->cur.owner_tgid,
 			r->devname, q, fmt_count(c[0], sizeof(c[0]), d.adds, 7),
 			fmt_count(c[1], sizeof(c[1]), d.used, 8),
@@ -82,6 +74,9 @@ void output_probe_table(FILE *f, const struct vq_global *g)
 	if (g->notify_unknown_vq)
 		fprintf(f, "vqtrace: %llu notifies were for virtqueues no add_used was seen on (not counted)\n",
 			(unsigned long long)g->notify_unknown_vq);
+	if (g->retired_full)
+		fprintf(f, "vqtrace: %llu torn-down virtqueues' final counts were lost (raise -m)\n",
+			(unsigned long long)g->retired_full);
 	if (g->stash_full)
 		fprintf(f, "vqtrace: %llu calls lost their entry state (stash full; not counted)\n",
 			(unsigned long long)g->stash_full);

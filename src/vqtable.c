@@ -19,17 +19,19 @@ void vqtable_free(struct vqtable *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static struct vq_row *find_row(struct vqtable *t, __u64 vq)
+/* A vq is its address and the time it was first seen: vhost may reuse the
+ * address of a torn-down vq for a new one. */
+static struct vq_row *find_row(struct vqtable *t, __u64 vq, __u64 first_ns)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (t->rows[i].cur.vq == vq)
+		if (t->rows[i].cur.vq == vq && t->rows[i].cur.first_ns == first_ns)
 			return &t->rows[i];
 	return NULL;
 }
 
 int vqtable_update(struct vqtable *t, const struct vq_stats *s)
 {
-	struct vq_row *r = find_row(t, s->vq);
+	struct vq_row *r = find_row(t, s->vq, s->first_ns);
 	const struct ksym *k;
 
 	if (!r) {
@@ -111,7 +113,27 @@ void vqtable_settle(struct vqtable *t)
 	qsort(t->rows, t->n, sizeof(*t->rows), cmp_display);
 }
 
-int vqtable_read_map(struct vqtable *t, int map_fd)
+static int read_retired(struct vqtable *t, int fd)
+{
+	struct vq_retired_key key, next;
+	struct vq_stats s;
+	int err;
+
+	/* Deleting while iterating restarts from the first key each time. */
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &s)) {
+			s.retired = 1;
+			err = vqtable_update(t, &s);
+			if (err)
+				return err;
+		}
+		bpf_map_delete_elem(fd, &key);
+	}
+	return 0;
+}
+
+int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd)
 {
 	__u64 key, next, *prev = NULL;
 	struct vq_stats s;
@@ -126,8 +148,26 @@ int vqtable_read_map(struct vqtable *t, int map_fd)
 		if (err)
 			return err;
 	}
+	if (retired_fd >= 0) {
+		err = read_retired(t, retired_fd);
+		if (err)
+			return err;
+	}
 	vqtable_settle(t);
 	return 0;
+}
+
+void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns,
+		   double now_s, void (*raised)(const struct vq_row *r, int flag))
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct vq_row *r = &t->rows[i];
+		unsigned int bits = flags_update(&r->flags, &r->cur, o, now_ns, now_s);
+
+		for (int f = 0; f < FLAG__COUNT && raised; f++)
+			if (bits & (1u << f))
+				raised(r, f);
+	}
 }
 
 void vq_row_delta(const struct vq_row *r, struct vq_stats *out)
@@ -145,10 +185,21 @@ void vq_row_delta(const struct vq_row *r, struct vq_stats *out)
 	out->invalidations = c->invalidations - p->invalidations;
 	out->stale_signals = c->stale_signals - p->stale_signals;
 	out->event_read_errors = c->event_read_errors - p->event_read_errors;
+	out->wrap_checks_invalid = c->wrap_checks_invalid - p->wrap_checks_invalid;
+	out->stale_repeat = c->stale_repeat - p->stale_repeat;
+	out->event_stale = c->event_stale - p->event_stale;
+	out->event_ahead = c->event_ahead - p->event_ahead;
+	out->near_wrap = c->near_wrap - p->near_wrap;
+	out->avail_overrun = c->avail_overrun - p->avail_overrun;
+	out->lost_notify = c->lost_notify - p->lost_notify;
+	out->spurious_notify = c->spurious_notify - p->spurious_notify;
+	out->model_races = c->model_races - p->model_races;
 }
 
 void vqtable_mark_printed(struct vqtable *t)
 {
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
 		t->rows[i].prev = t->rows[i].cur;
+		flags_mark_printed(&t->rows[i].flags);
+	}
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "flags.h"
 #include "ksyms.h"
 #include "vqident.h"
 #include "vqtrace.h"
@@ -17,6 +18,7 @@ struct vq_row {
 	struct vq_ident id;
 	char devname[32];	/* kind + ordinal per owner, e.g. net0 */
 	int dev_ordinal;	/* the number in devname, -1 until named */
+	struct vq_flags flags;
 };
 
 struct vqtable {
@@ -31,8 +33,12 @@ void vqtable_free(struct vqtable *t);
 int vqtable_update(struct vqtable *t, const struct vq_stats *s);
 /* Orders the rows and names new devices; call after a round of updates. */
 void vqtable_settle(struct vqtable *t);
-/* Reads every entry of the per-vq map into the table. 0 or -errno. */
-int vqtable_read_map(struct vqtable *t, int map_fd);
+/* Reads every entry of the per-vq map into the table, and collects (and
+ * deletes) the final counts of vqs retired meanwhile. 0 or -errno. */
+int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd);
+/* Judges every row's flags; calls raised(row, flag) for each first raise. */
+void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns,
+		   double now_s, void (*raised)(const struct vq_row *r, int flag));
 /* cur - prev for the counters, cur for the state. */
 void vq_row_delta(const struct vq_row *r, struct vq_stats *out);
 /* After printing an interval: prev := cur for every row. */

@@ -12,6 +12,9 @@ def vall($dir; f): [totals[] | select(.dir == $dir) | f] | add // 0;
 def gsum($g; $dir; f): [$g.queues[] | select(.dir == $dir) | f] | add // 0;
 def gall($dir; f): [mine[] | .queues[] | select(.dir == $dir) | f] | add // 0;
 def c($what; $exp; $act): {check: $what, expected: $exp, actual: $act};
+# A flag's count (events or episodes since start) summed over the totals.
+def flag($f): [totals[] | .flags[]? | select(.flag == $f) | .count] | add // 0;
+def flags_raised: [totals[] | .flags[]?.flag] | unique;
 
 # What must hold in every scenario: vqtrace against the load generator's own
 # counts, per traced process and queue direction.
@@ -28,7 +31,13 @@ def generic:
       c("pid \($g.pid) \($d): signals == loadgen interrupts"; gsum($g; $d; .interrupts); vsum($g.pid; $d; .signals)),
       c("pid \($g.pid) \($d): notifies == signals + suppressed";
         vsum($g.pid; $d; .signals) + vsum($g.pid; $d; .suppressed); vsum($g.pid; $d; .notifies)),
-      c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)) ];
+      c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)) ]
+  # The kernel's decisions agree with the virtio rules in every scenario.
+  + [ c("lost_notify (kernel suppressed, rules say notify)"; 0; vall("tx"; .lost_notify) + vall("rx"; .lost_notify)),
+      c("spurious_notify (kernel notified, rules say suppress)"; 0; vall("tx"; .spurious_notify) + vall("rx"; .spurious_notify)) ];
+
+# Normal scenarios raise no flag at all.
+def no_flags: [c("flags raised"; []; flags_raised)];
 
 # Per scenario, from its definition.
 # Which hooks ran: the kprobe variants must really have used kprobes.
@@ -49,12 +58,12 @@ def specific:
       c("wrap_checks"; 0; vall("tx"; .wrap_checks)),
       c("invalidations"; 0; vall("tx"; .invalidations)),
       c("stale_signals (the first signal after setup)"; 1; vall("tx"; .stale_signals)),
-      c("some interrupts"; true; gall("tx"; .interrupts) > 0) ]
+      c("some interrupts"; true; gall("tx"; .interrupts) > 0) ] + no_flags
   elif .name == "rx" then
     [ c("rx used"; 3000; vall("rx"; .used) - gall("rx"; .extra)),
       c("loadgen completed"; 3000; gall("rx"; .completed) - gall("rx"; .extra)),
       c("stale_signals"; 1; vall("rx"; .stale_signals)),
-      c("wrap_checks"; 0; vall("rx"; .wrap_checks)) ]
+      c("wrap_checks"; 0; vall("rx"; .wrap_checks)) ] + no_flags
   elif .name == "nocall" then
     # No call eventfd: vhost never asks; signalled_used stays 0 while
     # last_used_idx crosses 65536 and 131072: floor(140000 / 65536) = 2.
@@ -63,7 +72,13 @@ def specific:
       c("signals"; 0; vall("tx"; .signals)),
       c("loadgen interrupts"; 0; gall("tx"; .interrupts)),
       c("wrap_checks"; 2; vall("tx"; .wrap_checks)),
-      c("invalidations (valid was never true)"; 0; vall("tx"; .invalidations)) ]
+      c("invalidations (valid was never true)"; 0; vall("tx"; .invalidations)),
+      # Both wrap checks hit an already invalid signalled_used (never valid
+      # without notifies); the distance passes 32768 at 32768 and 98304.
+      c("flag WRAP_CHECK"; 2; flag("WRAP_CHECK")),
+      c("flag WRAP_INVALIDATED"; 0; flag("WRAP_INVALIDATED")),
+      c("flag NEAR_WRAP (episodes)"; 2; flag("NEAR_WRAP")),
+      c("flags raised"; ["NEAR_WRAP", "WRAP_CHECK"]; flags_raised) ]
   elif .name == "toggle" or .name == "toggle-kp" then
     # On 1000 / off 70000 / on 1000: the 70000 silent entries cross
     # signalled_used + 65536 once, invalidating it once; two forced signals:
@@ -71,7 +86,15 @@ def specific:
     [ c("tx used"; 72000; vall("tx"; .used)),
       c("wrap_checks"; 1; vall("tx"; .wrap_checks)),
       c("invalidations"; 1; vall("tx"; .invalidations)),
-      c("stale_signals"; 2; vall("tx"; .stale_signals)) ]
+      c("stale_signals"; 2; vall("tx"; .stale_signals)),
+      # signalled_used ~1000 while 70000 entries go by unsignalled: the
+      # distance passes 32768 once, the wrap check then invalidates once,
+      # and the second forced signal is the flagged one.
+      c("flag WRAP_INVALIDATED"; 1; flag("WRAP_INVALIDATED")),
+      c("flag WRAP_CHECK"; 0; flag("WRAP_CHECK")),
+      c("flag STALE_SIGNALLED"; 1; flag("STALE_SIGNALLED")),
+      c("flag NEAR_WRAP (episodes)"; 1; flag("NEAR_WRAP")),
+      c("flags raised"; ["NEAR_WRAP", "STALE_SIGNALLED", "WRAP_INVALIDATED"]; flags_raised) ]
   elif .name == "noint" then
     # No EVENT_IDX and VRING_AVAIL_F_NO_INTERRUPT: every notify suppressed;
     # signalled_used_valid is never consulted.
@@ -80,26 +103,27 @@ def specific:
       c("loadgen interrupts"; 0; gall("tx"; .interrupts)),
       c("some notifies"; true; vall("tx"; .notifies) > 0),
       c("stale_signals"; 0; vall("tx"; .stale_signals)),
-      c("event_idx off"; [false]; [totals[] | select(.dir == "tx") | .event_idx] | unique) ]
+      c("event_idx off"; [false]; [totals[] | select(.dir == "tx") | .event_idx] | unique) ] + no_flags
   elif .name == "noevidx" then
     # No EVENT_IDX, flags clear: every notify signals.
     [ c("tx used"; 5000; vall("tx"; .used)),
       c("suppressed"; 0; vall("tx"; .suppressed)),
       c("stale_signals"; 0; vall("tx"; .stale_signals)),
-      c("some signals"; true; vall("tx"; .signals) > 0) ]
+      c("some signals"; true; vall("tx"; .signals) > 0) ] + no_flags
   elif .name == "multi" then
     # 2 processes x 2 devices x 3000 TX buffers, each device its own vq.
     [ c("processes"; 2; mine | length),
       c("tx used"; 12000; vall("tx"; .used)),
       c("tx vqs"; 4; [totals[] | select(.dir == "tx")] | length),
       c("devices per pid"; [2, 2]; [totals[] | select(.dir == "tx")] | group_by(.pid) | map(map(.dev) | unique | length)),
-      c("stale_signals (one per tx vq)"; 4; vall("tx"; .stale_signals)) ]
+      c("stale_signals (one per tx vq)"; 4; vall("tx"; .stale_signals)) ] + no_flags
   elif .name == "pidfilter" or .name == "pidkthread" then
     # A and B run the same load at the same time; vqtrace -p A.
     [ c("tx used of A"; 3000; vall("tx"; .used)),
       c("B did its work too"; 3000; [others[] | .queues[] | select(.dir == "tx") | .completed] | add // 0),
       ([others[].pid] as $b | c("B's pid absent"; []; [totals[] | select(.pid as $p | $b | index($p))])) ]
     + (if .name == "pidkthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end)
+    + no_flags
   else [c("known scenario"; true; false)] end;
 
 generic + hooks + specific

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "vq_rules.h"
 
 #define EVENT_IDX	VQ_FEATURE(VQ_F_RING_EVENT_IDX)
 #define ON_EMPTY	VQ_FEATURE(VQ_F_NOTIFY_ON_EMPTY)
@@ -697,6 +698,45 @@ static void test_packed_exhaustive_small_rings(void **state)
 	assert_true(checked > 10000);
 }
 
+/* The BPF programs judge live decisions with vq_rule_decide (include/
+ * vq_rules.h); vqtrace explain uses vq_split_decide. They must agree on
+ * every input: random states over all paths (features, flags, validity). */
+static void test_rule_decide_matches_model(void **state)
+{
+	for (int i = 0; i < 2000000; i++) {
+		uint64_t r = rnd();
+		struct vq_split_in in = {
+			.features = ((r & 1) ? VQ_FEATURE(VQ_F_RING_EVENT_IDX) : 0) |
+				    ((r & 2) ? VQ_FEATURE(VQ_F_NOTIFY_ON_EMPTY) : 0),
+			.avail_flags = (r >> 2) & 3,
+			.used_event = (uint16_t)rnd(),
+			.last_used_idx = (uint16_t)rnd(),
+			.signalled_used = (uint16_t)rnd(),
+			.signalled_used_valid = (r >> 4) & 1,
+			.avail_idx = (uint16_t)rnd(),
+			.num = 256,
+		};
+		struct vq_split_result res;
+		int rule;
+
+		/* empty rings often enough to exercise NOTIFY_ON_EMPTY */
+		in.last_avail_idx = (r >> 5) & 1 ? in.avail_idx : (uint16_t)rnd();
+		if ((r >> 6) & 1)	/* windows near the event */
+			in.signalled_used = (uint16_t)(in.used_event - ((r >> 8) & 7));
+		vq_split_decide(&in, &res);
+		rule = vq_rule_decide(in.features,
+				      (in.features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) ?
+				      in.used_event : in.avail_flags,
+				      in.last_used_idx, in.signalled_used, in.signalled_used_valid,
+				      in.avail_idx, in.last_avail_idx);
+		if (rule != (res.decision == VQ_NOTIFY))
+			fail_msg("rule %d, model %s for features %#llx event %u new %u old %u valid %d",
+				 rule, vq_decision_str(res.decision),
+				 (unsigned long long)in.features, in.used_event, in.last_used_idx,
+				 in.signalled_used, in.signalled_used_valid);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -720,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_packed_window_values),
 		cmocka_unit_test(test_packed_invalid),
 		cmocka_unit_test(test_packed_exhaustive_small_rings),
+		cmocka_unit_test(test_rule_decide_matches_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

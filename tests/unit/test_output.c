@@ -198,6 +198,8 @@ static void counters(struct vq_stats *s, uint64_t adds, uint64_t used, uint64_t 
 	s->event_read_errors = readerr;
 }
 
+static const struct flag_opts fopts = { .stall_ns = 1000000000ull };
+
 static void fixture_build(struct fixture *fx)
 {
 	struct vq_stats *a = fx->first, *b = fx->now;
@@ -230,18 +232,22 @@ static void fixture_build(struct fixture *fx)
 	b[0].avail_flags = 1;
 	b[0].features = (1ULL << 29) | (1ULL << 32);
 	counters(&b[1], 5, 5, 1, 5, 5, 0, 0, 0, 0, 0);	/* idle this interval */
+	b[0].stale_repeat = 1;		/* STALE_SIGNALLED this interval */
 	counters(&b[2], 12345679, 123456789, 0, 0, 0, 0, 4, 0, 2, 7);
-	b[2].features = 1ULL << 32;
+	b[2].features = 1ULL << 32;	/* no EVENT_IDX: wrap flags stay down */
+	b[2].lost_notify = 3;		/* LOST_NOTIFY this interval */
 	b[2].num = 1024;
 
 	vqtable_init(&fx->t, &ks);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(vqtable_update(&fx->t, &a[i]), 0);
 	vqtable_settle(&fx->t);
+	vqtable_judge(&fx->t, &fopts, 1000, 1.0, NULL);
 	vqtable_mark_printed(&fx->t);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(vqtable_update(&fx->t, &b[i]), 0);
 	vqtable_settle(&fx->t);
+	vqtable_judge(&fx->t, &fopts, 2000, 2.0, NULL);
 	assert_int_equal(fx->t.n, 3);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(fx->t.rows[i].cur.vq, b[i].vq);
@@ -531,14 +537,14 @@ static void test_table(void **state)
 {
 	/* PID DEV Q ADDS USED NOTIFY SIGNAL SUPP% USED/SIG FLAGS */
 	static const char *const interval[][NCOLS] = {
-		{ "1234", "net0", "0:rx", "10", "25", "12", "2", "83.3", "12.5", "WIS" },
+		{ "1234", "net0", "0:rx", "10", "25", "12", "2", "83.3", "12.5", "WI,SS" },
 		{ "1234", "net0", "1:tx", "0", "0", "0", "0", "-", "-", "-" },
-		{ "4194304", "abcdef", "-1:?", "12.3M", "123.5M", "0", "0", "-", "-", "WSE" },
+		{ "4194304", "abcdef", "-1:?", "12.3M", "123.5M", "0", "0", "-", "-", "LN" },
 	};
 	static const char *const totals[][NCOLS] = {
-		{ "1234", "net0", "0:rx", "110", "275", "132", "22", "83.3", "12.5", "WIS" },
+		{ "1234", "net0", "0:rx", "110", "275", "132", "22", "83.3", "12.5", "WI,SS" },
 		{ "1234", "net0", "1:tx", "5", "5", "5", "5", "0.0", "1.0", "-" },
-		{ "4194304", "abcdef", "-1:?", "12.3M", "123.5M", "0", "0", "-", "-", "WSE" },
+		{ "4194304", "abcdef", "-1:?", "12.3M", "123.5M", "0", "0", "-", "-", "LN" },
 	};
 	struct fixture fx;
 
@@ -562,9 +568,10 @@ static void test_table_extremes(void **state)
 {
 	/* The widest values every column can get still fit in 80 columns. */
 	static const char *const want[][NCOLS] = {
-		{ "4194304", "abcdef", "15:?", "18.4E", "18446.7P", "18.4E", "18.4E", "100.0", "1.0", "WISE" },
+		/* every flag raised: as many codes as fit in 11 columns, then "+" */
+		{ "4194304", "abcdef", "15:?", "18.4E", "18446.7P", "18.4E", "18.4E", "100.0", "1.0", "WI,WC,SS+" },
 		/* a huge USED/SIG switches to a unit instead of losing digits */
-		{ "4194304", "net0", "-1:tx", "18.4E", "18446.7P", "18.4E", "1", "100.0", "18446.7P", "WISE" },
+		{ "4194304", "net0", "-1:tx", "18.4E", "18446.7P", "18.4E", "1", "100.0", "18446.7P", "-" },
 	};
 	struct vqtable t;
 	struct vq_stats s;
@@ -573,11 +580,15 @@ static void test_table_extremes(void **state)
 	vqtable_init(&t, &ks);
 	s = entry(0x10, 0x100, 4194304, 15, ODD_KICK, 1);
 	counters(&s, M, M, M, M, M, M, M, M, M, M);
+	s.features = 1ULL << 29;
+	s.wrap_checks_invalid = s.stale_repeat = s.event_stale = s.event_ahead = M;
+	s.near_wrap = s.avail_overrun = s.lost_notify = s.spurious_notify = M;
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	s = entry(0x20, 0x200, 4194304, -1, TX_KICK, 2);
 	counters(&s, M, M, M, M, 1, M, M, M, M, M);
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	vqtable_settle(&t);
+	vqtable_judge(&t, &fopts, 1, 1.0, NULL);
 	check_table(&t, true, 99999.99, want, 2);
 	vqtable_free(&t);
 }

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "flags.h"
+
+#include <string.h>
+
+#include "vq_rules.h"
+
+const struct flag_def flag_defs[FLAG__COUNT] = {
+	[FLAG_WRAP_INVALIDATED] = { "WRAP_INVALIDATED", "WI",
+		"signalled_used_valid went true -> false in __vhost_add_used_n (u16 wrap)" },
+	[FLAG_WRAP_CHECK] = { "WRAP_CHECK", "WC",
+		"the u16 wrap check held while signalled_used was already invalid" },
+	[FLAG_STALE_SIGNALLED] = { "STALE_SIGNALLED", "SS",
+		"a signal forced by an invalid signalled_used, other than the vq's first" },
+	[FLAG_EVENT_STALE] = { "EVENT_STALE", "ES",
+		"used_event unchanged over more than a ring of entries (not re-arming)" },
+	[FLAG_EVENT_AHEAD] = { "EVENT_AHEAD", "EA",
+		"used_event more than the ring size ahead of last_used_idx (bogus guest)" },
+	[FLAG_NO_SIGNAL_STALL] = { "NO_SIGNAL_STALL", "NS",
+		"entries the guest asked an interrupt for waited --stall-ms, none sent" },
+	[FLAG_NEAR_WRAP] = { "NEAR_WRAP", "NW",
+		"(u16)(last_used_idx - signalled_used) >= 32768: half-way to a wrap" },
+	[FLAG_AVAIL_OVERRUN] = { "AVAIL_OVERRUN", "AO",
+		"(u16)(avail_idx - last_avail_idx) > num: the guest overran its ring" },
+	[FLAG_LOST_NOTIFY] = { "LOST_NOTIFY", "LN",
+		"vhost suppressed where the virtio rules say notify (guest may hang)" },
+	[FLAG_SPURIOUS_NOTIFY] = { "SPURIOUS_NOTIFY", "SN",
+		"vhost notified where the virtio rules say suppress" },
+};
+
+static void set_count(struct flag_state *f, uint64_t count, double now_s)
+{
+	if (count > f->count) {
+		if (!f->first_s)
+			f->first_s = now_s;
+		f->last_s = now_s;
+	}
+	f->count = count;
+}
+
+/* NO_SIGNAL_STALL: entries published since the last signal include the one
+ * the guest asked about, and they have waited longer than the threshold. */
+static bool stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_t now_ns)
+{
+	return !s->retired && (s->features & (1ULL << VQ_RULE_F_EVENT_IDX)) &&
+	       s->used_event_seen && s->waiting_since_ns &&
+	       now_ns > s->waiting_since_ns && now_ns - s->waiting_since_ns > o->stall_ns &&
+	       vq_rule_need_event(s->used_event, s->last_used_idx, s->used_idx_at_signal);
+}
+
+unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
+			  const struct flag_opts *o, uint64_t now_ns, double now_s)
+{
+	bool event_idx = s->features & (1ULL << VQ_RULE_F_EVENT_IDX);
+	uint64_t before[FLAG__COUNT];
+	struct flag_state *stall = &fl->f[FLAG_NO_SIGNAL_STALL];
+	unsigned int raised = 0;
+
+	for (int i = 0; i < FLAG__COUNT; i++)
+		before[i] = fl->f[i].count;
+	/* The wrap state is meaningless without EVENT_IDX: vhost never
+	 * updates signalled_used then. */
+	set_count(&fl->f[FLAG_WRAP_INVALIDATED], event_idx ? s->invalidations : 0, now_s);
+	set_count(&fl->f[FLAG_WRAP_CHECK], event_idx ? s->wrap_checks_invalid : 0, now_s);
+	set_count(&fl->f[FLAG_STALE_SIGNALLED], s->stale_repeat, now_s);
+	set_count(&fl->f[FLAG_EVENT_STALE], s->event_stale, now_s);
+	fl->f[FLAG_EVENT_STALE].active = s->event_stale_active;
+	set_count(&fl->f[FLAG_EVENT_AHEAD], s->event_ahead, now_s);
+	set_count(&fl->f[FLAG_NEAR_WRAP], s->near_wrap, now_s);
+	fl->f[FLAG_NEAR_WRAP].active = s->near_wrap_active;
+	set_count(&fl->f[FLAG_AVAIL_OVERRUN], s->avail_overrun, now_s);
+	fl->f[FLAG_AVAIL_OVERRUN].active = s->avail_overrun_active;
+	set_count(&fl->f[FLAG_LOST_NOTIFY], s->lost_notify, now_s);
+	set_count(&fl->f[FLAG_SPURIOUS_NOTIFY], s->spurious_notify, now_s);
+	if (stalled(s, o, now_ns)) {
+		if (!stall->active)
+			set_count(stall, stall->count + 1, now_s);
+		stall->active = true;
+	} else {
+		stall->active = false;
+	}
+	for (int i = 0; i < FLAG__COUNT; i++)
+		if (!before[i] && fl->f[i].count)
+			raised |= 1u << i;
+	return raised;
+}
+
+bool flag_in_interval(const struct flag_state *f)
+{
+	return f->count > f->printed || f->active || f->was_active;
+}
+
+bool flag_ever(const struct flag_state *f)
+{
+	return f->count > 0;
+}
+
+void flags_mark_printed(struct vq_flags *fl)
+{
+	for (int i = 0; i < FLAG__COUNT; i++) {
+		fl->f[i].printed = fl->f[i].count;
+		fl->f[i].was_active = fl->f[i].active;
+	}
+}
+
+void flags_codes(const struct vq_flags *fl, bool total, char *buf, size_t len, int width)
+{
+	int shown[FLAG__COUNT], n = 0, used = 0;
+
+	for (int i = 0; i < FLAG__COUNT; i++)
+		if (total ? flag_ever(&fl->f[i]) : flag_in_interval(&fl->f[i]))
+			shown[n++] = i;
+	buf[0] = '\0';
+	for (int k = 0; k < n; k++) {
+		int need = (k ? 1 : 0) + 2 + (k < n - 1 ? 1 : 0);	/* ",XX" and room for "+" */
+
+		if (used + need > width || (size_t)(used + need) >= len) {
+			snprintf(buf + used, len - used, "+");
+			return;
+		}
+		used += snprintf(buf + used, len - used, "%s%s", k ? "," : "", flag_defs[shown[k]].code);
+	}
+	if (!n)
+		snprintf(buf, len, "-");
+}
+
+void flags_help(FILE *f)
+{
+	for (int i = 0; i < FLAG__COUNT; i++)
+		fprintf(f, "  %s %s\n      %s\n", flag_defs[i].code, flag_defs[i].name,
+			flag_defs[i].help);
+}

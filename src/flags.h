@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Incident flags: what a traced vq's counters and state say is wrong.
+ * Most are counted in the kernel (a counter of struct vq_stats); the stall
+ * needs a clock and is judged here at every read. */
+#ifndef __VQTRACE_FLAGS_H
+#define __VQTRACE_FLAGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vqtrace.h"
+
+enum vq_flag {
+	FLAG_WRAP_INVALIDATED,
+	FLAG_WRAP_CHECK,
+	FLAG_STALE_SIGNALLED,
+	FLAG_EVENT_STALE,
+	FLAG_EVENT_AHEAD,
+	FLAG_NO_SIGNAL_STALL,
+	FLAG_NEAR_WRAP,
+	FLAG_AVAIL_OVERRUN,
+	FLAG_LOST_NOTIFY,
+	FLAG_SPURIOUS_NOTIFY,
+	FLAG__COUNT
+};
+
+struct flag_def {
+	const char *name;	/* e.g. WRAP_INVALIDATED */
+	const char *code;	/* two letters for the table, e.g. WI */
+	const char *help;	/* one line for --help and the stderr notice */
+};
+
+extern const struct flag_def flag_defs[FLAG__COUNT];
+
+struct flag_state {
+	uint64_t count;		/* events or episodes since start */
+	uint64_t printed;	/* count when the last interval was printed */
+	bool active;		/* an episode is going on (state-like flags) */
+	bool was_active;	/* ...and was at the last printed interval */
+	double first_s, last_s;	/* wall-clock seconds when seen (0: never) */
+};
+
+struct vq_flags {
+	struct flag_state f[FLAG__COUNT];
+};
+
+struct flag_opts {
+	uint64_t stall_ns;	/* NO_SIGNAL_STALL threshold */
+};
+
+/* Brings the flags of one vq up to date with its latest stats. now_ns is
+ * CLOCK_MONOTONIC (the clock of bpf_ktime_get_ns), now_s wall-clock.
+ * Returns a bit mask of the flags raised for the first time. */
+unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
+			  const struct flag_opts *o, uint64_t now_ns, double now_s);
+/* Raised in the interval since the last flags_mark_printed (count grew, or
+ * an episode was going on); total: ever raised. */
+bool flag_in_interval(const struct flag_state *f);
+bool flag_ever(const struct flag_state *f);
+void flags_mark_printed(struct vq_flags *fl);
+/* "WI,WC,SS" (at most width characters, "+" when cut); "-" when none. */
+void flags_codes(const struct vq_flags *fl, bool total, char *buf, size_t len, int width);
+void flags_help(FILE *f);
+
+#endif
