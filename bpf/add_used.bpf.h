@@ -7,7 +7,7 @@
 #ifndef __VQTRACE_ADD_USED_BPF_H
 #define __VQTRACE_ADD_USED_BPF_H
 
-#include "vq_state.bpf.h"
+#include "hist.bpf.h"
 
 struct add_stash {
 	u64 vq;
@@ -43,6 +43,7 @@ static __always_inline void add_used_exit(int ret)
 	struct vhost_virtqueue *vq;
 	struct add_stash st;
 	struct vq_stats *s;
+	struct vq_hists *h;
 	u16 new, su, event;
 	bool near;
 	u8 valid;
@@ -66,6 +67,9 @@ static __always_inline void add_used_exit(int ret)
 	 * count argument of __vhost_add_used_n, and stays right for 6.17+'s
 	 * in-order path, where one element can stand for several entries. */
 	__sync_fetch_and_add(&s->used, (u16)(new - st.old_used_idx));
+	h = hists_of(st.vq);
+	if (h)
+		hist_add(h, VQ_HIST_ENTRIES_PER_ADD, (u16)(new - st.old_used_idx));
 	su = BPF_CORE_READ(vq, signalled_used);
 	valid = BPF_CORE_READ(vq, signalled_used_valid);
 	/* The kernel's own test, on the same values it used. */

@@ -7,7 +7,7 @@
 #ifndef __VQTRACE_NOTIFY_BPF_H
 #define __VQTRACE_NOTIFY_BPF_H
 
-#include "vq_state.bpf.h"
+#include "hist.bpf.h"
 
 const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
 
@@ -118,6 +118,7 @@ static __always_inline void notify_exit(u8 decision)
 	struct notify_stash *stp = bpf_map_lookup_elem(&notify_stash, &tid);
 	struct notify_stash st;
 	struct vq_stats *s;
+	struct vq_hists *h;
 	bool event_idx, first;
 
 	if (!stp)
@@ -131,7 +132,15 @@ static __always_inline void notify_exit(u8 decision)
 	first = s->notifies == 0;	/* one worker at a time: vq->mutex */
 	__sync_fetch_and_add(&s->notifies, 1);
 	s->last_ns = bpf_ktime_get_ns();
+	h = hists_of(st.vq);
 	if (decision) {
+		if (h) {
+			hist_add(h, VQ_HIST_USED_PER_SIGNAL, (u16)(st.last_used_idx - s->used_idx_at_signal));
+			if (s->last_signal_ns)
+				hist_add(h, VQ_HIST_SIGNAL_GAP_NS, s->last_ns - s->last_signal_ns);
+			if (s->waiting_since_ns)
+				hist_add(h, VQ_HIST_COMPLETION_WAIT_NS, s->last_ns - s->waiting_since_ns);
+		}
 		__sync_fetch_and_add(&s->signals, 1);
 		s->last_signal_ns = s->last_ns;
 		s->used_idx_at_signal = st.last_used_idx;
@@ -149,6 +158,8 @@ static __always_inline void notify_exit(u8 decision)
 	if (!st.guest_read_ok) {
 		__sync_fetch_and_add(&s->event_read_errors, 1);
 	} else if (event_idx) {
+		if (h)
+			hist_add(h, VQ_HIST_GUEST_LAG, (u16)(st.last_used_idx - st.guest_value));
 		if (vq_rule_event_ahead(st.guest_value, st.last_used_idx, st.num))
 			__sync_fetch_and_add(&s->event_ahead, 1);
 		vq_track_event(s, st.guest_value, st.last_used_idx);

@@ -30,6 +30,16 @@ struct {
 	__type(value, struct vq_stats);
 } retired_vqs SEC(".maps");
 
+/* Histograms per vq, only with --hist (bpf/hist.bpf.h). */
+const volatile bool want_hist = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
+	__type(key, u64);
+	__type(value, struct vq_hists);
+} hists SEC(".maps");
+
 /* vqs of owners the filter rejected, so that their later calls cost one
  * lookup; kept apart so that they never take a traced vq's slot. */
 struct {
@@ -122,6 +132,9 @@ static __always_inline void vq_retire_entry(struct vq_stats *s)
 
 	if (bpf_map_update_elem(&retired_vqs, &rk, s, BPF_NOEXIST))
 		GLOBAL_INC(retired_full);
+	/* The new vq starts empty; the old one's histograms are only as
+	 * complete as userspace's last read of them. */
+	bpf_map_delete_elem(&hists, &s->vq);
 	bpf_map_delete_elem(&vqs, &s->vq);
 }
 

@@ -89,6 +89,30 @@ struct vq_global {
 	__u64 retired_full;	/* a retired vq's final counts found no room */
 };
 
+/* Per-vq log2 histograms (only with --hist). Slot 0 holds the value 0 and
+ * slot k >= 1 holds (2^(k-2), 2^(k-1)]: 1 | 2 | 3..4 | 5..8 | 9..16 ...
+ * so every upper edge is an exact power of two (Prometheus' le). The last
+ * slot also takes everything larger. Time histograms are in ns. */
+#define VQ_HIST_SLOTS 42
+
+enum vq_hist_id {
+	VQ_HIST_ENTRIES_PER_ADD,	/* used entries per add_used call */
+	VQ_HIST_USED_PER_SIGNAL,	/* used entries per interrupt (coalescing) */
+	VQ_HIST_SIGNAL_GAP_NS,		/* time between interrupts */
+	VQ_HIST_COMPLETION_WAIT_NS,	/* first unsignalled entry -> interrupt */
+	VQ_HIST_GUEST_LAG,		/* (u16)(last_used_idx - used_event) at notify */
+	VQ_HIST__COUNT
+};
+
+struct vq_hist {
+	__u64 slots[VQ_HIST_SLOTS];
+	__u64 sum;		/* of the values, in the histogram's unit */
+};
+
+struct vq_hists {
+	struct vq_hist h[VQ_HIST__COUNT];
+};
+
 /* A vq whose device was cleaned up and whose address vhost then reused:
  * its final counts, kept until userspace collects them. */
 struct vq_retired_key {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/time.h>
 
+#include "hist.h"
 #include "output.h"
 
 static double now_s(void)
@@ -40,7 +41,7 @@ static json_t *flags_json(const struct vq_flags *fl, bool total)
 }
 
 static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool total,
-			double ts, double seconds)
+			double ts, double seconds, bool hist)
 {
 	char hex[24];
 
@@ -75,6 +76,15 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 	json_object_set_new(o, "event_idx", json_boolean(d->features & (1ULL << 29)));
 	json_object_set_new(o, "retired", json_boolean(d->retired));
 	json_object_set_new(o, "flags", flags_json(&r->flags, total));
+	if (hist) {
+		struct vq_hists d;
+
+		if (total)
+			d = r->hist;
+		else
+			hist_sub(&r->hist, &r->hist_prev, &d);
+		json_object_set_new(o, "hist", hist_json(&d));
+	}
 	return o;
 }
 
@@ -90,7 +100,7 @@ void output_json(FILE *f, const struct vqtable *t, bool total, double seconds)
 			d = r->cur;
 		else
 			vq_row_delta(r, &d);
-		emit(f, row_json(r, &d, total, ts, seconds));
+		emit(f, row_json(r, &d, total, ts, seconds, t->hist));
 	}
 	fflush(f);
 }

@@ -157,6 +157,27 @@ int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd)
 	return 0;
 }
 
+/* A retired row's histograms are still in the map unless a new vq took
+ * its address (vhost reset them for the new one then). */
+static bool address_reused(const struct vqtable *t, const struct vq_row *r)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (&t->rows[i] != r && t->rows[i].cur.vq == r->cur.vq &&
+		    t->rows[i].cur.first_ns > r->cur.first_ns)
+			return true;
+	return false;
+}
+
+void vqtable_read_hists(struct vqtable *t, int hists_fd)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct vq_row *r = &t->rows[i];
+
+		if (!r->cur.retired || !address_reused(t, r))
+			bpf_map_lookup_elem(hists_fd, &r->cur.vq, &r->hist);
+	}
+}
+
 void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns,
 		   double now_s, void (*raised)(const struct vq_row *r, int flag))
 {
@@ -200,6 +221,7 @@ void vqtable_mark_printed(struct vqtable *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		t->rows[i].prev = t->rows[i].cur;
+		t->rows[i].hist_prev = t->rows[i].hist;
 		flags_mark_printed(&t->rows[i].flags);
 	}
 }

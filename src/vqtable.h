@@ -19,12 +19,14 @@ struct vq_row {
 	char devname[32];	/* kind + ordinal per owner, e.g. net0 */
 	int dev_ordinal;	/* the number in devname, -1 until named */
 	struct vq_flags flags;
+	struct vq_hists hist, hist_prev;	/* with --hist: now, last printed */
 };
 
 struct vqtable {
 	struct vq_row *rows;	/* sorted by pid, device, queue */
 	size_t n, cap;
 	const struct ksyms *ks;
+	bool hist;		/* rows carry histograms (--hist) */
 };
 
 void vqtable_init(struct vqtable *t, const struct ksyms *ks);
@@ -36,6 +38,8 @@ void vqtable_settle(struct vqtable *t);
 /* Reads every entry of the per-vq map into the table, and collects (and
  * deletes) the final counts of vqs retired meanwhile. 0 or -errno. */
 int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd);
+/* Reads the histograms of every live row (--hist). */
+void vqtable_read_hists(struct vqtable *t, int hists_fd);
 /* Judges every row's flags; calls raised(row, flag) for each first raise. */
 void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns,
 		   double now_s, void (*raised)(const struct vq_row *r, int flag));
