@@ -19,8 +19,8 @@ CPPFLAGS += -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Werror
-STATIC_LIBS := -static -lbpf -lelf -lz -ljansson
-DYN_LIBS := -lbpf -lelf -lz -ljansson
+STATIC_LIBS := -static -lbpf -lelf -lz -ljansson -levent_extra -levent_core -lpthread
+DYN_LIBS := -lbpf -lelf -lz -ljansson -levent_extra -levent_core -lpthread
 
 # Userspace sources: everything in src/; main.c is the only one not linked into unit tests.
 SRCS := $(wildcard src/*.c)
@@ -39,7 +39,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps check unit e2e demo loadgen vmlinux
+.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check
 
 all: vqtrace
 
@@ -87,10 +87,18 @@ unit: $(UNIT_TESTS) vqtrace
 e2e: vqtrace loadgen
 	$(Q)tests/e2e/run.sh
 
+# --prometheus: promtool on a unit-test render, the Grafana dashboard's
+# metric names, and a live scrape by a real Prometheus in the 6.12 VM.
+prom-check: vqtrace loadgen $(OUTPUT)/tests/test_prom
+	$(Q)tests/prom/promtool_check.sh $(OUTPUT)/tests/test_prom
+	$(Q)tests/prom/dashboard_test.sh $(OUTPUT)/tests/test_prom
+	$(Q)tests/prom/live.sh
+
 check: deps
 	$(Q)$(MAKE) -s all loadgen
 	$(Q)$(MAKE) -s unit
 	$(Q)$(MAKE) -s e2e
+	$(Q)$(MAKE) -s prom-check
 
 demo: deps
 	$(Q)$(MAKE) -s all loadgen

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flags.h"
+#include "hist.h"
+#include "http.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -35,12 +38,22 @@ static const char usage_text[] =
 "                          interval, {\"type\":\"total\"} per vq at exit, one\n"
 "                          {\"type\":\"probe\"} with the probes' own counters\n"
 "  -T, --totals-only       no interval output, only the totals at exit\n"
+"      --hist              log2 histograms per vq (below), per interval and at\n"
+"                          exit; JSON lines carry them as \"hist\": {name:\n"
+"                          [[lo, hi, count], ...]} (lo < v <= hi; 0 and 1 alone)\n"
+"      --hist-by pid|vq    with --hist: merge each process's vqs, or not\n"
+"      --prometheus [ADDR:]PORT\n"
+"                          also serve the totals since start as Prometheus\n"
+"                          metrics at http://ADDR:PORT/metrics, refreshed every\n"
+"                          interval; ADDR: 127.0.0.1 unless given (IPv4 or\n"
+"                          [IPv6], e.g. 9100, 0.0.0.0:9100, [::1]:9100)\n"
 "  -q, --quiet             no informational messages on stderr\n"
 "  -v, --verbose           say which hook uses which mode and symbol and why;\n"
 "                          -vv adds libbpf's debug output\n"
 "Tuning:\n"
 "  -m, --max-vqs N         virtqueues tracked at most (default 4096); more are\n"
 "                          not counted and the overflow is reported\n"
+"      --stall-ms MS       NO_SIGNAL_STALL after MS milliseconds (default 1000)\n"
 "      --add-used-mode fentry|kprobe\n"
 "                          force how __vhost_add_used_n is hooked (default:\n"
 "                          fentry where it has BTF, else kprobe)\n"
@@ -63,7 +76,18 @@ static const char usage_text[] =
 "State (last seen: after the last add_used, or the inputs of the last notify):\n"
 "  last_used_idx, signalled_used, signalled_used_valid, used_event, avail_idx,\n"
 "  features.  Table: SUPP% = suppressed/notifies, USED/SIG = used/signals.\n"
-"  FLAGS: W wrap check, I invalidation, S stale signal, E read error.\n"
+"  Cross-check: each decision is judged by the virtio rules on the inputs it\n"
+"  was entered with; lost_notify and spurious_notify count disagreements,\n"
+"  model_races the calls where the guest rewrote used_event meanwhile.\n"
+"\n"
+"Histograms (--hist):\n";
+
+static const char usage_flags[] =
+"\n"
+"Flags (FLAGS column, \"flags\" in JSON, a line on stderr when first raised;\n"
+"events are counted per occurrence, states (ES, NW, AO, NS) per episode):\n";
+
+static const char usage_examples[] =
 "\n"
 "Examples:\n"
 "  sudo vqtrace -p $(pidof qemu-system-x86_64)     # one table per second\n"
@@ -73,9 +97,15 @@ static const char usage_text[] =
 void env_usage(void)
 {
 	fputs(usage_text, stdout);
+	hist_help(stdout);
+	fputs(usage_flags, stdout);
+	flags_help(stdout);
+	fputs(usage_examples, stdout);
 }
 
-enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE };
+enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY };
+
+enum { OPT_PROMETHEUS = 1100 };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -88,6 +118,10 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "max-vqs", required_argument, NULL, 'm' },
 	{ "add-used-mode", required_argument, NULL, OPT_ADD_MODE },
+	{ "stall-ms", required_argument, NULL, OPT_STALL_MS },
+	{ "hist", no_argument, NULL, OPT_HIST },
+	{ "hist-by", required_argument, NULL, OPT_HIST_BY },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -135,6 +169,7 @@ int env_parse(struct env *env, int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	env->interval_s = 1.0;
 	env->max_vqs = VQ_DEFAULT_MAX_VQS;
+	env->stall_ms = 1000;
 	opterr = 0;
 	optind = 0;	/* 0, not 1: also forgets a half-read -abc cluster */
 	while ((opt = getopt_long(argc, argv, "+p:i:d:jTqvm:hV", long_opts, NULL)) != -1) {
@@ -177,6 +212,25 @@ int env_parse(struct env *env, int argc, char **argv)
 			env->max_vqs = (unsigned int)v;
 			break;
 		}
+		case OPT_HIST:
+			env->hist = true;
+			break;
+		case OPT_HIST_BY:
+			if (strcmp(optarg, "pid") && strcmp(optarg, "vq"))
+				BAD("invalid --hist-by '%s': use pid or vq", optarg);
+			env->hist = true;
+			env->hist_by_pid = !strcmp(optarg, "pid");
+			break;
+		case OPT_STALL_MS: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 3600000 || optarg[0] == '-')
+				BAD("invalid --stall-ms '%s': give milliseconds from 1 to 3600000", optarg);
+			env->stall_ms = (unsigned int)v;
+			break;
+		}
 		case OPT_ADD_MODE:
 			if (!strcmp(optarg, "fentry"))
 				env->add_mode = ADD_MODE_FENTRY;
@@ -184,6 +238,11 @@ int env_parse(struct env *env, int argc, char **argv)
 				env->add_mode = ADD_MODE_KPROBE;
 			else
 				BAD("invalid --add-used-mode '%s': use fentry or kprobe", optarg);
+			break;
+		case OPT_PROMETHEUS:
+			if (http_parse_listen(optarg, env->prom_addr, &env->prom_port))
+				BAD("invalid --prometheus '%s': give [ADDR:]PORT, PORT 1..65535, ADDR an IPv4 address or [IPv6] (e.g. 9100, 0.0.0.0:9100, [::1]:9100)",
+				    optarg);
 			break;
 		case 'h':
 			env_usage();

@@ -21,7 +21,12 @@ struct env {
 	int verbose;
 	bool quiet;
 	unsigned int max_vqs;
+	unsigned int stall_ms;	/* NO_SIGNAL_STALL threshold */
+	bool hist;		/* --hist */
+	bool hist_by_pid;	/* --hist-by pid */
 	enum add_mode_req add_mode;
+	char prom_addr[48];	/* --prometheus address (numeric, HTTP_ADDR_LEN) */
+	unsigned int prom_port;	/* --prometheus port, 0 = no endpoint */
 	char **command;		/* after --, NULL if none */
 };
 

@@ -10,14 +10,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "attach.h"
 #include "child.h"
 #include "env.h"
 #include "explain.h"
+#include "http.h"
 #include "ksyms.h"
 #include "log.h"
 #include "output.h"
 #include "preflight.h"
+#include "prom.h"
 #include "vqtable.h"
 #include "vqtrace.skel.h"
 
@@ -75,10 +79,51 @@ static bool owners_alive(const struct env *env)
 
 static void print_rows(const struct env *env, const struct vqtable *t, bool total, double secs)
 {
-	if (env->json)
+	if (env->json) {
 		output_json(stdout, t, total, secs);
-	else
+	} else {
 		output_table(stdout, t, total, secs);
+		if (env->hist)
+			output_hist(stdout, t, total, env->hist_by_pid);
+	}
+}
+
+static void on_flag_raised(const struct vq_row *r, int flag)
+{
+	ilog("%s on pid %u %s %d:%s: %s", flag_defs[flag].name, r->cur.owner_tgid, r->devname,
+	     r->cur.queue, r->id.dir, flag_defs[flag].help);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Re-reads vhost's state of every live vq (bpf/lifecycle.bpf.h), collects
+ * the map and judges the flags. */
+static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env *env)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	struct flag_opts fo = { .stall_ns = (uint64_t)env->stall_ms * 1000000ull };
+	struct timespec wall;
+	int err;
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.refresh), &topts))
+		vlog("state refresh failed: %s", strerror(errno));
+	err = vqtable_read_map(t, bpf_map__fd(skel->maps.vqs), bpf_map__fd(skel->maps.retired_vqs));
+	if (err) {
+		elog("cannot read the vq map: %s", strerror(-err));
+		return err;
+	}
+	clock_gettime(CLOCK_REALTIME, &wall);
+	if (env->hist)
+		vqtable_read_hists(t, bpf_map__fd(skel->maps.hists));
+	vqtable_judge(t, &fo, mono_ns(), wall.tv_sec + wall.tv_nsec / 1e9,
+		      env->quiet ? NULL : on_flag_raised);
+	return 0;
 }
 
 static void read_global(struct vqtrace_bpf *skel, struct vq_global *g)
@@ -129,6 +174,50 @@ static int set_targets(struct vqtrace_bpf *skel, const struct env *env, pid_t ch
 	return 0;
 }
 
+/* --prometheus: the main loop renders a snapshot every interval and the
+ * HTTP thread serves the latest one; it never touches the table or maps. */
+static struct http_server *metrics_server;
+static struct prom_buf metrics_buf;
+
+static int metrics_start(const struct env *env)
+{
+	char where[HTTP_ADDR_LEN + 16];
+	int e = 0;
+
+	if (!env->prom_port)
+		return 0;
+	http_format_addr(env->prom_addr, env->prom_port, where, sizeof(where));
+	metrics_server = http_start(env->prom_addr, env->prom_port, &e);
+	if (!metrics_server) {
+		elog("cannot listen on %s: %s; %s", where, strerror(e), http_listen_hint(e));
+		return -1;
+	}
+	ilog("serving Prometheus metrics at http://%s/metrics", where);
+	return 0;
+}
+
+static void metrics_publish(struct vqtrace_bpf *skel, const struct vqtable *t)
+{
+	struct prom_prog progs[32];
+	struct vq_global g;
+	size_t n;
+
+	if (!metrics_server)
+		return;
+	read_global(skel, &g);
+	n = prom_read_progs(skel->obj, progs, sizeof(progs) / sizeof(progs[0]));
+	if (prom_render(&metrics_buf, t, &g, progs, n) ||
+	    http_publish(metrics_server, metrics_buf.s, metrics_buf.len))
+		elog("cannot render the Prometheus metrics: out of memory");
+}
+
+static void metrics_stop(void)
+{
+	http_stop(metrics_server);
+	metrics_server = NULL;
+	prom_buf_free(&metrics_buf);
+}
+
 /* Sleeps until `deadline` (monotonic seconds) or until something ends the run. */
 static void wait_until(double deadline, struct child *c)
 {
@@ -160,9 +249,12 @@ static int run(struct env *env)
 	rc = preflight(env);
 	if (rc)
 		return rc;
+	if (metrics_start(env))
+		return 1;
 	if (load_ksyms(&ks) || attach_plan(&plan, &ks, env->add_mode))
 		goto cleanup_ksyms;
 	vqtable_init(&table, &ks);
+	table.hist = env->hist;
 
 	skel = vqtrace_bpf__open();
 	if (!skel) {
@@ -173,6 +265,10 @@ static int run(struct env *env)
 	skel->rodata->filter_descendants = env->descendants;
 	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
 	bpf_map__set_max_entries(skel->maps.ignored_vqs, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.retired_vqs, env->max_vqs);
+	/* Histograms take 1.7 KiB per vq: no room for them unless asked. */
+	skel->rodata->want_hist = env->hist;
+	bpf_map__set_max_entries(skel->maps.hists, env->hist ? env->max_vqs : 1);
 	if (attach_configure(&plan, skel)) {
 		elog("cannot configure the BPF programs: %s", strerror(errno));
 		goto cleanup;
@@ -201,6 +297,7 @@ static int run(struct env *env)
 	if (!env->command)
 		ilog("tracing vhost%s; Ctrl-C to stop", env->npids ? " of the given pids" : "");
 
+	metrics_publish(skel, &table);
 	start = mono_s();
 	next = start + env->interval_s;
 	if (env->duration_s > 0)
@@ -216,20 +313,22 @@ static int run(struct env *env)
 			break;
 		if (mono_s() < next)
 			continue;
-		if (vqtable_read_map(&table, bpf_map__fd(skel->maps.vqs)))
+		if (collect(skel, &table, env))
 			goto cleanup;
 		if (!env->totals_only)
 			print_rows(env, &table, false, mono_s() - (next - env->interval_s));
 		vqtable_mark_printed(&table);
+		metrics_publish(skel, &table);
 		next += env->interval_s;
 	}
 	if (env->npids && !owners_alive(env))
 		ilog("the traced process%s exited", env->npids > 1 ? "es" : "");
 	/* The owner's devices are released by the time it is reaped, so the
 	 * maps now hold everything it did. */
-	if (vqtable_read_map(&table, bpf_map__fd(skel->maps.vqs)))
+	if (collect(skel, &table, env))
 		goto cleanup;
 	read_global(skel, &g);
+	metrics_publish(skel, &table);
 	print_rows(env, &table, true, mono_s() - start);
 	if (env->json) {
 		char add_hook[160], notify_hook[160];
@@ -253,6 +352,7 @@ cleanup:
 	}
 cleanup_ksyms:
 	ksyms_free(&ks);
+	metrics_stop();
 	return err;
 }
 

@@ -3,8 +3,8 @@
 # Called by `make deps` (and so by `make check`/`make demo`); safe to re-run.
 set -euo pipefail
 
-BUILD_PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev make gcc pkg-config"
-TEST_PKGS="libcmocka-dev jq qemu-system-x86 busybox-static cpio kmod xz-utils"
+BUILD_PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libevent-dev make gcc pkg-config"
+TEST_PKGS="libcmocka-dev jq qemu-system-x86 busybox-static cpio kmod xz-utils prometheus"
 
 missing=()
 pkgs="$BUILD_PKGS"

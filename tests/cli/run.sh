@@ -39,6 +39,16 @@ expect_bad stray-argument
 expect_bad --descendants
 expect_bad -p 1 -- true
 expect_bad -i
+expect_bad --prometheus 0
+expect_bad --prometheus 70000
+expect_bad --prometheus abc
+expect_bad --prometheus 1.2.3:80
+expect_bad --prometheus ''
+expect_bad --prometheus localhost:9100
+expect_bad --prometheus ::1:9100
+expect_bad --prometheus '[::1]'
+expect_bad --prometheus 127.0.0.1:
+expect_bad --prometheus
 
 help=$("$vq" --help)
 for word in adds used notifies signals suppressed wrap_checks invalidations \
