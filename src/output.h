@@ -12,6 +12,9 @@
 /* total: counters since start (else: since the last interval). */
 void output_table(FILE *f, const struct vqtable *t, bool total, double seconds);
 void output_json(FILE *f, const struct vqtable *t, bool total, double seconds);
+/* --hist: the histograms of each row (or merged per pid), as text. */
+void output_hist(FILE *f, const struct vqtable *t, bool total, bool by_pid);
+
 /* The probes' own counters: anything not counted is said here. */
 void output_probe_table(FILE *f, const struct vq_global *g);
 /* add_hook/notify_hook: "mode:symbol" of each hook, e.g. "fentry:__vhost_add_used_n". */
