@@ -173,7 +173,9 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	init.first_ns = bpf_ktime_get_ns();
 	err = bpf_map_update_elem(&vqs, &key, &init, BPF_NOEXIST);
 	if (err && err != -17 /* EEXIST: another CPU won the race */) {
+		/* Counted once per vq: later calls find it ignored. */
 		GLOBAL_INC(vq_map_full);
+		bpf_map_update_elem(&ignored_vqs, &key, &tgid, BPF_ANY);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&vqs, &key);

@@ -80,7 +80,7 @@ struct vq_stats {
 
 /* Whole-run health counters of the probes themselves (one array slot). */
 struct vq_global {
-	__u64 vq_map_full;	/* a new vq could not be stored: not counted */
+	__u64 vq_map_full;	/* vqs not stored (map full): not counted at all */
 	__u64 filtered_out;	/* add_used calls of vqs of other owners */
 	__u64 notify_unknown_vq;/* notify whose vq no add_used hook had seen */
 	__u64 notify_arg1;	/* vq found in the first argument */
