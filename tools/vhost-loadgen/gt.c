@@ -46,6 +46,20 @@ static void write_all(int fd, const char *p, size_t len)
 			 r, len);
 }
 
+/* Fields of the misbehaviour modes that acted on this queue (misbehave.c). */
+static void misbehaviour(struct sbuf *b, const struct lg_vq *vq)
+{
+	if (vq->event_frozen)
+		sb_printf(b, ",\"event_frozen_at\":%u,\"consumed_at_freeze\":%llu",
+			  vq->event_frozen_at,
+			  (unsigned long long)vq->consumed_at_freeze);
+	if (vq->avail_jumped)
+		sb_printf(b, ",\"avail_jumped_to\":%u", vq->avail_jumped_to);
+	if (vq->call_off_at && vq->phase >= 1)
+		sb_printf(b, ",\"call_off_at\":%llu",
+			  (unsigned long long)vq->call_off_at);
+}
+
 void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	     bool event_idx, double elapsed)
 {
@@ -54,7 +68,7 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	unsigned i;
 	int q;
 
-	b.cap = 256 + (size_t)ndev * LG_NQ * 192;
+	b.cap = 256 + (size_t)ndev * LG_NQ * 320;
 	b.len = 0;
 	b.p = malloc(b.cap);
 	if (!b.p)
@@ -70,13 +84,15 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 
 			sb_printf(&b, "%s{\"dev\":%u,\"queue\":%d,\"dir\":\"%s\","
 				  "\"completed\":%llu,\"interrupts\":%llu,"
-				  "\"kicks\":%llu,\"extra\":%llu}",
+				  "\"kicks\":%llu,\"extra\":%llu",
 				  (i || q) ? "," : "", i, q,
 				  q == LG_Q_RX ? "rx" : "tx",
 				  (unsigned long long)vq->completed,
 				  (unsigned long long)vq->interrupts,
 				  (unsigned long long)vq->kicks,
 				  (unsigned long long)vq->extra);
+			misbehaviour(&b, vq);
+			sb_printf(&b, "}");
 			if (q == LG_Q_RX)
 				rx += vq->completed;
 			else

@@ -9,6 +9,8 @@
  *   vhost.c  /dev/vhost-net device setup and teardown
  *   tap.c    tap backend and AF_PACKET frame injection
  *   gt.c     ground-truth JSON line and the human summary
+ *   misbehave.c  misbehaviour modes (--freeze-event-after, --event-ahead,
+ *            --avail-jump-after, --no-call-after): options and checkpoints
  */
 #ifndef VHOST_LOADGEN_H
 #define VHOST_LOADGEN_H
@@ -16,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <net/if.h>
 
 #define LG_NAME "vhost-loadgen"
@@ -65,6 +68,12 @@ struct lg_opts {
 	unsigned hold_ms;
 	const char *wait_file;   /* wait for it before the first buffer */
 	unsigned seconds;        /* stop submitting after this long (0: never) */
+
+	/* misbehaviour modes (misbehave.c); 0: off */
+	uint64_t freeze_after;   /* --freeze-event-after N */
+	unsigned event_ahead;    /* --event-ahead D */
+	uint64_t jump_after;     /* --avail-jump-after N (TX) */
+	uint64_t no_call_after;  /* --no-call-after N (= --call-toggle N:T-N:0) */
 };
 
 /* Driver side of one split virtqueue. */
@@ -95,6 +104,8 @@ struct lg_vq {
 	/* notification configuration */
 	bool event_idx;
 	unsigned event_every;
+	unsigned event_ahead;    /* D: used_event = last_used + D (0: off) */
+	bool event_frozen;       /* never write used_event again */
 	bool always_kick;
 
 	int kick_fd;
@@ -114,6 +125,17 @@ struct lg_vq {
 	uint64_t target;         /* how many entries this queue must complete */
 	unsigned phase;          /* --call-toggle phase 0..2, 3 = done */
 	uint64_t phase_end[3];   /* cumulative entry count at each phase end */
+
+	/* misbehaviour checkpoints (misbehave.c): counts at which the queue
+	 * quiesces and misbehaves; 0 = none */
+	uint64_t freeze_at;
+	uint64_t jump_at;
+	uint16_t event_frozen_at;    /* used_event value last written */
+	uint64_t consumed_at_freeze;
+	bool avail_jumped;
+	uint16_t avail_jumped_to;    /* the bogus avail->idx written */
+	double jump_deadline;        /* lg_now() when the queue may end */
+	uint64_t call_off_at;        /* --no-call-after N (JSON once phase >= 1) */
 };
 
 struct lg_dev {
@@ -136,13 +158,15 @@ struct lg_dev {
 void lg_die(const char *what, int err) __attribute__((noreturn));
 void lg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 double lg_now(void);
+void bad_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+bool quiesced_at(const struct lg_vq *vq, uint64_t n);
 
 /* ring.c */
 size_t vq_mem_size(unsigned num, unsigned slot_size);
 void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
 	     unsigned buf_len, bool device_writes);
 void vq_configure_events(struct lg_vq *vq, bool event_idx, unsigned event_every,
-			 bool no_interrupt, bool always_kick);
+			 unsigned event_ahead, bool no_interrupt, bool always_kick);
 uint8_t *vq_buf(struct lg_vq *vq, unsigned id);
 unsigned vq_add(struct lg_vq *vq, unsigned n);
 bool vq_publish(struct lg_vq *vq, uint16_t old_idx);
@@ -150,6 +174,7 @@ typedef void (*vq_used_fn)(struct lg_vq *vq, unsigned id, uint32_t len, void *ar
 unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg);
 unsigned vq_outstanding(const struct lg_vq *vq);
 uint64_t vq_read_call(struct lg_vq *vq);
+uint16_t vq_avail_jump(struct lg_vq *vq, unsigned by);
 
 /* vhost.c */
 void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
@@ -169,5 +194,13 @@ void tap_close(struct lg_dev *d);
 /* gt.c */
 void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	     bool event_idx, double elapsed);
+
+/* misbehave.c */
+void mis_usage(FILE *f);
+void mis_check_opts(struct lg_opts *o, bool tx_set);
+void mis_init_vq(const struct lg_opts *o, struct lg_vq *vq);
+uint64_t mis_room(const struct lg_vq *vq, uint64_t room);
+void mis_checkpoint(struct lg_vq *vq);
+bool mis_busy(const struct lg_vq *vq);
 
 #endif

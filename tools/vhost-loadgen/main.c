@@ -95,7 +95,9 @@ static void usage(FILE *f)
 "  --always-kick       kick after every submission batch (default: honour\n"
 "                      avail_event with EVENT_IDX, VRING_USED_F_NO_NOTIFY\n"
 "                      without it)\n"
-"\n"
+"\n");
+	mis_usage(f);
+	fprintf(f,
 "Topology:\n"
 "  --devices D         D vhost-net devices per process, each with its own\n"
 "                      tap (1..%d, default 1)\n"
@@ -123,13 +125,15 @@ static void usage(FILE *f)
 "  interrupts  sum of the call eventfd counter values read\n"
 "  kicks       writes to the kick eventfd\n"
 "  extra       RX frames that arrived but were not sent by us (expect 0)\n"
+"and only with the misbehaviour options above (see README.md):\n"
+"  event_frozen_at, consumed_at_freeze   --freeze-event-after\n"
+"  avail_jumped_to                       --avail-jump-after\n"
+"  call_off_at                           --no-call-after\n"
 "Exit status: 0 ok, 1 runtime error, 2 bad usage.\n",
 		LG_MAX_DEVICES, LG_MAX_PROCS);
 }
 
-static void bad_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
-static void bad_usage(const char *fmt, ...)
+void bad_usage(const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -193,6 +197,7 @@ enum {
 	OPT_TX = 256, OPT_RX, OPT_RING, OPT_EVENT_EVERY, OPT_NO_EVENT_IDX,
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
 	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_SECONDS,
+	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -216,6 +221,10 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "wait-file", required_argument, NULL, OPT_WAIT_FILE },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "hold", required_argument, NULL, OPT_HOLD },
+		{ "freeze-event-after", required_argument, NULL, OPT_FREEZE_EVENT },
+		{ "event-ahead", required_argument, NULL, OPT_EVENT_AHEAD },
+		{ "avail-jump-after", required_argument, NULL, OPT_AVAIL_JUMP },
+		{ "no-call-after", required_argument, NULL, OPT_NO_CALL_AFTER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -297,6 +306,18 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		case OPT_HOLD:
 			o->hold_ms = (unsigned)parse_num("--hold", optarg, 0, 3600000);
 			break;
+		case OPT_FREEZE_EVENT:
+			o->freeze_after = parse_num("--freeze-event-after", optarg, 1, max_count);
+			break;
+		case OPT_EVENT_AHEAD:
+			o->event_ahead = (unsigned)parse_num("--event-ahead", optarg, 1, 32767);
+			break;
+		case OPT_AVAIL_JUMP:
+			o->jump_after = parse_num("--avail-jump-after", optarg, 1, max_count);
+			break;
+		case OPT_NO_CALL_AFTER:
+			o->no_call_after = parse_num("--no-call-after", optarg, 1, max_count);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -314,6 +335,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			  "device ignores avail->flags)");
 	if (o->event_every_set && o->no_event_idx)
 		bad_usage("--event-every needs EVENT_IDX; drop --no-event-idx");
+	mis_check_opts(o, tx_set);
 	if (o->call_toggle) {
 		uint64_t total = o->toggle[0] + o->toggle[1] + o->toggle[2];
 
@@ -340,7 +362,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 
 static const bool phase_call_on[3] = { true, false, true };
 
-static bool quiesced_at(const struct lg_vq *vq, uint64_t n)
+bool quiesced_at(const struct lg_vq *vq, uint64_t n)
 {
 	uint64_t done = vq->index == LG_Q_RX ? vq->own : vq->completed;
 
@@ -363,7 +385,7 @@ static uint64_t phase_room(const struct lg_vq *vq)
 {
 	if (vq->phase >= 3)
 		return 0;
-	return vq->phase_end[vq->phase] - vq->submitted;
+	return mis_room(vq, vq->phase_end[vq->phase] - vq->submitted);
 }
 
 /*
@@ -408,6 +430,7 @@ static bool service_tx(const struct lg_opts *o, struct lg_dev *d)
 		progress = true;
 	}
 	advance_phase(o, d, vq);
+	mis_checkpoint(vq);
 	n = submit(o, vq, phase_room(vq));
 	vq->submitted += n;
 	return progress || n;
@@ -437,6 +460,7 @@ static bool service_rx(const struct lg_opts *o, struct lg_dev *d)
 		progress = true;
 	}
 	advance_phase(o, d, vq);
+	mis_checkpoint(vq);
 
 	/* Keep a buffer posted for every frame still to come (up to the ring). */
 	need = vq->target - vq->own;
@@ -559,6 +583,8 @@ static int run(const struct lg_opts *o)
 	for (i = 0; i < o->devices; i++) {
 		init_targets(o, &devs[i].vq[LG_Q_TX], o->tx);
 		init_targets(o, &devs[i].vq[LG_Q_RX], o->rx);
+		for (q = 0; q < LG_NQ; q++)
+			mis_init_vq(o, &devs[i].vq[q]);
 	}
 
 	if (o->pause_before_ms)
@@ -580,7 +606,7 @@ static int run(const struct lg_opts *o)
 			if (d->vq[LG_Q_RX].target)
 				progress |= service_rx(o, d);
 			for (q = 0; q < LG_NQ; q++)
-				if (d->vq[q].phase < 3)
+				if (d->vq[q].phase < 3 || mis_busy(&d->vq[q]))
 					done = false;
 		}
 		if (done)

@@ -116,15 +116,29 @@ void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
 	vq->avail->idx = 0;
 }
 
+/*
+ * The used_event the driver wants once it has consumed up to last_used:
+ * last_used + K - 1 (--event-every K), or last_used + D (--event-ahead D).
+ */
+static uint16_t want_used_event(const struct lg_vq *vq)
+{
+	if (vq->event_ahead)
+		return (uint16_t)(vq->last_used + vq->event_ahead);
+	return (uint16_t)(vq->last_used + vq->event_every - 1);
+}
+
 void vq_configure_events(struct lg_vq *vq, bool event_idx, unsigned event_every,
-			 bool no_interrupt, bool always_kick)
+			 unsigned event_ahead, bool no_interrupt, bool always_kick)
 {
 	vq->event_idx = event_idx;
 	vq->event_every = event_every;
+	vq->event_ahead = event_idx ? event_ahead : 0;
+	vq->event_frozen = false;
 	vq->always_kick = always_kick;
 	if (event_idx) {
 		vq->avail->flags = 0;
-		vq->used_event = (uint16_t)(event_every - 1);
+		/* before the device is attached, so before the first kick */
+		vq->used_event = want_used_event(vq);
 		store16(used_event_ptr(vq), vq->used_event);
 	} else {
 		store16(&vq->avail->flags,
@@ -213,7 +227,8 @@ bool vq_publish(struct lg_vq *vq, uint16_t old_idx)
 /*
  * Consume every used entry the device has published, calling fn for each.
  * Afterwards (EVENT_IDX) ask for the next interrupt K entries later:
- * used_event = last_used + K - 1.
+ * used_event = last_used + K - 1 (or last_used + D with --event-ahead D);
+ * nothing once --freeze-event-after froze the queue.
  */
 unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg)
 {
@@ -238,8 +253,8 @@ unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg)
 		vq->completed++;
 		n++;
 	}
-	if (n && vq->event_idx) {
-		uint16_t ev = (uint16_t)(vq->last_used + vq->event_every - 1);
+	if (n && vq->event_idx && !vq->event_frozen) {
+		uint16_t ev = want_used_event(vq);
 
 		if (ev != vq->used_event) {
 			vq->used_event = ev;
@@ -269,4 +284,19 @@ uint64_t vq_read_call(struct lg_vq *vq)
 		lg_die("read(call eventfd)", EIO);
 	vq->interrupts += v;
 	return v;
+}
+
+/*
+ * --avail-jump-after: publish avail->idx = shadow + by, an index that moved
+ * by more than the ring (vhost rejects it), then kick unconditionally.  The
+ * shadow avail_idx is left alone.  Returns the bogus index written.
+ */
+uint16_t vq_avail_jump(struct lg_vq *vq, unsigned by)
+{
+	uint16_t bogus = (uint16_t)(vq->avail_idx + by);
+
+	store16(&vq->avail->idx, bogus);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	kick(vq);
+	return bogus;
 }

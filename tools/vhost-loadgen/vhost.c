@@ -209,8 +209,8 @@ void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 		vq->index = q;
 		vq_init(vq, d->mem + (rx ? 0 : rx_size), o->ring,
 			rx ? LG_RX_BUF : LG_TX_SLOT, rx ? LG_RX_BUF : LG_TX_BUF, rx);
-		vq_configure_events(vq, event_idx, o->event_every, o->no_interrupt,
-				    o->always_kick);
+		vq_configure_events(vq, event_idx, o->event_every, o->event_ahead,
+				    o->no_interrupt, o->always_kick);
 		setup_vring(d, vq, o);
 	}
 

@@ -10,7 +10,11 @@
 #   interrupts == vhost_notify() returning true          (kretprobe)
 #   kicks      == eventfd_write() calls by vhost-loadgen  (kprobe)
 #   completed  == sum of vhost_add_used_n() counts        (kprobe)
+# The misbehaviour cases also check their JSON fields and what the kernel
+# did after the checkpoint (vhost_notify() calls and results after N used
+# entries, vhost_get_vq_desc() errors after an avail index jump).
 # Prints one PASS/FAIL line per case; exit status 1 if any case failed.
+# ONLY=mis runs just the misbehaviour cases.
 
 T=/sys/kernel/tracing
 LG=${LG:-vhost-loadgen}
@@ -30,8 +34,11 @@ echo >$T/kprobe_events
 echo "r:lg_vn $notify ret=\$retval:u8" >>$T/kprobe_events || exit 1
 echo 'p:lg_ew eventfd_write' >>$T/kprobe_events || exit 1
 echo 'p:lg_au vhost_add_used_n count=%dx:u32' >>$T/kprobe_events || exit 1
+# enabled only by the cases that need it (one event per descriptor)
+echo 'r:lg_gd vhost_get_vq_desc ret=$retval:s32' >>$T/kprobe_events || exit 1
 echo 16384 >$T/buffer_size_kb
 echo 1 >$T/events/kprobes/enable
+echo 0 >$T/events/kprobes/lg_gd/enable
 
 # sum FIELD DIR FILE: sum of "FIELD":N over queue objects of direction DIR
 # (DIR "any": all queues) in every JSON line of FILE.
@@ -89,6 +96,7 @@ run() {
 	check "interrupts vs kernel vhost_notify()==true" "$irq" "$k_irq"
 	check "kicks vs kernel eventfd_write()" "$kicks" "$k_kicks"
 	check "completed vs kernel vhost_add_used_n()" "$done_n" "$k_used"
+	[ -z "$post" ] || $post
 	if [ $bad = 0 ]; then
 		echo "PASS $name (interrupts $irq = kernel $k_irq, kicks $kicks = kernel $k_kicks, used $done_n = kernel $k_used)"
 	else
@@ -96,6 +104,65 @@ run() {
 		failed=$((failed + 1))
 	fi
 }
+
+# after_n N RET: vhost_notify() returns (RET 0, 1 or "any") seen after the
+# device had added more than N used entries (one active queue per case)
+after_n() {
+	awk -v n="$1" -v want="$2" '
+		/ lg_au:/ { match($0, /count=[0-9]+/); c += substr($0, RSTART + 6, RLENGTH - 6) }
+		/ lg_vn:/ { if (c > n && (want == "any" || $0 ~ ("ret=" want "$"))) k++ }
+		END { print k + 0 }' /tmp/trace.txt
+}
+
+# --freeze-event-after N: used_event stays E = N + K - 1; after the freeze
+# vhost_notify() is true once per used index = E (mod 2^16) below the target
+post_freeze() {
+	check "event_frozen_at" "$(sum event_frozen_at any /tmp/gt.json)" "$f_ev"
+	check "consumed_at_freeze" "$(sum consumed_at_freeze any /tmp/gt.json)" "$f_n"
+	check "vhost_notify()==true after the freeze" "$(after_n "$f_n" 1)" "$f_irq"
+}
+# --event-ahead D > ring: only the first vhost_notify() of a queue is true
+post_ahead() {
+	check "interrupts (first notify per queue only)" "$(sum interrupts any /tmp/gt.json)" "$a_irq"
+}
+# --avail-jump-after N: vhost_get_vq_desc() fails once per device, nothing more is used
+post_jump() {
+	check "avail_jumped_to" "$(sum avail_jumped_to tx /tmp/gt.json)" "$j_to"
+	check "vhost_get_vq_desc() < 0" "$(grep -c 'lg_gd:.* ret=-' /tmp/trace.txt)" "$j_err"
+}
+# --no-call-after N: no vhost_notify() at all after N used entries
+post_nocall() {
+	check "call_off_at" "$(sum call_off_at any /tmp/gt.json)" "$c_n"
+	check "vhost_notify() calls after call off" "$(after_n "$c_n" any)" 0
+	check "vhost_notify() calls before call off > 0" "$(after_n -1 any | awk '{print ($1 > 0)}')" 1
+}
+
+mis_cases() {
+	post=post_freeze f_n=1000 f_ev=1000 f_irq=3
+	run freeze        140000 0 pos 1 -- --tx 140000 --freeze-event-after 1000
+	post=post_freeze f_n=2000 f_ev=2063 f_irq=1
+	run freeze-rx-k64 0 5000 pos 1 -- --rx 5000 --freeze-event-after 2000 --event-every 64
+	post=post_freeze f_n=300 f_ev=1300 f_irq=1
+	run freeze-ahead  20000 0 pos 1 -- --tx 20000 --freeze-event-after 300 --event-ahead 1000
+	post=post_ahead a_irq=1
+	run ahead         20000 0 pos 1 -- --tx 20000 --event-ahead 1000
+	post=post_ahead a_irq=2
+	run ahead-txrx    5000 5000 pos 1 -- --tx 5000 --rx 5000 --event-ahead 600
+	echo 1 >$T/events/kprobes/lg_gd/enable
+	post=post_jump j_to=3263 j_err=1
+	run jump          3000 0 any 1 -- --tx 5000 --avail-jump-after 3000
+	post=post_jump j_to=2142 j_err=2
+	run jump-dev2-rx  2000 4000 any 1 -- --devices 2 --ring 64 --rx 2000 --avail-jump-after 1000
+	echo 0 >$T/events/kprobes/lg_gd/enable
+	post=post_nocall c_n=5000
+	run no-call-after 20000 0 pos 1 -- --tx 20000 --no-call-after 5000
+	post=
+}
+
+post=
+if [ "$ONLY" = mis ]; then
+	mis_cases
+else
 
 run tx-ev1        10000 0 pos  1 -- --tx 10000 --event-every 1
 run tx-ev16       10000 0 pos  1 -- --tx 10000 --event-every 16
@@ -114,6 +181,7 @@ run ring2         500 500 pos  1 -- --ring 2 --tx 500 --rx 500
 run ring32768     70000 3000 pos 1 -- --ring 32768 --tx 70000 --rx 3000
 run dev3-txrx     9000 9000 pos 1 -- --devices 3 --tx 3000 --rx 3000 --event-every 64
 run rx-noevidx    0 3000 pos   1 -- --rx 3000 --no-event-idx --batch 32
+mis_cases
 
 # --gt FILE shared by several processes (stdout stays empty)
 rm -f /tmp/shared.gt
@@ -161,6 +229,8 @@ else
 		echo "FAIL kthread-unsupported (rc $rc)"; failed=$((failed + 1))
 	fi
 fi
+
+fi # ONLY
 
 echo 0 >$T/events/kprobes/enable
 echo >$T/kprobe_events
