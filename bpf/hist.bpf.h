@@ -47,8 +47,8 @@ static __always_inline void hist_add(struct vq_hists *h, int id, u64 v)
 
 	if (id < 0 || id >= VQ_HIST__COUNT || slot >= VQ_HIST_SLOTS)
 		return;
-	__sync_fetch_and_add(&h->h[id].slots[slot], 1);
-	__sync_fetch_and_add(&h->h[id].sum, v);
+	h->h[id].slots[slot]++;
+	h->h[id].sum += v;
 }
 
 #endif /* __VQTRACE_HIST_BPF_H */

@@ -15,30 +15,52 @@
 
 #include "vq_state.bpf.h"
 
-static void refresh_state(struct vhost_virtqueue *vq, struct vq_stats *s)
+/* vhost's indexes; on the owner's mm also the guest's own avail->idx: the
+ * kernels seen so far refuse an overrun index without caching it, and stop
+ * serving the ring, so no other hook would ever see it. */
+static void refresh_state(struct vhost_virtqueue *vq, struct vq_stats *s, bool owner_mm)
 {
-	vq_track_avail(s, BPF_CORE_READ(vq, avail_idx), BPF_CORE_READ(vq, last_avail_idx));
+	u16 avail_idx = BPF_CORE_READ(vq, avail_idx);
+	u16 last_avail_idx = BPF_CORE_READ(vq, last_avail_idx);
+	u16 guest;
+
+	if (owner_mm && !bpf_probe_read_user(&guest, sizeof(guest), BPF_CORE_READ(vq, avail) + 2) &&
+	    vq_rule_avail_overrun(guest, last_avail_idx, s->num))
+		avail_idx = guest;
+	vq_track_avail(s, avail_idx, last_avail_idx);
 }
 
+struct retire_ctx {
+	u64 dev;
+	bool owner_mm;		/* the cleanup runs on the owner's mm */
+};
+
 /* A last look while the vq is still allocated, then retire it. */
-static long retire_dev_vqs(struct bpf_map *map, u64 *key, struct vq_stats *s, u64 *dev)
+static long retire_dev_vqs(struct bpf_map *map, u64 *key, struct vq_stats *s,
+			   struct retire_ctx *ctx)
 {
-	if (s->dev == *dev && !s->retired) {
-		refresh_state((void *)*key, s);
+	if (s->dev == ctx->dev && !s->retired) {
+		refresh_state((void *)*key, s, ctx->owner_mm);
 		s->retired = 1;
 	}
 	return 0;
 }
 
-static __always_inline void dev_cleanup(u64 dev)
+static __always_inline void dev_cleanup(struct vhost_dev *dev)
 {
-	bpf_for_each_map_elem(&vqs, retire_dev_vqs, &dev, 0);
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	struct retire_ctx ctx = {
+		.dev = (u64)dev,
+		.owner_mm = BPF_CORE_READ(cur, mm) == BPF_CORE_READ(dev, mm),
+	};
+
+	bpf_for_each_map_elem(&vqs, retire_dev_vqs, &ctx, 0);
 }
 
 static long refresh_vq(struct bpf_map *map, u64 *key, struct vq_stats *s, void *ctx)
 {
 	if (!s->retired)
-		refresh_state((void *)*key, s);
+		refresh_state((void *)*key, s, false);
 	return 0;
 }
 

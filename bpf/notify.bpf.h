@@ -101,15 +101,15 @@ static __always_inline void notify_judge(struct vq_stats *s, const struct notify
 		return;
 	if (bpf_probe_read_user(&again, sizeof(again), (void *)st->guest_addr) ||
 	    again != st->guest_value) {
-		__sync_fetch_and_add(&s->model_races, 1);
+		s->model_races++;
 		return;
 	}
 	rule = vq_rule_decide(st->features, st->guest_value, st->last_used_idx,
 			      st->signalled_used, st->valid, st->avail_idx, st->last_avail_idx);
 	if (rule && !decision)
-		__sync_fetch_and_add(&s->lost_notify, 1);
+		s->lost_notify++;
 	else if (!rule && decision)
-		__sync_fetch_and_add(&s->spurious_notify, 1);
+		s->spurious_notify++;
 }
 
 static __always_inline void notify_exit(u8 decision)
@@ -130,7 +130,7 @@ static __always_inline void notify_exit(u8 decision)
 		return;
 	event_idx = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX);
 	first = s->notifies == 0;	/* one worker at a time: vq->mutex */
-	__sync_fetch_and_add(&s->notifies, 1);
+	s->notifies++;
 	s->last_ns = bpf_ktime_get_ns();
 	h = hists_of(st.vq);
 	if (decision) {
@@ -141,27 +141,27 @@ static __always_inline void notify_exit(u8 decision)
 			if (s->waiting_since_ns)
 				hist_add(h, VQ_HIST_COMPLETION_WAIT_NS, s->last_ns - s->waiting_since_ns);
 		}
-		__sync_fetch_and_add(&s->signals, 1);
+		s->signals++;
 		s->last_signal_ns = s->last_ns;
 		s->used_idx_at_signal = st.last_used_idx;
 		s->waiting_since_ns = 0;
 	} else {
-		__sync_fetch_and_add(&s->suppressed, 1);
+		s->suppressed++;
 	}
 	/* Without EVENT_IDX vhost never looks at signalled_used_valid. */
 	if (event_idx && !st.valid) {
-		__sync_fetch_and_add(&s->stale_signals, 1);
+		s->stale_signals++;
 		if (!first)
-			__sync_fetch_and_add(&s->stale_repeat, 1);
+			s->stale_repeat++;
 	}
 	notify_judge(s, &st, decision);
 	if (!st.guest_read_ok) {
-		__sync_fetch_and_add(&s->event_read_errors, 1);
+		s->event_read_errors++;
 	} else if (event_idx) {
 		if (h)
 			hist_add(h, VQ_HIST_GUEST_LAG, (u16)(st.last_used_idx - st.guest_value));
 		if (vq_rule_event_ahead(st.guest_value, st.last_used_idx, st.num))
-			__sync_fetch_and_add(&s->event_ahead, 1);
+			s->event_ahead++;
 		vq_track_event(s, st.guest_value, st.last_used_idx);
 	} else {
 		s->avail_flags = st.guest_value;

@@ -195,7 +195,7 @@ static __always_inline void vq_track_event(struct vq_stats *s, u16 used_event, u
 	} else if (!s->event_stale_active &&
 		   (u16)(last_used_idx - s->event_ref_used_idx) > s->num) {
 		s->event_stale_active = 1;
-		__sync_fetch_and_add(&s->event_stale, 1);
+		s->event_stale++;
 	}
 	s->used_event = used_event;
 	s->used_event_seen = 1;
@@ -206,7 +206,7 @@ static __always_inline void vq_track_avail(struct vq_stats *s, u16 avail_idx, u1
 	bool over = vq_rule_avail_overrun(avail_idx, last_avail_idx, s->num);
 
 	if (over && !s->avail_overrun_active)
-		__sync_fetch_and_add(&s->avail_overrun, 1);
+		s->avail_overrun++;
 	s->avail_overrun_active = over;
 	s->avail_idx = avail_idx;
 	s->last_avail_idx = last_avail_idx;

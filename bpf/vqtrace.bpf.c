@@ -13,7 +13,7 @@
 SEC("fentry/__vhost_add_used_n")
 int BPF_PROG(add_used_fentry, struct vhost_virtqueue *vq)
 {
-	add_used_enter(vq);
+	add_used_enter_direct(vq);
 	return 0;
 }
 
@@ -21,7 +21,7 @@ SEC("fexit/__vhost_add_used_n")
 int BPF_PROG(add_used_fexit, struct vhost_virtqueue *vq, void *heads,
 	     unsigned int count, int ret)
 {
-	add_used_exit(ret);
+	add_used_exit_direct(vq, ret);
 	return 0;
 }
 
@@ -56,9 +56,9 @@ int BPF_KRETPROBE(notify_kretprobe, long ret)
 }
 
 SEC("kprobe")
-int BPF_KPROBE(dev_cleanup_kprobe, void *dev)
+int BPF_KPROBE(dev_cleanup_kprobe, struct vhost_dev *dev)
 {
-	dev_cleanup((u64)dev);
+	dev_cleanup(dev);
 	return 0;
 }
 

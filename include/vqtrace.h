@@ -75,7 +75,8 @@ struct vq_stats {
 	__u8 used_event_seen;	/* used_event was read at least once */
 	__u8 event_stale_active, near_wrap_active, avail_overrun_active;
 	__u8 retired;		/* its device was cleaned up (vhost_dev_cleanup) */
-	__u8 pad[3];
+	__u8 add_entry_valid;	/* fentry -> fexit scratch: signalled_used_valid... */
+	__u16 add_entry_old;	/* ...and last_used_idx on entry of add_used */
 };
 
 /* Whole-run health counters of the probes themselves (one array slot). */
