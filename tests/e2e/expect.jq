@@ -124,6 +124,34 @@ def specific:
       ([others[].pid] as $b | c("B's pid absent"; []; [totals[] | select(.pid as $p | $b | index($p))])) ]
     + (if .name == "pidkthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end)
     + no_flags
+  elif .name == "freeze" then
+    # The guest stops re-arming at entry 1000 (used_event stays 1000) while
+    # 19000 more entries go by: one EVENT_STALE episode that never ends.
+    [ c("tx used"; 20000; vall("tx"; .used)),
+      c("loadgen froze used_event at"; [1000]; [mine[] | .queues[] | select(.dir == "tx") | .event_frozen_at]),
+      c("flag EVENT_STALE (episodes)"; 1; flag("EVENT_STALE")),
+      c("flags raised"; ["EVENT_STALE"]; flags_raised) ]
+  elif .name == "ahead" then
+    # used_event is always 1000 - 256 .. 1000 ahead of last_used_idx, more
+    # than the ring: every notify sees it, and only the forced first one
+    # signals.
+    [ c("tx used"; 5000; vall("tx"; .used)),
+      c("flag EVENT_AHEAD == notifies"; vall("tx"; .notifies); flag("EVENT_AHEAD")),
+      c("signals (the forced first)"; 1; vall("tx"; .signals)),
+      c("flags raised"; ["EVENT_AHEAD"]; flags_raised) ]
+  elif .name == "overrun" then
+    # After 3000 entries the guest moves avail->idx 256 + 7 past the ring;
+    # vhost refuses it and stops, and the device's teardown shows it.
+    [ c("tx used"; 3000; vall("tx"; .used)),
+      c("loadgen jumped avail to 3000 + 256 + 7"; [3263]; [mine[] | .queues[] | select(.dir == "tx") | .avail_jumped_to]),
+      c("flag AVAIL_OVERRUN (episodes)"; 1; flag("AVAIL_OVERRUN")),
+      c("flags raised"; ["AVAIL_OVERRUN"]; flags_raised) ]
+  elif .name == "stall" then
+    # No call eventfd for 2 s while the guest asks for an interrupt at every
+    # entry: one stall episode from 100 ms on that never ends (the wrap
+    # flags depend on how many entries TCG manages in 2 s: not checked).
+    [ c("flag NO_SIGNAL_STALL (episodes)"; 1; flag("NO_SIGNAL_STALL")),
+      c("signals"; 0; vall("tx"; .signals)) ]
   else [c("known scenario"; true; false)] end;
 
 generic + hooks + specific
