@@ -8,10 +8,9 @@
 
 /* Slot of v: 0 for 0, else 1 + ceil(log2(v)), so that slot k >= 1 ends
  * exactly at 2^(k-1): 1 -> 1, 2 -> 2, 3..4 -> 3, 5..8 -> 4, 9..16 -> 5. */
-static __always_inline u32 hist_slot(u64 v)
+static __always_inline u64 hist_slot(u64 v)
 {
-	u64 x;
-	u32 r = 0;
+	u64 x, r = 0;
 
 	if (!v)
 		return 0;
@@ -43,10 +42,15 @@ static __always_inline struct vq_hists *hists_of(u64 vq)
 
 static __always_inline void hist_add(struct vq_hists *h, int id, u64 v)
 {
-	u32 slot = hist_slot(v);
+	u64 slot = hist_slot(v);	/* u64: no zero-extended copies to lose the bound */
 
-	if (id < 0 || id >= VQ_HIST__COUNT || slot >= VQ_HIST_SLOTS)
+	if (id < 0 || id >= VQ_HIST__COUNT)
 		return;
+	if (slot >= VQ_HIST_SLOTS)
+		slot = VQ_HIST_SLOTS - 1;
+	/* Older verifiers (6.1) lose the bound when the compiler checks one
+	 * copy of slot and indexes with another: keep it in one register. */
+	barrier_var(slot);
 	h->h[id].slots[slot]++;
 	h->h[id].sum += v;
 }

@@ -147,6 +147,15 @@ json_t *hist_json(const struct vq_hists *h)
 	return o;
 }
 
+json_t *hist_sums_json(const struct vq_hists *h)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < VQ_HIST__COUNT; i++)
+		json_object_set_new(o, hist_defs[i].name, json_integer((json_int_t)h->h[i].sum));
+	return o;
+}
+
 void hist_help(FILE *f)
 {
 	for (int i = 0; i < VQ_HIST__COUNT; i++)

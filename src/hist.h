@@ -36,6 +36,8 @@ uint64_t hist_count(const struct vq_hist *h);
 void hist_print(FILE *f, const struct vq_hist *h, const struct hist_def *d);
 /* {"name": [[lo, hi, count], ...]} with the non-empty buckets. */
 json_t *hist_json(const struct vq_hists *h);
+/* {"name": sum of the values} (ns for the time histograms). */
+json_t *hist_sums_json(const struct vq_hists *h);
 void hist_help(FILE *f);
 
 #endif

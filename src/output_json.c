@@ -84,6 +84,7 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 		else
 			hist_sub(&r->hist, &r->hist_prev, &d);
 		json_object_set_new(o, "hist", hist_json(&d));
+		json_object_set_new(o, "hist_sum", hist_sums_json(&d));
 	}
 	return o;
 }

@@ -36,6 +36,23 @@ def generic:
   + [ c("lost_notify (kernel suppressed, rules say notify)"; 0; vall("tx"; .lost_notify) + vall("rx"; .lost_notify)),
       c("spurious_notify (kernel notified, rules say suppress)"; 0; vall("tx"; .spurious_notify) + vall("rx"; .spurious_notify)) ];
 
+# With --hist: each histogram's sample count follows from the counters by
+# definition, per vq: one entries_per_add sample per successful add (and
+# they sum to used), one used_per_signal sample per signal, one signal_gap
+# per signal after the first, one guest_lag per notify that read used_event
+# (EVENT_IDX rings only).
+def hcount($row; $h): [$row.hist[$h][]?[2]] | add // 0;
+def hists:
+  if ([totals[] | has("hist")] | all) and (totals | length) > 0 then
+    [ totals[] as $r |
+      c("\($r.dev) \($r.dir): entries_per_add samples == adds"; $r.adds - $r.add_errors; hcount($r; "entries_per_add")),
+      c("\($r.dev) \($r.dir): entries_per_add sums to used"; $r.used; $r.hist_sum.entries_per_add),
+      c("\($r.dev) \($r.dir): used_per_signal samples == signals"; $r.signals; hcount($r; "used_per_signal")),
+      c("\($r.dev) \($r.dir): signal_gap samples == signals - 1"; ([$r.signals - 1, 0] | max); hcount($r; "signal_gap_ns")),
+      c("\($r.dev) \($r.dir): guest_lag samples == EVENT_IDX notifies read";
+        (if $r.event_idx then $r.notifies - $r.event_read_errors else 0 end); hcount($r; "guest_lag")) ]
+  else [] end;
+
 # Normal scenarios raise no flag at all.
 def no_flags: [c("flags raised"; []; flags_raised)];
 
@@ -154,4 +171,4 @@ def specific:
       c("signals"; 0; vall("tx"; .signals)) ]
   else [c("known scenario"; true; false)] end;
 
-generic + hooks + specific
+generic + hooks + hists + specific
