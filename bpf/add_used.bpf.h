@@ -29,6 +29,7 @@ struct {
 static __always_inline void add_used_finish(struct vq_stats *s, struct vhost_virtqueue *vq,
 					    u16 old, u8 valid_before, int ret)
 {
+	struct vq_indexes ix;
 	struct vq_hists *h;
 	u16 new, su, event;
 	bool near;
@@ -40,7 +41,8 @@ static __always_inline void add_used_finish(struct vq_stats *s, struct vhost_vir
 		s->add_errors++;
 		return;
 	}
-	new = BPF_CORE_READ(vq, last_used_idx);
+	vq_read_indexes(vq, &ix);
+	new = ix.last_used_idx;
 	/* Entries published = how far last_used_idx moved. That equals the
 	 * count argument of __vhost_add_used_n, and stays right for 6.17+'s
 	 * in-order path, where one element can stand for several entries. */
@@ -48,8 +50,8 @@ static __always_inline void add_used_finish(struct vq_stats *s, struct vhost_vir
 	h = hists_of(s->vq);
 	if (h)
 		hist_add(h, VQ_HIST_ENTRIES_PER_ADD, (u16)(new - old));
-	su = BPF_CORE_READ(vq, signalled_used);
-	valid = BPF_CORE_READ(vq, signalled_used_valid);
+	su = ix.signalled_used;
+	valid = ix.valid;
 	/* The kernel's own test, on the same values it used. */
 	if (vq_rule_wrap_check(su, old, new)) {
 		s->wrap_checks++;
@@ -70,11 +72,13 @@ static __always_inline void add_used_finish(struct vq_stats *s, struct vhost_vir
 	if (near && !s->near_wrap_active)
 		s->near_wrap++;
 	s->near_wrap_active = near;
-	/* The guest's used_event, also while vhost never notifies (no call
-	 * eventfd), for EVENT_STALE and NO_SIGNAL_STALL. */
-	if (!bpf_probe_read_user(&event, sizeof(event),
+	/* The guest's used_event, for EVENT_STALE and NO_SIGNAL_STALL, when no
+	 * notify read it since the last add_used (no call eventfd). */
+	if (s->notifies == s->notifies_at_add &&
+	    !bpf_probe_read_user(&event, sizeof(event),
 				 vq_used_event_addr(BPF_CORE_READ(vq, avail), s->num)))
 		vq_track_event(s, event, new);
+	s->notifies_at_add = s->notifies;
 }
 
 /* fentry/fexit: vhost runs one vq's work in one worker at a time, so the
@@ -82,11 +86,13 @@ static __always_inline void add_used_finish(struct vq_stats *s, struct vhost_vir
 static __always_inline void add_used_enter_direct(struct vhost_virtqueue *vq)
 {
 	struct vq_stats *s = vq_get_or_create(vq);
+	struct vq_indexes ix;
 
 	if (!s)
 		return;
-	s->add_entry_old = BPF_CORE_READ(vq, last_used_idx);
-	s->add_entry_valid = BPF_CORE_READ(vq, signalled_used_valid);
+	vq_read_indexes(vq, &ix);
+	s->add_entry_old = ix.last_used_idx;
+	s->add_entry_valid = ix.valid;
 }
 
 static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, int ret)
@@ -104,12 +110,14 @@ static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
 {
 	struct add_stash st = {};
 	u32 tid = current_tid();
+	struct vq_indexes ix;
 
 	if (!vq_get_or_create(vq))
 		return;
+	vq_read_indexes(vq, &ix);
 	st.vq = (u64)vq;
-	st.old_used_idx = BPF_CORE_READ(vq, last_used_idx);
-	st.valid = BPF_CORE_READ(vq, signalled_used_valid);
+	st.old_used_idx = ix.last_used_idx;
+	st.valid = ix.valid;
 	if (bpf_map_update_elem(&add_stash, &tid, &st, BPF_ANY))
 		GLOBAL_INC(stash_full);
 }

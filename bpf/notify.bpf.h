@@ -65,6 +65,7 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	struct vhost_virtqueue *vq = notify_find_vq(a1, a2);
 	struct notify_stash st = {};
 	u32 tid = current_tid();
+	struct vq_indexes ix;
 	void *avail, *addr;
 
 	if (!vq)
@@ -72,11 +73,12 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	st.vq = (u64)vq;
 	st.features = BPF_CORE_READ(vq, acked_features);
 	st.num = BPF_CORE_READ(vq, num);
-	st.last_used_idx = BPF_CORE_READ(vq, last_used_idx);
-	st.signalled_used = BPF_CORE_READ(vq, signalled_used);
-	st.valid = BPF_CORE_READ(vq, signalled_used_valid);
-	st.avail_idx = BPF_CORE_READ(vq, avail_idx);
-	st.last_avail_idx = BPF_CORE_READ(vq, last_avail_idx);
+	vq_read_indexes(vq, &ix);
+	st.last_used_idx = ix.last_used_idx;
+	st.signalled_used = ix.signalled_used;
+	st.valid = ix.valid;
+	st.avail_idx = ix.avail_idx;
+	st.last_avail_idx = ix.last_avail_idx;
 	avail = BPF_CORE_READ(vq, avail);
 	addr = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX) ?
 		vq_used_event_addr(avail, st.num) : avail;

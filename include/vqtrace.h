@@ -59,6 +59,7 @@ struct vq_stats {
 	__u64 last_ns;		/* time of the last event */
 	__u64 last_signal_ns;	/* time of the last signal (0: none yet) */
 	__u64 waiting_since_ns;	/* first add_used after the last signal (0: none) */
+	__u64 notifies_at_add;	/* notifies when add_used last looked */
 	__u64 features;		/* vq->acked_features */
 	__u32 num;		/* ring size */
 	__u16 last_used_idx;
@@ -77,6 +78,8 @@ struct vq_stats {
 	__u8 retired;		/* its device was cleaned up (vhost_dev_cleanup) */
 	__u8 add_entry_valid;	/* fentry -> fexit scratch: signalled_used_valid... */
 	__u16 add_entry_old;	/* ...and last_used_idx on entry of add_used */
+	__u16 ev_parity;	/* --events: low bit of each event counter at the vq's
+				 * previous call (bit = enum vq_event_bit) */
 };
 
 /* Whole-run health counters of the probes themselves (one array slot). */
