@@ -11,6 +11,7 @@
 #define __VQTRACE_ADD_USED_BPF_H
 
 #include "hist.bpf.h"
+#include "events.bpf.h"
 
 struct add_stash {
 	u64 vq;
@@ -100,8 +101,10 @@ static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, int
 	u64 key = (u64)vq;
 	struct vq_stats *s = bpf_map_lookup_elem(&vqs, &key);
 
-	if (s && !s->retired)
+	if (s && !s->retired) {
 		add_used_finish(s, vq, s->add_entry_old, s->add_entry_valid, ret);
+		event_add_used(s, vq, s->add_entry_old, s->add_entry_valid, ret);
+	}
 }
 
 /* kprobe/kretprobe: the return probe does not know the vq, so the entry
@@ -134,8 +137,10 @@ static __always_inline void add_used_exit(int ret)
 	st = *stp;
 	bpf_map_delete_elem(&add_stash, &tid);
 	s = bpf_map_lookup_elem(&vqs, &st.vq);
-	if (s)
+	if (s) {
 		add_used_finish(s, (void *)st.vq, st.old_used_idx, st.valid, ret);
+		event_add_used(s, (void *)st.vq, st.old_used_idx, st.valid, ret);
+	}
 }
 
 #endif /* __VQTRACE_ADD_USED_BPF_H */

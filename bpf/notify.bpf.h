@@ -8,6 +8,7 @@
 #define __VQTRACE_NOTIFY_BPF_H
 
 #include "hist.bpf.h"
+#include "events.bpf.h"
 
 const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
 
@@ -174,6 +175,7 @@ static __always_inline void notify_exit(u8 decision)
 	s->signalled_used = st.signalled_used;
 	s->signalled_used_valid = st.valid;
 	s->last_decision = decision;
+	event_notify(s);
 }
 
 #endif /* __VQTRACE_NOTIFY_BPF_H */

@@ -56,8 +56,9 @@ struct {
 	__type(value, u8);
 } targets SEC(".maps");
 
+/* Per CPU, summed by userspace: no shared cache line for every worker. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
 	__type(value, struct vq_global);
@@ -68,7 +69,7 @@ struct {
 		u32 __zero = 0;						\
 		struct vq_global *__g = bpf_map_lookup_elem(&global, &__zero); \
 		if (__g)						\
-			__sync_fetch_and_add(&__g->field, 1);		\
+			__g->field++;					\
 	} while (0)
 
 /* The process owning the device: dev->mm->owner where the kernel has it

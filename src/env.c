@@ -8,14 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flags.h"
+#include "flight.h"
+#include "vqtrace_events.h"
 #include "hist.h"
 #include "http.h"
 #include "version.h"
 
 static const char usage_text[] =
 "Usage: vqtrace [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"       vqtrace record -o FILE [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"       vqtrace report [--json] [--hist] [--intervals] [--events] FILE\n"
 "       vqtrace explain [OPTIONS]      (decide one notification by hand)\n"
 "\n"
 "Traces the in-kernel vhost (vhost_net, vhost_scsi, vhost_vsock) and shows,\n"
@@ -57,6 +62,30 @@ static const char usage_text[] =
 "      --add-used-mode fentry|kprobe\n"
 "                          force how __vhost_add_used_n is hooked (default:\n"
 "                          fentry where it has BTF, else kprobe)\n"
+"Events (one per add_used and per notify call, through a ring buffer):\n"
+"      --events            print every event on stdout: time, CPU, vq, the\n"
+"                          used index before/after, signalled_used, valid\n"
+"                          before/after, used_event, avail indexes, features,\n"
+"                          the decision, the counters and flags it moved; with\n"
+"                          -j one {\"type\":\"event\"} object each. Events lost\n"
+"                          to a full ring buffer are counted and reported\n"
+"      --sample N          keep 1 in N of each vq's events, plus every event\n"
+"                          that moved a flag or error counter (not model_races)\n"
+"      --ringbuf-kb K      ring buffer size in KiB, a power of two (default\n"
+"                          4096, at least one page)\n"
+"      --trigger FLAG[,FLAG...]\n"
+"                          flight recorder: keep each vq's last events and\n"
+"                          write them out when one of these flags (names or\n"
+"                          codes below, or all) is raised on it; goes on\n"
+"      --keep N            events kept per vq for --trigger (default 256)\n"
+"      --trigger-out FILE  append the dumps to FILE (default: stderr)\n"
+"Record and report:\n"
+"  vqtrace record -o FILE [OPTIONS] [-- COMMAND]\n"
+"                          trace as above (-T implied) and write the events\n"
+"                          and counters to FILE, a binary capture\n"
+"  vqtrace report [--json] [--hist] [--intervals] [--events] FILE\n"
+"                          print from FILE the totals (and histograms,\n"
+"                          interval rows, events) the live run printed\n"
 "  -h, --help              this text;  -V, --version  the version\n"
 "\n"
 "Counters (per vq; per interval in interval output, since start in totals):\n"
@@ -107,6 +136,8 @@ enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY
 
 enum { OPT_PROMETHEUS = 1100 };
 
+enum { OPT_EVENTS = 1200, OPT_SAMPLE, OPT_RINGBUF_KB, OPT_TRIGGER, OPT_KEEP, OPT_TRIGGER_OUT };
+
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "descendants", no_argument, NULL, OPT_DESCENDANTS },
@@ -122,6 +153,13 @@ static const struct option long_opts[] = {
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "hist-by", required_argument, NULL, OPT_HIST_BY },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "events", no_argument, NULL, OPT_EVENTS },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
+	{ "trigger", required_argument, NULL, OPT_TRIGGER },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "trigger-out", required_argument, NULL, OPT_TRIGGER_OUT },
+	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -161,7 +199,45 @@ static int parse_pids(struct env *env, const char *arg)
 	return env->npids ? err : -1;
 }
 
-int env_parse(struct env *env, int argc, char **argv)
+/* A decimal in [lo, hi]; 0 or -1. */
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_ringbuf_kb(const char *s, unsigned int *out)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int min = page > 1024 ? (unsigned int)(page / 1024) : 1;
+
+	if (parse_uint(s, min, VQ_EV_MAX_RINGBUF_KB, out) || (*out & (*out - 1)))
+		return -1;
+	return 0;
+}
+
+/* The options of events, sampling and triggers go together. */
+static int check_events(const struct env *env, bool record)
+{
+	bool events = env->events || env->trigger_mask || record;
+
+	if ((env->sample || env->ringbuf_kb) && !events)
+		BAD("--sample and --ringbuf-kb need --events, --trigger or 'vqtrace record'");
+	if ((env->keep || env->trigger_out) && !env->trigger_mask)
+		BAD("--keep and --trigger-out need --trigger FLAG");
+	if (record && !env->record_path)
+		BAD("vqtrace record needs -o FILE; e.g. 'vqtrace record -o vq.cap -p PID'");
+	return 0;
+}
+
+static int parse(struct env *env, int argc, char **argv, bool record)
 {
 	int opt;
 	char *end;
@@ -172,7 +248,7 @@ int env_parse(struct env *env, int argc, char **argv)
 	env->stall_ms = 1000;
 	opterr = 0;
 	optind = 0;	/* 0, not 1: also forgets a half-read -abc cluster */
-	while ((opt = getopt_long(argc, argv, "+p:i:d:jTqvm:hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+p:i:d:jTqvm:o:hV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (parse_pids(env, optarg))
@@ -244,6 +320,41 @@ int env_parse(struct env *env, int argc, char **argv)
 				BAD("invalid --prometheus '%s': give [ADDR:]PORT, PORT 1..65535, ADDR an IPv4 address or [IPv6] (e.g. 9100, 0.0.0.0:9100, [::1]:9100)",
 				    optarg);
 			break;
+		case OPT_EVENTS:
+			env->events = true;
+			break;
+		case OPT_SAMPLE:
+			if (parse_uint(optarg, 1, VQ_EV_MAX_SAMPLE, &env->sample))
+				BAD("invalid --sample '%s': give N from 1 to %u (keep 1 in N events)",
+				    optarg, VQ_EV_MAX_SAMPLE);
+			break;
+		case OPT_RINGBUF_KB:
+			if (parse_ringbuf_kb(optarg, &env->ringbuf_kb))
+				BAD("invalid --ringbuf-kb '%s': give a power of two from the page size in KiB (%ld) to %u",
+				    optarg, sysconf(_SC_PAGESIZE) / 1024, VQ_EV_MAX_RINGBUF_KB);
+			break;
+		case OPT_TRIGGER:
+			if (flight_parse_flags(optarg, &env->trigger_mask))
+				BAD("invalid --trigger '%s': give flag names or codes, comma-separated, or all (see --help)",
+				    optarg);
+			break;
+		case OPT_KEEP:
+			if (parse_uint(optarg, 1, VQ_EV_MAX_KEEP, &env->keep))
+				BAD("invalid --keep '%s': give a number of events from 1 to %u", optarg,
+				    VQ_EV_MAX_KEEP);
+			break;
+		case OPT_TRIGGER_OUT:
+			if (!optarg[0])
+				BAD("invalid --trigger-out '': give a file name");
+			env->trigger_out = optarg;
+			break;
+		case 'o':
+			if (!record)
+				BAD("-o FILE belongs to 'vqtrace record -o FILE ...'");
+			if (!optarg[0] || !strcmp(optarg, "-"))
+				BAD("invalid -o '%s': give a file name (the capture is binary)", optarg);
+			env->record_path = optarg;
+			break;
 		case 'h':
 			env_usage();
 			return 1;
@@ -271,5 +382,19 @@ int env_parse(struct env *env, int argc, char **argv)
 		BAD("--descendants needs -p PID");
 	if (env->command)
 		env->descendants = true;
+	if (check_events(env, record))
+		return 2;
+	if (record)
+		env->totals_only = true;
 	return 0;
+}
+
+int env_parse(struct env *env, int argc, char **argv)
+{
+	return parse(env, argc, argv, false);
+}
+
+int env_parse_record(struct env *env, int argc, char **argv)
+{
+	return parse(env, argc, argv, true);
 }

@@ -28,11 +28,22 @@ struct env {
 	char prom_addr[48];	/* --prometheus address (numeric, HTTP_ADDR_LEN) */
 	unsigned int prom_port;	/* --prometheus port, 0 = no endpoint */
 	char **command;		/* after --, NULL if none */
+	/* per-call events (src/events.c) */
+	bool events;		/* --events: stream every event */
+	unsigned int sample;	/* --sample N: keep 1 in N (0 = unset, all) */
+	unsigned int ringbuf_kb;	/* --ringbuf-kb, 0 = default */
+	unsigned int trigger_mask;	/* --trigger: 1 << enum vq_flag */
+	unsigned int keep;	/* --keep: events per vq for --trigger */
+	const char *trigger_out;	/* --trigger-out FILE, NULL = stderr */
+	const char *record_path;	/* vqtrace record -o FILE */
 };
 
 /* Parses argv into env. Returns 0 to run, 1 when it printed --help or
  * --version (exit 0), or 2 after printing a one-line error (exit 2). */
 int env_parse(struct env *env, int argc, char **argv);
+/* The same for `vqtrace record` (argv[0] "record"): -o FILE is required
+ * and -T is implied. */
+int env_parse_record(struct env *env, int argc, char **argv);
 void env_usage(void);
 
 #endif

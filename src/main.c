@@ -15,6 +15,7 @@
 #include "attach.h"
 #include "child.h"
 #include "env.h"
+#include "events.h"
 #include "explain.h"
 #include "http.h"
 #include "ksyms.h"
@@ -22,10 +23,16 @@
 #include "output.h"
 #include "preflight.h"
 #include "prom.h"
+#include "report.h"
 #include "vqtable.h"
 #include "vqtrace.skel.h"
 
 static volatile sig_atomic_t exiting;
+/* --events, --trigger, record: the event session (src/events.c), and the
+ * clock of the last judge, which a capture replays. */
+static struct evsess evs;
+static uint64_t judged_ns;
+static double judged_wall;
 
 static void on_signal(int sig)
 {
@@ -111,6 +118,7 @@ static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env
 	struct timespec wall;
 	int err;
 
+	evsess_drain(&evs);
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.refresh), &topts))
 		vlog("state refresh failed: %s", strerror(errno));
 	err = vqtable_read_map(t, bpf_map__fd(skel->maps.vqs), bpf_map__fd(skel->maps.retired_vqs));
@@ -121,17 +129,34 @@ static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env
 	clock_gettime(CLOCK_REALTIME, &wall);
 	if (env->hist)
 		vqtable_read_hists(t, bpf_map__fd(skel->maps.hists));
-	vqtable_judge(t, &fo, mono_ns(), wall.tv_sec + wall.tv_nsec / 1e9,
-		      env->quiet ? NULL : on_flag_raised);
+	judged_ns = mono_ns();
+	judged_wall = wall.tv_sec + wall.tv_nsec / 1e9;
+	vqtable_judge(t, &fo, judged_ns, judged_wall, env->quiet ? NULL : on_flag_raised);
 	return 0;
 }
 
+/* The probes' health counters are per CPU: add them up. */
 static void read_global(struct vqtrace_bpf *skel, struct vq_global *g)
 {
+	int ncpu = libbpf_num_possible_cpus();
+	struct vq_global *per = ncpu > 0 ? calloc(ncpu, sizeof(*per)) : NULL;
 	__u32 zero = 0;
 
 	memset(g, 0, sizeof(*g));
-	bpf_map__lookup_elem(skel->maps.global, &zero, sizeof(zero), g, sizeof(*g), 0);
+	if (!per || bpf_map__lookup_elem(skel->maps.global, &zero, sizeof(zero), per,
+					 ncpu * sizeof(*per), 0)) {
+		elog("cannot read the probes' own counters: %s", strerror(errno));
+		free(per);
+		return;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		const __u64 *src = (const __u64 *)&per[c];
+		__u64 *dst = (__u64 *)g;
+
+		for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
+			dst[i] += src[i];
+	}
+	free(per);
 }
 
 static int load_ksyms(struct ksyms *ks)
@@ -229,6 +254,10 @@ static void wait_until(double deadline, struct child *c)
 			return;
 		if (left > 0.05)
 			left = 0.05;
+		if (evs.on) {
+			evsess_wait(&evs, left);
+			continue;
+		}
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)(left * 1e9);
 		nanosleep(&ts, NULL);
@@ -243,7 +272,7 @@ static int run(struct env *env)
 	struct vqtable table;
 	struct ksyms ks = {};
 	struct vq_global g;
-	double start, next, stop_at = 0;
+	double start, next, stop_at = 0, secs;
 	int err = 1, rc;
 
 	rc = preflight(env);
@@ -251,6 +280,8 @@ static int run(struct env *env)
 		return rc;
 	if (metrics_start(env))
 		return 1;
+	if (evsess_prepare(&evs, env))
+		goto cleanup_ksyms;
 	if (load_ksyms(&ks) || attach_plan(&plan, &ks, env->add_mode))
 		goto cleanup_ksyms;
 	vqtable_init(&table, &ks);
@@ -269,6 +300,7 @@ static int run(struct env *env)
 	/* Histograms take 1.7 KiB per vq: no room for them unless asked. */
 	skel->rodata->want_hist = env->hist;
 	bpf_map__set_max_entries(skel->maps.hists, env->hist ? env->max_vqs : 1);
+	evsess_configure(&evs, env, skel);
 	if (attach_configure(&plan, skel)) {
 		elog("cannot configure the BPF programs: %s", strerror(errno));
 		goto cleanup;
@@ -286,6 +318,8 @@ static int run(struct env *env)
 		elog("cannot set the pid filter: %s", strerror(errno));
 		goto cleanup;
 	}
+	if (evsess_start(&evs, env, skel, &table, &plan))
+		goto cleanup;
 	start = mono_s();
 	if (attach_links(&plan, skel))
 		goto cleanup;
@@ -315,8 +349,10 @@ static int run(struct env *env)
 			continue;
 		if (collect(skel, &table, env))
 			goto cleanup;
+		secs = mono_s() - (next - env->interval_s);
+		evsess_snapshot(&evs, judged_ns, judged_wall, secs, false);
 		if (!env->totals_only)
-			print_rows(env, &table, false, mono_s() - (next - env->interval_s));
+			print_rows(env, &table, false, secs);
 		vqtable_mark_printed(&table);
 		metrics_publish(skel, &table);
 		next += env->interval_s;
@@ -324,12 +360,17 @@ static int run(struct env *env)
 	if (env->npids && !owners_alive(env))
 		ilog("the traced process%s exited", env->npids > 1 ? "es" : "");
 	/* The owner's devices are released by the time it is reaped, so the
-	 * maps now hold everything it did. */
+	 * maps now hold everything it did. With events, no call may count
+	 * after the last read: every one must be an event, lost or sampled. */
+	if (evs.on)
+		attach_detach(&plan);
 	if (collect(skel, &table, env))
 		goto cleanup;
+	secs = mono_s() - start;
+	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);
 	read_global(skel, &g);
 	metrics_publish(skel, &table);
-	print_rows(env, &table, true, mono_s() - start);
+	print_rows(env, &table, true, secs);
 	if (env->json) {
 		char add_hook[160], notify_hook[160];
 
@@ -340,9 +381,10 @@ static int run(struct env *env)
 		output_probe_table(stderr, &g);
 	vlog("vhost_notify: vq found in argument 1 %llu times, argument 2 %llu times",
 	     (unsigned long long)g.notify_arg1, (unsigned long long)g.notify_arg2);
-	err = 0;
+	err = evsess_finish(&evs, &g);
 cleanup:
 	attach_detach(&plan);
+	evsess_free(&evs);
 	vqtrace_bpf__destroy(skel);
 	vqtable_free(&table);
 	if (env->command) {
@@ -353,6 +395,7 @@ cleanup:
 cleanup_ksyms:
 	ksyms_free(&ks);
 	metrics_stop();
+	evsess_free(&evs);
 	return err;
 }
 
@@ -363,7 +406,12 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return explain_main(argc - 1, argv + 1);
-	rc = env_parse(&env, argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		rc = env_parse_record(&env, argc - 1, argv + 1);
+	else
+		rc = env_parse(&env, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	log_verbose = env.verbose;

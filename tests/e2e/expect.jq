@@ -66,8 +66,78 @@ def hooks:
   end
   + [c("notify hook"; "kprobe:vhost_notify.constprop.0"; probe.notify_hook)];
 
+# Events (--events, --trigger, record): every counted call is exactly one
+# of delivered, lost to a full ring buffer, or sampled out; a loss is said.
+def evsum: ([.vq[] | select(.type == "events")] | .[0]) // null;
+def calls: vall("tx"; .adds + .notifies) + vall("rx"; .adds + .notifies);
+def events:
+  if evsum == null then [] else
+    [ c("events: delivered == emitted by the kernel"; evsum.emitted; evsum.events),
+      c("events: delivered + lost + sampled_out == adds + notifies"; calls;
+        evsum.events + evsum.lost + evsum.sampled_out),
+      c("events: a loss is said on stderr (and only then)"; evsum.lost > 0; [.err[] | test("LOST")] | any) ]
+  end;
+# --events without loss or sampling: the stream holds every call, by type,
+# per process and queue (counted in the guest: tests/e2e/guest.sh evcount).
+def ecount($p; $d): ([.vq[] | select(.type == "evcount" and .pid == $p and .dir == $d)] | .[0])
+  // {add_used: 0, notify: 0, gaps: 0};
+def events_exact:
+  . as $s
+  | [ c("events: none lost"; 0; evsum.lost), c("events: none sampled out"; 0; evsum.sampled_out) ]
+  + ([totals[] | {pid, dir}] | unique | map(. as $k | $s |
+      [ c("pid \($k.pid) \($k.dir): add_used events == adds"; vsum($k.pid; $k.dir; .adds); ecount($k.pid; $k.dir).add_used),
+        c("pid \($k.pid) \($k.dir): notify events == notifies"; vsum($k.pid; $k.dir; .notifies); ecount($k.pid; $k.dir).notify),
+        c("pid \($k.pid) \($k.dir): no call missing in the stream"; 0; ecount($k.pid; $k.dir).gaps) ]) | add // []);
+# vqtrace record, then report: the report prints the live run's totals,
+# probe counters and event counts, all fields but the time of printing.
+def rtotals: [.rep[] | select(.type == "total")];
+def rows(f): [f | del(.ts)] | sort_by(.pid, .dev, .queue);
+def rec_checks:
+  [ c("report: total rows == the live run's"; rows(totals[]); rows(rtotals[])),
+    c("report: probe == the live run's"; probe | del(.ts); ([.rep[] | select(.type == "probe")] | .[0] // {}) | del(.ts)),
+    c("report: events line == the live run's"; evsum; [.rep[] | select(.type == "events")] | .[0]),
+    c("report --events: add_used events == recorded"; evsum.add_used; [.rep[] | select(.type == "evcount") | .add_used] | add),
+    c("report --events: notify events == recorded"; evsum.notify; [.rep[] | select(.type == "evcount") | .notify] | add),
+    c("report of a cut capture: exit 2, one line"; [{rc: 2, lines: 1}]; [.rep[] | select(.type == "cut") | {rc, lines}]),
+    c("report of a cut capture: says truncated"; [true]; [.rep[] | select(.type == "cut") | .msg | test("^vqtrace report: /tmp/cap.cut: truncated")]) ]
+  + [ mine[] as $g | ("rx", "tx") as $d |
+      c("report: pid \($g.pid) \($d): used == loadgen completed"; gsum($g; $d; .completed);
+        [rtotals[] | select(.pid == $g.pid and .dir == $d) | .used] | add // 0),
+      c("report: pid \($g.pid) \($d): signals == loadgen interrupts"; gsum($g; $d; .interrupts);
+        [rtotals[] | select(.pid == $g.pid and .dir == $d) | .signals] | add // 0) ];
+# --trigger: one dump of the vq that raised $flag, noticed by an event (the
+# dump then ends with it, --keep events long) or at an interval's read.
+def dumps: [.trig[] | select(.type == "trigger")];
+def dumped: [.trig[] | select(.type == "event")];
+def trigger_checks($flag; $by; $keep):
+  [ c("trigger: dumps"; [$flag]; [dumps[].flag]),
+    c("trigger: noticed by"; [$by]; [dumps[].by]),
+    c("trigger: the dump holds the events its header says"; [dumped | length]; [dumps[].events]),
+    c("trigger: at most --keep events"; true; (dumped | length) <= $keep),
+    c("trigger: unparsable dump lines"; 0; [.trig[] | select(has("unparsed"))] | length) ]
+  + if $by == "event" then
+      [ c("trigger: --keep events before the raise"; $keep; dumped | length),
+        c("trigger: the last event raised it"; true; dumped | last | .flags | index($flag) != null),
+        c("trigger: ...and is the one the header names"; dumps[0].seq; dumped | last | .seq) ]
+    else [] end;
+
 def specific:
-  if .name == "every1" or .name == "every16" or .name == "every16-kp" then
+  if .name == "events" then
+    [ c("tx used"; 10000; vall("tx"; .used)) ] + events_exact + no_flags
+  elif .name == "events-kp" then
+    [ c("tx used"; 12000; vall("tx"; .used)), c("tx vqs"; 4; [totals[] | select(.dir == "tx")] | length) ]
+    + events_exact + no_flags
+  elif .name == "evtiny" then
+    # 4 KiB hold about 40 events: some must be lost, and said, in-stream too.
+    [ c("tx used"; 100000; vall("tx"; .used)),
+      c("events: some lost to the 4 KiB ring"; true; evsum.lost > 0),
+      c("events: in-stream loss marks add up"; evsum.lost; [.vq[] | select(.type == "events_lost") | .lost] | add // 0),
+      c("events: stream gaps <= lost"; true; ([.vq[] | select(.type == "evcount") | .gaps] | add // 0) <= evsum.lost),
+      c("events: none sampled out"; 0; evsum.sampled_out) ]
+  elif .name == "rec-sample" then
+    [ c("tx used"; 20000; vall("tx"; .used)),
+      c("events: sampled out (1 in 50 kept)"; true; evsum.sampled_out > evsum.events) ] + rec_checks + no_flags
+  elif .name == "every1" or .name == "every16" or .name == "every16-kp" then
     # 10000 TX buffers with interrupts requested: no wrap (< 65536 between
     # notifies), and exactly one forced signal, the first after ring setup.
     [ c("tx used"; 10000; vall("tx"; .used)),
@@ -96,7 +166,7 @@ def specific:
       c("flag WRAP_INVALIDATED"; 0; flag("WRAP_INVALIDATED")),
       c("flag NEAR_WRAP (episodes)"; 2; flag("NEAR_WRAP")),
       c("flags raised"; ["NEAR_WRAP", "WRAP_CHECK"]; flags_raised) ]
-  elif .name == "toggle" or .name == "toggle-kp" then
+  elif .name == "toggle" or .name == "toggle-kp" or .name == "rec-toggle" then
     # On 1000 / off 70000 / on 1000: the 70000 silent entries cross
     # signalled_used + 65536 once, invalidating it once; two forced signals:
     # the first after setup, the first after the call eventfd returns.
@@ -112,6 +182,8 @@ def specific:
       c("flag STALE_SIGNALLED"; 1; flag("STALE_SIGNALLED")),
       c("flag NEAR_WRAP (episodes)"; 1; flag("NEAR_WRAP")),
       c("flags raised"; ["NEAR_WRAP", "STALE_SIGNALLED", "WRAP_INVALIDATED"]; flags_raised) ]
+    + if .name == "rec-toggle" then rec_checks + trigger_checks("WRAP_INVALIDATED"; "event"; 64)
+      else [] end
   elif .name == "noint" then
     # No EVENT_IDX and VRING_AVAIL_F_NO_INTERRUPT: every notify suppressed;
     # signalled_used_valid is never consulted.
@@ -163,12 +235,13 @@ def specific:
       c("loadgen jumped avail to 3000 + 256 + 7"; [3263]; [mine[] | .queues[] | select(.dir == "tx") | .avail_jumped_to]),
       c("flag AVAIL_OVERRUN (episodes)"; 1; flag("AVAIL_OVERRUN")),
       c("flags raised"; ["AVAIL_OVERRUN"]; flags_raised) ]
-  elif .name == "stall" then
+  elif .name == "stall" or .name == "trigger-stall" then
     # No call eventfd for 2 s while the guest asks for an interrupt at every
     # entry: one stall episode from 100 ms on that never ends (the wrap
     # flags depend on how many entries TCG manages in 2 s: not checked).
     [ c("flag NO_SIGNAL_STALL (episodes)"; 1; flag("NO_SIGNAL_STALL")),
       c("signals"; 0; vall("tx"; .signals)) ]
+    + if .name == "trigger-stall" then trigger_checks("NO_SIGNAL_STALL"; "interval"; 16) else [] end
   else [c("known scenario"; true; false)] end;
 
-generic + hooks + hists + specific
+generic + hooks + hists + events + specific
