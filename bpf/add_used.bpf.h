@@ -14,13 +14,14 @@
 #include "events.bpf.h"
 
 struct add_stash {
+	struct stash_hdr hdr;
 	u64 vq;
 	u16 old_used_idx;
 	u8 valid;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* exited workers age out */
 	__uint(max_entries, 4096);
 	__type(key, u32);		/* worker thread id */
 	__type(value, struct add_stash);
@@ -112,30 +113,26 @@ static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, int
 static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
 {
 	struct add_stash st = {};
-	u32 tid = current_tid();
 	struct vq_indexes ix;
 
-	if (!vq_get_or_create(vq))
+	if (!vq_get_or_create(vq)) {
+		stash_drop(&add_stash);
 		return;
+	}
 	vq_read_indexes(vq, &ix);
 	st.vq = (u64)vq;
 	st.old_used_idx = ix.last_used_idx;
 	st.valid = ix.valid;
-	if (bpf_map_update_elem(&add_stash, &tid, &st, BPF_ANY))
-		GLOBAL_INC(stash_full);
+	stash_put(&add_stash, &st.hdr, sizeof(st));
 }
 
 static __always_inline void add_used_exit(int ret)
 {
-	u32 tid = current_tid();
-	struct add_stash *stp = bpf_map_lookup_elem(&add_stash, &tid);
 	struct add_stash st;
 	struct vq_stats *s;
 
-	if (!stp)
+	if (!stash_take(&add_stash, &st.hdr, sizeof(st)))
 		return;		/* filtered out at entry */
-	st = *stp;
-	bpf_map_delete_elem(&add_stash, &tid);
 	s = bpf_map_lookup_elem(&vqs, &st.vq);
 	if (s) {
 		add_used_finish(s, (void *)st.vq, st.old_used_idx, st.valid, ret);

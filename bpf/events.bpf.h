@@ -15,7 +15,6 @@
 #include "vq_state.bpf.h"
 #include "vqtrace_events.h"
 
-const volatile bool want_events = false;
 const volatile __u32 event_sample = 1;	/* keep a vq's calls 0, N, 2N... */
 
 struct {

@@ -13,6 +13,7 @@
 const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
 
 struct notify_stash {
+	struct stash_hdr hdr;
 	u64 vq;
 	u64 guest_addr;		/* where guest_value was read from */
 	u64 features;
@@ -27,7 +28,7 @@ struct notify_stash {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* exited workers age out */
 	__uint(max_entries, 4096);
 	__type(key, u32);		/* worker thread id */
 	__type(value, struct notify_stash);
@@ -65,12 +66,13 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 {
 	struct vhost_virtqueue *vq = notify_find_vq(a1, a2);
 	struct notify_stash st = {};
-	u32 tid = current_tid();
 	struct vq_indexes ix;
 	void *avail, *addr;
 
-	if (!vq)
+	if (!vq) {
+		stash_drop(&notify_stash);
 		return;
+	}
 	st.vq = (u64)vq;
 	st.features = BPF_CORE_READ(vq, acked_features);
 	st.num = BPF_CORE_READ(vq, num);
@@ -86,8 +88,7 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	st.guest_addr = (u64)addr;
 	st.guest_read_ok = !bpf_probe_read_user(&st.guest_value,
 						sizeof(st.guest_value), addr);
-	if (bpf_map_update_elem(&notify_stash, &tid, &st, BPF_ANY))
-		GLOBAL_INC(stash_full);
+	stash_put(&notify_stash, &st.hdr, sizeof(st));
 }
 
 /* Judges the kernel's decision by the rules on the inputs it was entered
@@ -117,17 +118,13 @@ static __always_inline void notify_judge(struct vq_stats *s, const struct notify
 
 static __always_inline void notify_exit(u8 decision)
 {
-	u32 tid = current_tid();
-	struct notify_stash *stp = bpf_map_lookup_elem(&notify_stash, &tid);
 	struct notify_stash st;
 	struct vq_stats *s;
 	struct vq_hists *h;
 	bool event_idx, first;
 
-	if (!stp)
+	if (!stash_take(&notify_stash, &st.hdr, sizeof(st)))
 		return;
-	st = *stp;
-	bpf_map_delete_elem(&notify_stash, &tid);
 	s = bpf_map_lookup_elem(&vqs, &st.vq);
 	if (!s)
 		return;

@@ -32,6 +32,10 @@ struct {
 
 /* Histograms per vq, only with --hist (bpf/hist.bpf.h). */
 const volatile bool want_hist = false;
+/* The event stream, only with --events (bpf/events.bpf.h). */
+const volatile bool want_events = false;
+
+
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -216,6 +220,49 @@ static __always_inline void vq_track_avail(struct vq_stats *s, u16 avail_idx, u1
 static __always_inline u32 current_tid(void)
 {
 	return (u32)bpf_get_current_pid_tgid();
+}
+
+/* Per-thread state of a kprobe/kretprobe pair (a return probe does not
+ * know its arguments). Each stash value begins with this header; a
+ * thread's slot is overwritten in place and marked pending rather than
+ * inserted and deleted on every call. */
+struct stash_hdr {
+	u64 pending;
+};
+
+static __always_inline void stash_put(void *map, struct stash_hdr *val, u32 size)
+{
+	u32 tid = current_tid();
+	void *slot = bpf_map_lookup_elem(map, &tid);
+
+	val->pending = 1;
+	if (slot)
+		__builtin_memcpy(slot, val, size);
+	else if (bpf_map_update_elem(map, &tid, val, BPF_ANY))
+		GLOBAL_INC(stash_full);
+}
+
+/* Forget a pending slot: this call was filtered out, so its return must
+ * not take state a missed return left behind. */
+static __always_inline void stash_drop(void *map)
+{
+	u32 tid = current_tid();
+	struct stash_hdr *slot = bpf_map_lookup_elem(map, &tid);
+
+	if (slot)
+		slot->pending = 0;
+}
+
+static __always_inline bool stash_take(void *map, struct stash_hdr *out, u32 size)
+{
+	u32 tid = current_tid();
+	struct stash_hdr *slot = bpf_map_lookup_elem(map, &tid);
+
+	if (!slot || !slot->pending)
+		return false;
+	__builtin_memcpy(out, slot, size);
+	slot->pending = 0;
+	return true;
 }
 
 #endif /* __VQTRACE_VQ_STATE_BPF_H */
