@@ -46,6 +46,15 @@ static long retire_dev_vqs(struct bpf_map *map, u64 *key, struct vq_stats *s,
 	return 0;
 }
 
+/* Filtered or overflowed vqs of the device: forgotten, so that a new vq at
+ * the same address is judged afresh. */
+static long forget_dev_vqs(struct bpf_map *map, u64 *key, u64 *dev, struct retire_ctx *ctx)
+{
+	if (*dev == ctx->dev)
+		bpf_map_delete_elem(map, key);
+	return 0;
+}
+
 static __always_inline void dev_cleanup(struct vhost_dev *dev)
 {
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
@@ -55,6 +64,8 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	};
 
 	bpf_for_each_map_elem(&vqs, retire_dev_vqs, &ctx, 0);
+	bpf_for_each_map_elem(&ignored_vqs, forget_dev_vqs, &ctx, 0);
+	bpf_for_each_map_elem(&overflow_vqs, forget_dev_vqs, &ctx, 0);
 }
 
 static long refresh_vq(struct bpf_map *map, u64 *key, struct vq_stats *s, void *ctx)

@@ -57,7 +57,9 @@ static __always_inline struct vhost_virtqueue *notify_find_vq(u64 a1, u64 a2)
 		return (void *)second;
 	}
 	if (!bpf_map_lookup_elem(&ignored_vqs, &first) &&
-	    !bpf_map_lookup_elem(&ignored_vqs, &second))
+	    !bpf_map_lookup_elem(&ignored_vqs, &second) &&
+	    !bpf_map_lookup_elem(&overflow_vqs, &first) &&
+	    !bpf_map_lookup_elem(&overflow_vqs, &second))
 		GLOBAL_INC(notify_unknown_vq);
 	return NULL;
 }

@@ -44,13 +44,23 @@ struct {
 	__type(value, struct vq_hists);
 } hists SEC(".maps");
 
+/* vqs that found the vqs map full, each counted once. A plain hash: an
+ * LRU map evicts live entries early on many CPUs (each CPU takes free
+ * slots in bulk), which counted the same vq again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
+	__type(key, u64);
+	__type(value, u64);		/* its vhost_dev, to forget it at teardown */
+} overflow_vqs SEC(".maps");
+
 /* vqs of owners the filter rejected, so that their later calls cost one
  * lookup; kept apart so that they never take a traced vq's slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
 	__type(key, u64);
-	__type(value, u32);
+	__type(value, u64);		/* its vhost_dev, to forget it at teardown */
 } ignored_vqs SEC(".maps");
 
 struct {
@@ -151,6 +161,7 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	struct vq_stats *s = bpf_map_lookup_elem(&vqs, &key);
 	struct task_struct *owner;
 	struct vq_stats init = {};
+	u64 dev;
 	u32 tgid;
 	long err;
 
@@ -158,17 +169,18 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 		return s;
 	if (s)
 		vq_retire_entry(s);
-	else if (bpf_map_lookup_elem(&ignored_vqs, &key))
+	else if (bpf_map_lookup_elem(&ignored_vqs, &key) || bpf_map_lookup_elem(&overflow_vqs, &key))
 		return NULL;
 	owner = vq_owner_task(vq);
 	tgid = owner ? BPF_CORE_READ(owner, tgid) : 0;
+	dev = (u64)BPF_CORE_READ(vq, dev);
 	if (!owner_wanted(owner)) {
-		bpf_map_update_elem(&ignored_vqs, &key, &tgid, BPF_ANY);
+		bpf_map_update_elem(&ignored_vqs, &key, &dev, BPF_ANY);
 		GLOBAL_INC(filtered_out);
 		return NULL;
 	}
 	init.vq = key;
-	init.dev = (u64)BPF_CORE_READ(vq, dev);
+	init.dev = dev;
 	init.handle_kick = (u64)BPF_CORE_READ(vq, handle_kick);
 	init.owner_tgid = tgid;
 	init.queue = vq_index(vq);
@@ -178,9 +190,10 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	init.first_ns = bpf_ktime_get_ns();
 	err = bpf_map_update_elem(&vqs, &key, &init, BPF_NOEXIST);
 	if (err && err != -17 /* EEXIST: another CPU won the race */) {
-		/* Counted once per vq: later calls find it ignored. */
-		GLOBAL_INC(vq_map_full);
-		bpf_map_update_elem(&ignored_vqs, &key, &tgid, BPF_ANY);
+		/* Counted once per vq: later calls find it in overflow_vqs
+		 * (were that full too, it would be counted again: never less). */
+		if (bpf_map_update_elem(&overflow_vqs, &key, &dev, BPF_NOEXIST) != -17)
+			GLOBAL_INC(vq_map_full);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&vqs, &key);

@@ -296,6 +296,7 @@ static int run(struct env *env)
 	skel->rodata->filter_descendants = env->descendants;
 	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
 	bpf_map__set_max_entries(skel->maps.ignored_vqs, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.overflow_vqs, env->max_vqs);
 	bpf_map__set_max_entries(skel->maps.retired_vqs, env->max_vqs);
 	/* Histograms take 1.7 KiB per vq: no room for them unless asked. */
 	skel->rodata->want_hist = env->hist;
