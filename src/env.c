@@ -165,7 +165,17 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-#define BAD(...) do { fprintf(stderr, "vqtrace: " __VA_ARGS__); fputc('\n', stderr); return 2; } while (0)
+/* One line whatever the argument held: control characters become '?'. */
+#define BAD(...)							\
+	do {								\
+		char __m[512];						\
+		snprintf(__m, sizeof(__m), __VA_ARGS__);		\
+		for (char *__p = __m; *__p; __p++)			\
+			if ((unsigned char)*__p < 0x20 || *__p == 0x7f)	\
+				*__p = '?';				\
+		fprintf(stderr, "vqtrace: %s\n", __m);			\
+		return 2;						\
+	} while (0)
 
 static int parse_seconds(const char *s, double *out)
 {
