@@ -39,7 +39,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64
+.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-capture
 
 all: vqtrace
 
@@ -100,6 +100,30 @@ prom-check: vqtrace loadgen $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/dashboard_test.sh $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/live.sh
 
+# libFuzzer on the capture reader and `vqtrace report` (clang, ASan, UBSan):
+# first every seed (tests/fuzz/corpus/capture, real captures from the VM)
+# and regression (tests/fuzz/regress/capture) once, then FUZZ_TIME seconds
+# of fuzzing. New inputs go to $(OUTPUT)/fuzz/corpus-capture; a crash leaves
+# $(OUTPUT)/fuzz/crash-*: fix it and add the file to tests/fuzz/regress/capture.
+FUZZ_TIME ?= 30
+FUZZ_CC ?= clang
+FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz_capture.c $(addprefix src/,capture_read.c report.c evvq.c \
+	event_fmt.c vqtable.c flags.c hist.c output_table.c output_json.c output_hist.c vqident.c \
+	ksyms.c)
+
+$(OUTPUT)/fuzz/fuzz_capture: $(FUZZ_CAPTURE_SRCS) $(wildcard src/*.h) $(wildcard include/*.h)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-capture
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$(CPPFLAGS) -Iinclude -Isrc $(FUZZ_CAPTURE_SRCS) -lbpf -ljansson -o $@
+
+fuzz-capture: $(OUTPUT)/fuzz/fuzz_capture
+	$(Q)$< -runs=0 -malloc_limit_mb=256 -artifact_prefix=$(OUTPUT)/fuzz/ \
+		tests/fuzz/corpus/capture tests/fuzz/regress/capture
+	$(Q)$< -max_total_time=$(FUZZ_TIME) -timeout=10 -malloc_limit_mb=256 -max_len=65536 \
+		-artifact_prefix=$(OUTPUT)/fuzz/ -print_final_stats=1 \
+		$(OUTPUT)/fuzz/corpus-capture tests/fuzz/corpus/capture tests/fuzz/regress/capture
+
 check: deps
 	$(Q)$(MAKE) -s all loadgen bpf-arm64
 	$(Q)$(MAKE) -s unit
@@ -114,3 +138,36 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) vqtrace
 	$(Q)$(MAKE) -s -C tools/vhost-loadgen clean 2>/dev/null || true
+
+# ---- robustness (tests/robust) and fuzzing (tests/fuzz) ----------------------
+.PHONY: robust fuzz
+
+# Kill -9, signals, two instances, device re-creation, rmmod vhost_net,
+# 128 vqs and map overflow, hostile guests: one VM boot per kernel (both),
+# about 45 s of guest time each. Ends with "robust: N passed, M failed".
+robust: vqtrace loadgen
+	$(Q)tests/robust/run.sh
+
+# libFuzzer (clang ASan + UBSan; libFuzzer comes with libclang-rt-14-dev) on
+# env_parse, http_parse_listen and explain_run: each target replays
+# tests/fuzz/regress/<t>/ and its seeds tests/fuzz/corpus/<t>/, then fuzzes
+# FUZZ_SECONDS s. New inputs: $(OUTPUT)/fuzz/corpus-<t>; a crash leaves
+# $(OUTPUT)/fuzz/crash-<t>-*: add it to tests/fuzz/regress/<t>/ with the fix.
+FUZZ_SECONDS ?= 20
+FUZZ_CC ?= clang
+FUZZ_TARGETS := env http explain
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_BINS := $(addprefix $(OUTPUT)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+$(OUTPUT)/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(OUTPUT)/vqtrace.skel.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CPPFLAGS) $(INCLUDES) -c $< -o $@
+
+$(FUZZ_BINS): $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(INCLUDES) $^ $(DYN_LIBS) -lm -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -100,16 +100,27 @@ static const char *opt_name(int id)
 	return "?";
 }
 
-/* A usage error: one line on err, exit status 2. */
+/* A usage error: one line on err, exit status 2. The arguments quoted in
+ * it may hold anything (a newline from $(pgrep ...), escapes): control
+ * characters are shown as '?' so that it stays one line. */
 __attribute__((format(printf, 2, 3)))
 static int uerr(FILE *err, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
-	fputs(PFX, err);
 	va_start(ap, fmt);
-	vfprintf(err, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs(PFX, err);
+	if (n >= 0) {
+		for (char *p = msg; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		fputs(msg, err);
+		free(msg);
+	}
 	fputc('\n', err);
 	return 2;
 }

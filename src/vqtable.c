@@ -7,16 +7,114 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Names and load addresses of the vhost modules in /proc/modules, hashed:
+ * a kallsyms snapshot is stale once this changes. 0 if unreadable. */
+static uint64_t modules_sig(const char *path)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	char line[512], name[64];
+	unsigned long long base;
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		base = 0;
+		if (strncmp(line, "vhost", 5) ||
+		    sscanf(line, "%63s %*s %*s %*s %*s %llx", name, &base) < 1)
+			continue;
+		for (const char *p = name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ base) * 1099511628211ULL;
+	}
+	fclose(f);
+	return h;
+}
+
 void vqtable_init(struct vqtable *t, const struct ksyms *ks)
 {
 	memset(t, 0, sizeof(*t));
 	t->ks = ks;
+	if (ks) {
+		t->kallsyms = "/proc/kallsyms";
+		t->modules = "/proc/modules";
+		t->modules_sig = modules_sig(t->modules);
+	}
 }
 
 void vqtable_free(struct vqtable *t)
 {
 	free(t->rows);
+	ksyms_free(&t->fresh);
 	memset(t, 0, sizeof(*t));
+}
+
+static const struct ksym *kick_symbol(const struct vqtable *t, __u64 addr)
+{
+	if (t->fresh.n)
+		return ksyms_by_addr(&t->fresh, addr);
+	return t->ks ? ksyms_by_addr(t->ks, addr) : NULL;
+}
+
+static bool names_handler(const struct ksym *k)
+{
+	struct vq_ident id;
+
+	if (!k)
+		return false;
+	vq_identify(k->name, k->module, &id);
+	return strcmp(id.dir, "?") != 0;
+}
+
+/* Before the rows new in this round are named: if a vhost module came,
+ * went or moved since the symbols were read (rmmod + insmod can put
+ * vhost_net elsewhere, and a stale address then names another function),
+ * or a kick handler was not found, read kallsyms again. The new rows may
+ * belong to the module before or after the change: each is named by the
+ * new symbols if they make it a kick handler, else by the old ones. Later
+ * rows use the new symbols only. One read per round serves all rows. */
+static void refresh_symbols(struct vqtable *t)
+{
+	bool new_rows = false, missed = false;
+	struct ksyms fresh = { 0 };
+	uint64_t sig;
+	FILE *f;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->rows[i].dev_ordinal < 0) {
+			new_rows = true;
+			missed |= t->rows[i].ident_retry;
+		}
+	}
+	if (!new_rows || !t->kallsyms)
+		return;
+	sig = modules_sig(t->modules);
+	if (sig == t->modules_sig && !missed)
+		return;
+	t->modules_sig = sig;
+	f = fopen(t->kallsyms, "r");
+	if (!f)
+		return;
+	if (ksyms_load(&fresh, f) || fresh.zero_addrs || !fresh.n) {
+		ksyms_free(&fresh);
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	for (size_t i = 0; i < t->n; i++) {
+		struct vq_row *r = &t->rows[i];
+		const struct ksym *k;
+
+		if (r->dev_ordinal >= 0)
+			continue;
+		r->ident_retry = false;
+		k = ksyms_by_addr(&fresh, r->cur.handle_kick);
+		if (!names_handler(k) && names_handler(kick_symbol(t, r->cur.handle_kick)))
+			k = kick_symbol(t, r->cur.handle_kick);
+		vq_identify(k ? k->name : NULL, k ? k->module : NULL, &r->id);
+	}
+	ksyms_free(&t->fresh);
+	t->fresh = fresh;
 }
 
 /* A vq is its address and the time it was first seen: vhost may reuse the
@@ -47,8 +145,9 @@ int vqtable_update(struct vqtable *t, const struct vq_stats *s)
 		r = &t->rows[t->n++];
 		memset(r, 0, sizeof(*r));
 		r->dev_ordinal = -1;
-		k = t->ks ? ksyms_by_addr(t->ks, s->handle_kick) : NULL;
+		k = kick_symbol(t, s->handle_kick);
 		vq_identify(k ? k->name : NULL, k ? k->module : NULL, &r->id);
+		r->ident_retry = !k && t->kallsyms;
 	}
 	r->cur = *s;
 	return 0;
@@ -91,7 +190,9 @@ static void name_device(struct vqtable *t, struct vq_row *r)
 
 		if (o->dev_ordinal < 0)
 			continue;
-		if (o->cur.dev == r->cur.dev) {
+		/* The same device, unless the address was freed and reused
+		 * by another owner's device. */
+		if (o->cur.dev == r->cur.dev && o->cur.owner_tgid == r->cur.owner_tgid) {
 			r->dev_ordinal = o->dev_ordinal;
 			memcpy(r->devname, o->devname, sizeof(r->devname));
 			return;
@@ -106,6 +207,7 @@ static void name_device(struct vqtable *t, struct vq_row *r)
 
 void vqtable_settle(struct vqtable *t)
 {
+	refresh_symbols(t);
 	qsort(t->rows, t->n, sizeof(*t->rows), cmp_first_seen);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->rows[i].dev_ordinal < 0)

@@ -20,12 +20,20 @@ struct vq_row {
 	int dev_ordinal;	/* the number in devname, -1 until named */
 	struct vq_flags flags;
 	struct vq_hists hist, hist_prev;	/* with --hist: now, last printed */
+	bool ident_retry;	/* kick handler not in ks: look it up again */
 };
 
 struct vqtable {
 	struct vq_row *rows;	/* sorted by pid, device, queue */
 	size_t n, cap;
 	const struct ksyms *ks;
+	/* Kick handlers are named from ks until a vhost module is loaded,
+	 * unloaded or reloaded elsewhere after it was read (modules changes)
+	 * or a handler is not in it: then kallsyms is read again, and that
+	 * read (fresh) is used from then on. NULL paths: never re-read. */
+	const char *kallsyms, *modules;
+	uint64_t modules_sig;	/* vhost modules and their addresses */
+	struct ksyms fresh;	/* the latest re-read */
 	bool hist;		/* rows carry histograms (--hist) */
 };
 

@@ -49,6 +49,32 @@ expect_bad --prometheus ::1:9100
 expect_bad --prometheus '[::1]'
 expect_bad --prometheus 127.0.0.1:
 expect_bad --prometheus
+# bounds and forms around the ones above
+expect_bad -i 0.001
+expect_bad -i nan
+expect_bad -i inf
+expect_bad -d nan
+expect_bad -d inf
+expect_bad -d abc
+expect_bad -p 2147483648
+expect_bad -p 1,
+expect_bad -p ,1
+expect_bad -m 1048577
+expect_bad -m -1
+expect_bad --stall-ms 0
+expect_bad --hist-by foo
+expect_bad --interval
+expect_bad -i 1 -i
+expect_bad -j --
+expect_bad -T -q --
+# vqtrace explain: the same contract, also for arguments holding a newline
+expect_bad explain --event
+expect_bad explain --bogus
+expect_bad explain --new 70000
+expect_bad explain --event 1 --event 2 --new 3 --old 1
+expect_bad explain --packed
+expect_bad explain --new $'1\n2'
+expect_bad explain $'--js\non'
 
 help=$("$vq" --help)
 for word in adds used notifies signals suppressed wrap_checks invalidations \

@@ -9,7 +9,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vqtable.h"
 
@@ -444,6 +447,153 @@ static void test_many_devices_numeric(void **state)
 	vqtable_free(&t);
 }
 
+/* vhost_net loaded (or reloaded at another address) after the symbols
+ * were read: kallsyms is read again once, and the rows get their roles. */
+static void test_module_loaded_later(void **state)
+{
+	char path[] = "/tmp/vqtrace-test-kallsyms-XXXXXX";
+	struct vqtable t;
+	struct vq_stats s;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	/* the whole of a re-read: vhost_scsi as before, vhost_net moved */
+	fprintf(f, "ffffffffc0a05000 t vhost_scsi_handle_kick\t[vhost_scsi]\n"
+		   "ffffffffc0b00000 t handle_tx_kick\t[vhost_net]\n"
+		   "ffffffffc0b00100 t handle_rx_kick\t[vhost_net]\n"
+		   "ffffffff81000000 T _stext\n");
+	fclose(f);
+
+	vqtable_init(&t, &ks);
+	t.kallsyms = path;
+	s = entry(0x10, 0x1000, 5, 0, 10);
+	s.handle_kick = 0xffffffffc0b00100ULL;
+	update(&t, &s);
+	s = entry(0x11, 0x1000, 5, 1, 11);
+	s.handle_kick = 0xffffffffc0b00000ULL;
+	update(&t, &s);
+	s = entry(0x20, 0x2000, 5, 0, 20);	/* known to both reads */
+	s.handle_kick = SCSI_KICK;
+	update(&t, &s);
+	s = entry(0x30, 0x3000, 5, 0, 30);	/* known to neither */
+	s.handle_kick = UNKNOWN_KICK;
+	update(&t, &s);
+	vqtable_settle(&t);
+	{
+		const struct want_row want[] = {
+			{ 0x30, 5, "?0", "?", "?", 0 },
+			{ 0x10, 5, "net0", "net", "rx", 0 },
+			{ 0x11, 5, "net0", "net", "tx", 1 },
+			{ 0x20, 5, "scsi0", "scsi", "io", 0 },
+		};
+		check_rows(&t, want, 4);
+	}
+	/* later rows of the reloaded module need no new read */
+	unlink(path);
+	s = entry(0x40, 0x4000, 5, 1, 40);
+	s.handle_kick = 0xffffffffc0b00000ULL;
+	update(&t, &s);
+	assert_string_equal(row_of(&t, 0x40)->id.dir, "tx");
+	vqtable_free(&t);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* vhost_net unloaded and loaded again at another address while the table
+ * lives: its old symbols would name new kick handlers wrongly (here the
+ * new handle_tx_kick sits where handle_rx_kick was). The change in
+ * /proc/modules makes the table read kallsyms again. */
+static void test_module_moved(void **state)
+{
+	char syms_path[] = "/tmp/vqtrace-test-kallsyms-XXXXXX";
+	char mods_path[] = "/tmp/vqtrace-test-modules-XXXXXX";
+	struct vqtable t;
+	struct vq_stats s;
+
+	assert_true(close(mkstemp(syms_path)) == 0);
+	assert_true(close(mkstemp(mods_path)) == 0);
+	write_file(mods_path, "vhost_net 36864 0 - Live 0xffffffffc0a00000\n"
+			      "vhost 69632 1 vhost_net, Live 0xffffffffc0900000\n");
+	write_file(syms_path, "ffffffffc0a02000 t handle_tx_kick\t[vhost_net]\n"
+			      "ffffffffc0a02100 t handle_rx_kick\t[vhost_net]\n");
+	vqtable_init(&t, &ks);
+	t.kallsyms = syms_path;
+	t.modules = mods_path;
+	s = entry(0x10, 0x1000, 5, 0, 10); update(&t, &s);
+	s = entry(0x11, 0x1000, 5, 1, 11); update(&t, &s);
+	vqtable_settle(&t);
+	/* the same modules again (only the use count differs): no change */
+	write_file(mods_path, "vhost_net 36864 1 - Live 0xffffffffc0a00000\n"
+			      "vhost 69632 2 vhost_net, Live 0xffffffffc0900000\n");
+	write_file(syms_path, "");
+	s = entry(0x20, 0x2000, 5, 1, 20); update(&t, &s);
+	vqtable_settle(&t);
+	assert_string_equal(row_of(&t, 0x20)->id.dir, "tx");
+	/* rmmod vhost_net; insmod: loaded 0x100 higher */
+	write_file(mods_path, "vhost_net 36864 0 - Live 0xffffffffc0a00100\n"
+			      "vhost 69632 1 vhost_net, Live 0xffffffffc0900000\n");
+	write_file(syms_path, "ffffffffc0a02100 t handle_tx_kick\t[vhost_net]\n"
+			      "ffffffffc0a02200 t handle_rx_kick\t[vhost_net]\n");
+	s = entry(0x30, 0x3000, 6, 1, 30); s.handle_kick = 0xffffffffc0a02100ULL; update(&t, &s);
+	s = entry(0x31, 0x3000, 6, 0, 31); s.handle_kick = 0xffffffffc0a02200ULL; update(&t, &s);
+	/* first read in the same round: owner 7's device of the old module */
+	s = entry(0x40, 0x4000, 7, 1, 25); s.handle_kick = TX_KICK; update(&t, &s);
+	vqtable_settle(&t);
+	{
+		const struct want_row want[] = {
+			{ 0x10, 5, "net0", "net", "rx", 0 },
+			{ 0x11, 5, "net0", "net", "tx", 1 },
+			{ 0x20, 5, "net1", "net", "tx", 1 },
+			{ 0x31, 6, "net0", "net", "rx", 0 },
+			{ 0x30, 6, "net0", "net", "tx", 1 },
+			{ 0x40, 7, "net0", "net", "tx", 1 },
+		};
+		check_rows(&t, want, 6);
+	}
+	unlink(syms_path);
+	unlink(mods_path);
+	vqtable_free(&t);
+}
+
+/* A device address freed by one owner and reused by another's device is
+ * not the same device: the new one is numbered within its own owner. */
+static void test_dev_address_reused_by_other_owner(void **state)
+{
+	struct vqtable t;
+	struct vq_stats s;
+
+	vqtable_init(&t, &ks);
+	t.kallsyms = NULL;
+	s = entry(0x10, 0x1000, 5, 0, 10); update(&t, &s);
+	s = entry(0x20, 0x2000, 5, 0, 20); s.retired = 1; update(&t, &s);
+	s = entry(0x21, 0x2000, 5, 1, 21); s.retired = 1; update(&t, &s);
+	vqtable_settle(&t);
+	s = entry(0x20, 0x2000, 6, 0, 30); update(&t, &s);
+	s = entry(0x21, 0x2000, 6, 1, 31); update(&t, &s);
+	vqtable_settle(&t);
+	{
+		const struct want_row want[] = {
+			{ 0x10, 5, "net0", "net", "rx", 0 },
+			{ 0x20, 5, "net1", "net", "rx", 0 },
+			{ 0x21, 5, "net1", "net", "tx", 1 },
+			{ 0x20, 6, "net0", "net", "rx", 0 },
+			{ 0x21, 6, "net0", "net", "tx", 1 },
+		};
+		check_rows(&t, want, 5);
+	}
+	vqtable_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +604,9 @@ int main(void)
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_mark_printed_all_rows),
 		cmocka_unit_test(test_many_devices_numeric),
+		cmocka_unit_test(test_module_loaded_later),
+		cmocka_unit_test(test_module_moved),
+		cmocka_unit_test(test_dev_address_reused_by_other_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

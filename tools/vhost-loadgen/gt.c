@@ -61,21 +61,25 @@ static void misbehaviour(struct sbuf *b, const struct lg_vq *vq)
 }
 
 void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
-	     bool event_idx, double elapsed)
+	     bool event_idx, double elapsed, unsigned round)
 {
+	char hostile[384];
 	struct sbuf b;
 	uint64_t tx = 0, rx = 0, irq = 0, kicks = 0, extra = 0;
 	unsigned i;
 	int q;
 
-	b.cap = 256 + (size_t)ndev * LG_NQ * 320;
+	b.cap = 256 + (size_t)ndev * LG_NQ * 704;
 	b.len = 0;
 	b.p = malloc(b.cap);
 	if (!b.p)
 		lg_die("malloc", ENOMEM);
 
-	sb_printf(&b, "{\"pid\":%d,\"kthread\":%s,\"event_idx\":%s,"
-		  "\"elapsed_s\":%.6f,\"queues\":[", (int)getpid(),
+	sb_printf(&b, "{\"pid\":%d,", (int)getpid());
+	if (o->rounds > 1)
+		sb_printf(&b, "\"round\":%u,", round);
+	sb_printf(&b, "\"kthread\":%s,\"event_idx\":%s,"
+		  "\"elapsed_s\":%.6f,\"queues\":[",
 		  o->kthread ? "true" : "false", event_idx ? "true" : "false",
 		  elapsed);
 	for (i = 0; i < ndev; i++) {
@@ -92,6 +96,8 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 				  (unsigned long long)vq->kicks,
 				  (unsigned long long)vq->extra);
 			misbehaviour(&b, vq);
+			hostile_gt(hostile, sizeof(hostile), vq);
+			sb_printf(&b, "%s", hostile);
 			sb_printf(&b, "}");
 			if (q == LG_Q_RX)
 				rx += vq->completed;
@@ -105,6 +111,9 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	sb_printf(&b, "]}\n");
 	write_all(o->gt_fd >= 0 ? o->gt_fd : STDOUT_FILENO, b.p, b.len);
 
+	if (o->rounds > 1)
+		fprintf(stderr, "%s[%d]: round %u of %u\n", LG_NAME, (int)getpid(),
+			round, o->rounds);
 	fprintf(stderr, "%s[%d]: %u device%s, tx %llu rx %llu completed in %.3f s"
 		" (%.0f pkt/s), interrupts %llu, kicks %llu%s%s\n",
 		LG_NAME, (int)getpid(), ndev, ndev == 1 ? "" : "s",

@@ -11,6 +11,8 @@
  *   gt.c     ground-truth JSON line and the human summary
  *   misbehave.c  misbehaviour modes (--freeze-event-after, --event-ahead,
  *            --avail-jump-after, --no-call-after): options and checkpoints
+ *   hostile.c    hostile-guest modes (--event-random, --flags-garbage,
+ *            --unmap-rings-after): options, per-entry events, ring faults
  */
 #ifndef VHOST_LOADGEN_H
 #define VHOST_LOADGEN_H
@@ -74,6 +76,14 @@ struct lg_opts {
 	unsigned event_ahead;    /* --event-ahead D */
 	uint64_t jump_after;     /* --avail-jump-after N (TX) */
 	uint64_t no_call_after;  /* --no-call-after N (= --call-toggle N:T-N:0) */
+
+	/* hostile-guest modes (hostile.c) */
+	bool event_random;       /* --event-random SEED */
+	uint64_t event_seed;
+	bool flags_garbage;      /* --flags-garbage */
+	uint64_t unmap_after;    /* --unmap-rings-after N (TX); 0: off */
+
+	unsigned rounds;         /* --rounds R: the scenario R times (default 1) */
 };
 
 /* Driver side of one split virtqueue. */
@@ -136,6 +146,27 @@ struct lg_vq {
 	uint16_t avail_jumped_to;    /* the bogus avail->idx written */
 	double jump_deadline;        /* lg_now() when the queue may end */
 	uint64_t call_off_at;        /* --no-call-after N (JSON once phase >= 1) */
+
+	/* hostile-guest modes (hostile.c) */
+	bool event_manual;           /* vq_harvest() never writes used_event */
+	uint16_t avail_flags;        /* value kept in avail->flags */
+	bool flags_garbage;
+	bool event_random;           /* a random used_event before each entry */
+	uint64_t rng;                /* its generator state (splitmix64) */
+	uint64_t event_written_for;  /* entry count the current value is for */
+	bool sim_valid;              /* vhost's signalled_used(_valid) as the */
+	uint16_t sim_signalled;      /* driver models them (one notify/entry) */
+	uint64_t event_writes;       /* JSON: random values written */
+	uint64_t event_ahead_expected;     /* ...more than the ring ahead */
+	uint64_t interrupts_expected;      /* signals the model predicts */
+	uint64_t unmap_at;           /* --unmap-rings-after N (TX); 0: off */
+	bool unmapped;               /* the fault sequence ran: rings are off */
+	unsigned unmap_submitted;    /* buffers made available after the fault */
+	uint64_t unmap_completed;    /* completions observed after the fault */
+	uint64_t unmap_interrupts;   /* interrupts observed after the fault */
+	uint16_t avail_consumed;     /* vhost's last_avail_idx at the end */
+	uint8_t *ring_base;          /* the queue's memory (page aligned) */
+	size_t event_page, used_page, used_end;  /* offsets from ring_base */
 };
 
 struct lg_dev {
@@ -162,9 +193,9 @@ void bad_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
 bool quiesced_at(const struct lg_vq *vq, uint64_t n);
 
 /* ring.c */
-size_t vq_mem_size(unsigned num, unsigned slot_size);
+size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event);
 void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
-	     unsigned buf_len, bool device_writes);
+	     unsigned buf_len, bool device_writes, bool isolate_event);
 void vq_configure_events(struct lg_vq *vq, bool event_idx, unsigned event_every,
 			 unsigned event_ahead, bool no_interrupt, bool always_kick);
 uint8_t *vq_buf(struct lg_vq *vq, unsigned id);
@@ -175,6 +206,9 @@ unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg);
 unsigned vq_outstanding(const struct lg_vq *vq);
 uint64_t vq_read_call(struct lg_vq *vq);
 uint16_t vq_avail_jump(struct lg_vq *vq, unsigned by);
+void vq_store_used_event(struct lg_vq *vq, uint16_t v);
+void vq_store_avail_idx(struct lg_vq *vq);
+void vq_kick(struct lg_vq *vq);
 
 /* vhost.c */
 void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
@@ -182,6 +216,9 @@ void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 void dev_set_backend(struct lg_dev *d, int fd);
 void dev_set_call(struct lg_dev *d, struct lg_vq *vq, bool on);
 void dev_teardown(struct lg_dev *d);
+void dev_vq_barrier(struct lg_dev *d, struct lg_vq *vq);
+void dev_flush(struct lg_dev *d, struct lg_vq *vq);
+uint16_t dev_last_avail(struct lg_dev *d, struct lg_vq *vq);
 
 /* tap.c */
 void tap_create(struct lg_dev *d);
@@ -193,7 +230,7 @@ void tap_close(struct lg_dev *d);
 
 /* gt.c */
 void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
-	     bool event_idx, double elapsed);
+	     bool event_idx, double elapsed, unsigned round);
 
 /* misbehave.c */
 void mis_usage(FILE *f);
@@ -202,5 +239,15 @@ void mis_init_vq(const struct lg_opts *o, struct lg_vq *vq);
 uint64_t mis_room(const struct lg_vq *vq, uint64_t room);
 void mis_checkpoint(struct lg_vq *vq);
 bool mis_busy(const struct lg_vq *vq);
+
+/* hostile.c */
+void hostile_usage(FILE *f);
+void hostile_check_opts(struct lg_opts *o, bool tx_set);
+void hostile_init_vq(const struct lg_opts *o, struct lg_vq *vq, unsigned ordinal);
+uint64_t hostile_room(const struct lg_vq *vq, uint64_t room);
+void hostile_checkpoint(struct lg_dev *d, struct lg_vq *vq);
+bool hostile_off(const struct lg_vq *vq);
+void hostile_restore(struct lg_dev *d);
+void hostile_gt(char *buf, size_t len, const struct lg_vq *vq);
 
 #endif

@@ -97,6 +97,7 @@ static void usage(FILE *f)
 "                      without it)\n"
 "\n");
 	mis_usage(f);
+	hostile_usage(f);
 	fprintf(f,
 "Topology:\n"
 "  --devices D         D vhost-net devices per process, each with its own\n"
@@ -105,6 +106,10 @@ static void usage(FILE *f)
 "                      and printing its own line (1..%d, default 1)\n"
 "  --kthread           VHOST_SET_FORK_FROM_OWNER 0 before VHOST_SET_OWNER:\n"
 "                      kthread worker instead of a vhost_task (6.12+)\n"
+"  --rounds R          run the whole scenario R times in each process, closing\n"
+"                      every device and opening new ones in between (1..1000,\n"
+"                      default 1); one JSON line per round, with \"round\"\n"
+"                      (1..R) after \"pid\" when R > 1\n"
 "\n"
 "Output and timing:\n"
 "  --gt FILE           append the ground-truth JSON line to FILE instead of\n"
@@ -129,6 +134,10 @@ static void usage(FILE *f)
 "  event_frozen_at, consumed_at_freeze   --freeze-event-after\n"
 "  avail_jumped_to                       --avail-jump-after\n"
 "  call_off_at                           --no-call-after\n"
+"  avail_flags                           --flags-garbage\n"
+"  event_writes, event_ahead_expected, interrupts_expected  --event-random\n"
+"  unmap_at, unmap_submitted, unmap_completed, unmap_interrupts,\n"
+"  avail_consumed                        --unmap-rings-after\n"
 "Exit status: 0 ok, 1 runtime error, 2 bad usage.\n",
 		LG_MAX_DEVICES, LG_MAX_PROCS);
 }
@@ -198,6 +207,7 @@ enum {
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
 	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
+	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -225,6 +235,10 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "event-ahead", required_argument, NULL, OPT_EVENT_AHEAD },
 		{ "avail-jump-after", required_argument, NULL, OPT_AVAIL_JUMP },
 		{ "no-call-after", required_argument, NULL, OPT_NO_CALL_AFTER },
+		{ "event-random", required_argument, NULL, OPT_EVENT_RANDOM },
+		{ "flags-garbage", no_argument, NULL, OPT_FLAGS_GARBAGE },
+		{ "unmap-rings-after", required_argument, NULL, OPT_UNMAP_RINGS },
+		{ "rounds", required_argument, NULL, OPT_ROUNDS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -237,6 +251,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 	o->event_every = 1;
 	o->devices = 1;
 	o->procs = 1;
+	o->rounds = 1;
 	o->gt_fd = -1;
 
 	opterr = 0;
@@ -318,6 +333,19 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		case OPT_NO_CALL_AFTER:
 			o->no_call_after = parse_num("--no-call-after", optarg, 1, max_count);
 			break;
+		case OPT_EVENT_RANDOM:
+			o->event_seed = parse_num("--event-random", optarg, 0, UINT64_MAX);
+			o->event_random = true;
+			break;
+		case OPT_FLAGS_GARBAGE:
+			o->flags_garbage = true;
+			break;
+		case OPT_UNMAP_RINGS:
+			o->unmap_after = parse_num("--unmap-rings-after", optarg, 1, max_count);
+			break;
+		case OPT_ROUNDS:
+			o->rounds = (unsigned)parse_num("--rounds", optarg, 1, 1000);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -336,6 +364,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 	if (o->event_every_set && o->no_event_idx)
 		bad_usage("--event-every needs EVENT_IDX; drop --no-event-idx");
 	mis_check_opts(o, tx_set);
+	hostile_check_opts(o, tx_set);
 	if (o->call_toggle) {
 		uint64_t total = o->toggle[0] + o->toggle[1] + o->toggle[2];
 
@@ -385,7 +414,7 @@ static uint64_t phase_room(const struct lg_vq *vq)
 {
 	if (vq->phase >= 3)
 		return 0;
-	return mis_room(vq, vq->phase_end[vq->phase] - vq->submitted);
+	return hostile_room(vq, mis_room(vq, vq->phase_end[vq->phase] - vq->submitted));
 }
 
 /*
@@ -425,12 +454,15 @@ static bool service_tx(const struct lg_opts *o, struct lg_dev *d)
 	bool progress = false;
 	unsigned n;
 
+	if (hostile_off(vq))	/* its ring memory is gone */
+		return false;
 	if (vq_harvest(vq, NULL, NULL)) {
 		vq_read_call(vq);
 		progress = true;
 	}
 	advance_phase(o, d, vq);
 	mis_checkpoint(vq);
+	hostile_checkpoint(d, vq);
 	n = submit(o, vq, phase_room(vq));
 	vq->submitted += n;
 	return progress || n;
@@ -461,6 +493,7 @@ static bool service_rx(const struct lg_opts *o, struct lg_dev *d)
 	}
 	advance_phase(o, d, vq);
 	mis_checkpoint(vq);
+	hostile_checkpoint(d, vq);
 
 	/* Keep a buffer posted for every frame still to come (up to the ring). */
 	need = vq->target - vq->own;
@@ -566,7 +599,7 @@ static void progress_line(struct lg_dev *devs, unsigned ndev, double t)
 		(unsigned long long)rx, (unsigned long long)rxt);
 }
 
-static int run(const struct lg_opts *o)
+static int run_round(const struct lg_opts *o, unsigned round)
 {
 	struct lg_dev *devs = calloc(o->devices, sizeof(*devs));
 	bool event_idx = !o->no_event_idx;
@@ -583,13 +616,15 @@ static int run(const struct lg_opts *o)
 	for (i = 0; i < o->devices; i++) {
 		init_targets(o, &devs[i].vq[LG_Q_TX], o->tx);
 		init_targets(o, &devs[i].vq[LG_Q_RX], o->rx);
-		for (q = 0; q < LG_NQ; q++)
+		for (q = 0; q < LG_NQ; q++) {
 			mis_init_vq(o, &devs[i].vq[q]);
+			hostile_init_vq(o, &devs[i].vq[q], i);
+		}
 	}
 
 	if (o->pause_before_ms)
 		sleep_ms(o->pause_before_ms);
-	while (o->wait_file && access(o->wait_file, F_OK))
+	while (round == 1 && o->wait_file && access(o->wait_file, F_OK))
 		sleep_ms(10);
 
 	t0 = last_progress = lg_now();
@@ -651,19 +686,29 @@ static int run(const struct lg_opts *o)
 	for (i = 0; i < o->devices; i++)
 		dev_set_backend(&devs[i], -1);
 	for (i = 0; i < o->devices; i++) {
+		hostile_restore(&devs[i]);
 		vq_harvest(&devs[i].vq[LG_Q_TX], NULL, NULL);
 		vq_harvest(&devs[i].vq[LG_Q_RX], rx_used, &devs[i]);
 		for (q = 0; q < LG_NQ; q++)
 			vq_read_call(&devs[i].vq[q]);
 	}
 
-	gt_emit(o, devs, o->devices, event_idx, now - t0);
+	gt_emit(o, devs, o->devices, event_idx, now - t0, round);
 
 	if (o->hold_ms)
 		sleep_ms(o->hold_ms);
 	for (i = 0; i < o->devices; i++)
 		dev_teardown(&devs[i]);
 	free(devs);
+	return 0;
+}
+
+/* --rounds R: the whole scenario R times; every round opens new devices
+ * (the kernel may well give their vqs the addresses of the last round's). */
+static int run(const struct lg_opts *o)
+{
+	for (unsigned r = 1; r <= o->rounds; r++)
+		run_round(o, r);
 	return 0;
 }
 

@@ -44,19 +44,35 @@ static size_t used_bytes(unsigned num)
 	return 2 * 3 + (size_t)8 * num;
 }
 
-static size_t used_offset(unsigned num)
+/*
+ * With isolate_event (--unmap-rings-after) the avail ring is placed so that
+ * used_event is the first u16 of a page of its own, followed by the used
+ * ring on the next page: each can then be made inaccessible on its own.
+ */
+static size_t avail_offset(unsigned num, bool isolate_event)
 {
+	size_t to_event = avail_bytes(num) - 2;
+
+	if (!isolate_event)
+		return desc_bytes(num);
+	return align_up(desc_bytes(num) + to_event, PAGE) - to_event;
+}
+
+static size_t used_offset(unsigned num, bool isolate_event)
+{
+	if (isolate_event)
+		return avail_offset(num, true) + avail_bytes(num) - 2 + PAGE;
 	return align_up(desc_bytes(num) + avail_bytes(num), PAGE);
 }
 
-static size_t bufs_offset(unsigned num)
+static size_t bufs_offset(unsigned num, bool isolate_event)
 {
-	return align_up(used_offset(num) + used_bytes(num), PAGE);
+	return align_up(used_offset(num, isolate_event) + used_bytes(num), PAGE);
 }
 
-size_t vq_mem_size(unsigned num, unsigned slot_size)
+size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event)
 {
-	return align_up(bufs_offset(num) + (size_t)num * slot_size, PAGE);
+	return align_up(bufs_offset(num, isolate_event) + (size_t)num * slot_size, PAGE);
 }
 
 /* The u16 the driver writes to ask for an interrupt (EVENT_IDX). */
@@ -82,15 +98,19 @@ static uint16_t load16(uint16_t *p)
 }
 
 void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
-	     unsigned buf_len, bool device_writes)
+	     unsigned buf_len, bool device_writes, bool isolate_event)
 {
 	unsigned i;
 
 	vq->num = num;
 	vq->desc = (struct vring_desc *)base;
-	vq->avail = (struct vring_avail *)(base + desc_bytes(num));
-	vq->used = (struct vring_used *)(base + used_offset(num));
-	vq->bufs = base + bufs_offset(num);
+	vq->avail = (struct vring_avail *)(base + avail_offset(num, isolate_event));
+	vq->used = (struct vring_used *)(base + used_offset(num, isolate_event));
+	vq->bufs = base + bufs_offset(num, isolate_event);
+	vq->ring_base = base;
+	vq->event_page = (size_t)((uint8_t *)&vq->avail->ring[num] - base) & ~(size_t)(PAGE - 1);
+	vq->used_page = used_offset(num, isolate_event);
+	vq->used_end = bufs_offset(num, isolate_event);
 	vq->slot_size = slot_size;
 	vq->buf_len = buf_len;
 	vq->device_writes = device_writes;
@@ -178,7 +198,7 @@ unsigned vq_add(struct lg_vq *vq, unsigned n)
 	return n;
 }
 
-static void kick(struct lg_vq *vq)
+void vq_kick(struct lg_vq *vq)
 {
 	uint64_t one = 1;
 	ssize_t r;
@@ -220,7 +240,7 @@ bool vq_publish(struct lg_vq *vq, uint16_t old_idx)
 			need = !(load16(&vq->used->flags) & VRING_USED_F_NO_NOTIFY);
 	}
 	if (need)
-		kick(vq);
+		vq_kick(vq);
 	return need;
 }
 
@@ -253,7 +273,7 @@ unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg)
 		vq->completed++;
 		n++;
 	}
-	if (n && vq->event_idx && !vq->event_frozen) {
+	if (n && vq->event_idx && !vq->event_frozen && !vq->event_manual) {
 		uint16_t ev = want_used_event(vq);
 
 		if (ev != vq->used_event) {
@@ -297,6 +317,20 @@ uint16_t vq_avail_jump(struct lg_vq *vq, unsigned by)
 
 	store16(&vq->avail->idx, bogus);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	kick(vq);
+	vq_kick(vq);
 	return bogus;
+}
+
+/* Hostile modes (hostile.c): write used_event / publish the shadow avail
+ * index without any of the usual rules. */
+void vq_store_used_event(struct lg_vq *vq, uint16_t v)
+{
+	vq->used_event = v;
+	store16(used_event_ptr(vq), v);
+}
+
+void vq_store_avail_idx(struct lg_vq *vq)
+{
+	store16(&vq->avail->idx, vq->avail_idx);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }

@@ -169,8 +169,9 @@ static void setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts
 void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 	       bool *event_idx_out)
 {
-	size_t rx_size = vq_mem_size(o->ring, LG_RX_BUF);
-	size_t tx_size = vq_mem_size(o->ring, LG_TX_SLOT);
+	bool iso = o->unmap_after != 0;	/* TX: used_event on its own page */
+	size_t rx_size = vq_mem_size(o->ring, LG_RX_BUF, false);
+	size_t tx_size = vq_mem_size(o->ring, LG_TX_SLOT, iso);
 	bool event_idx;
 	int q;
 
@@ -208,7 +209,8 @@ void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 		vq->dev = ordinal;
 		vq->index = q;
 		vq_init(vq, d->mem + (rx ? 0 : rx_size), o->ring,
-			rx ? LG_RX_BUF : LG_TX_SLOT, rx ? LG_RX_BUF : LG_TX_BUF, rx);
+			rx ? LG_RX_BUF : LG_TX_SLOT, rx ? LG_RX_BUF : LG_TX_BUF, rx,
+			!rx && iso);
 		vq_configure_events(vq, event_idx, o->event_every, o->event_ahead,
 				    o->no_interrupt, o->always_kick);
 		setup_vring(d, vq, o);
@@ -264,4 +266,40 @@ void dev_teardown(struct lg_dev *d)
 	if (d->mem && d->mem != MAP_FAILED)
 		munmap(d->mem, d->mem_size);
 	d->mem = NULL;
+}
+
+/*
+ * Barriers for the hostile modes (hostile.c).
+ *
+ * dev_vq_barrier: VHOST_GET_VRING_BASE takes vq->mutex, which the worker
+ * holds from fetching a buffer until after vhost_signal() for it, so once
+ * the driver has seen an entry in the used ring, this returns only after
+ * vhost's vhost_notify() for it.  It changes nothing.
+ */
+void dev_vq_barrier(struct lg_dev *d, struct lg_vq *vq)
+{
+	vring_ioctl(d, VHOST_GET_VRING_BASE, (unsigned)vq->index, 0,
+		    "VHOST_GET_VRING_BASE");
+}
+
+/*
+ * dev_flush: VHOST_NET_SET_BACKEND with the backend already set: vhost
+ * keeps the ring state (the socket is unchanged, so signalled_used_valid
+ * is not reset) and flushes the device's worker, so every kick written
+ * before has been handled when it returns.
+ */
+void dev_flush(struct lg_dev *d, struct lg_vq *vq)
+{
+	vring_file(d, VHOST_NET_SET_BACKEND, (unsigned)vq->index, d->tap_fd,
+		   "VHOST_NET_SET_BACKEND(flush)");
+}
+
+/* vhost's last_avail_idx: how far the device fetched buffers. */
+uint16_t dev_last_avail(struct lg_dev *d, struct lg_vq *vq)
+{
+	struct vhost_vring_state s = { .index = (unsigned)vq->index };
+
+	if (ioctl(d->fd, VHOST_GET_VRING_BASE, &s) < 0)
+		lg_die("ioctl VHOST_GET_VRING_BASE", errno);
+	return (uint16_t)s.num;
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs libFuzzer targets built by `make fuzz`: for each, first every input of
+# tests/fuzz/regress/<target>/ and tests/fuzz/corpus/<target>/ once (inputs
+# that crashed before must not crash again), then SECONDS seconds of
+# fuzzing. New inputs go to <bindir>/corpus-<target>/; a crash leaves
+# <bindir>/crash-<target>-<sha1> and fails the run. Prints one line per
+# target with the inputs tried (libFuzzer's executed units) and a summary.
+# Usage: tests/fuzz/run.sh SECONDS BINARY...
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+secs=$1; shift
+failed=0 total=0
+for bin in "$@"; do
+	t=$(basename "$bin"); t=${t#fuzz_}
+	dir=$(dirname "$bin")
+	work=$dir/corpus-$t
+	log=$dir/fuzz-$t.log
+	mkdir -p "$work"
+	inputs=("$here/corpus/$t")
+	[ -d "$here/regress/$t" ] && inputs+=("$here/regress/$t")
+	mapfile -t saved < <(find "${inputs[@]}" -type f | sort)
+	if ! "$bin" -close_fd_mask=1 -artifact_prefix="$dir/crash-$t-" "${saved[@]}" >"$log" 2>&1; then
+		echo "fuzz[$t]: FAIL: $(sed -n 's/^Running: //p' "$log" | tail -n 1) crashes it (log: $log)"
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|fuzz_)' "$log" | head -5 | sed 's/^/    /'
+		failed=$((failed + 1))
+		continue
+	fi
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+		-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$dir/crash-$t-" \
+		"$work" "${inputs[@]}" >"$log" 2>&1; then
+		status=ok
+	else
+		status=CRASH
+		failed=$((failed + 1))
+	fi
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	corpus=$(find "$work" -type f | wc -l)
+	echo "fuzz[$t]: $status: ${execs:-?} inputs in $secs s, $corpus in its corpus ($work)"
+	if [ $status != ok ]; then
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written)' "$log" |
+			head -6 | sed 's/^/    /'
+	fi
+	total=$((total + ${execs:-0}))
+done
+echo "fuzz: $# targets, $failed failed, $total inputs tried"
+[ "$failed" -eq 0 ]

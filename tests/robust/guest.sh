@@ -1,0 +1,274 @@
+#!/bin/sh
+# Runs inside the test VM (busybox sh, root): every scenario of
+# /robust/scenarios for this kernel, writing tagged raw outputs to $RESULTS
+# (the rig's second serial port) for tests/robust/check.sh on the host.
+# Needs bpftool in the guest (run.sh adds it). Usage: sh guest.sh [NAME]
+RESULTS=${RESULTS:-/dev/ttyS1}
+KERNEL=$(uname -r | cut -d. -f1,2)
+ONLY=$1
+VHOST_NET_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost_net.ko
+
+# vqtrace's kernel objects: "progs maps links kprobes kprobe_events
+# dynamic_events". Programs and maps are recognised by vqtrace's names;
+# links, kprobes on vhost and tracefs probe definitions are counted whole
+# (nothing else in the guest makes any).
+objects() {
+	p=$(bpftool prog show 2>/dev/null |
+		grep -cE '^[0-9]+: .* name (add_used_|notify_k|dev_cleanup_k|refresh)')
+	m=$(bpftool map show 2>/dev/null |
+		grep -cE '^[0-9]+: .* name (vqs|retired_vqs|hists|ignored_vqs|targets|global|add_stash|notify_stash|vqtrace_[^ ]*)( |$)')
+	l=$(bpftool link show 2>/dev/null | grep -cE '^[0-9]+: ')
+	k=$(grep -c ' vhost' /sys/kernel/debug/kprobes/list 2>/dev/null)
+	ke=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null)
+	de=0
+	[ -f /sys/kernel/tracing/dynamic_events ] &&
+		de=$(grep -c . /sys/kernel/tracing/dynamic_events 2>/dev/null)
+	echo "${p:-0} ${m:-0} ${l:-0} ${k:-0} ${ke:-0} ${de:-0}"
+}
+
+now() { cut -d' ' -f1 /proc/uptime; }
+
+# Frees are asynchronous (RCU, deferred work): poll for up to 5 s until
+# the objects are back to $1. Prints the seconds it took, or "timeout".
+wait_gone() {
+	t0=$(now)
+	while [ "$(objects)" != "$1" ]; do
+		awk -v a="$t0" -v b="$(now)" 'BEGIN { exit !(b - a > 5) }' &&
+			{ echo timeout; return; }
+		sleep 0.1
+	done
+	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f\n", b - a }'
+}
+
+# vqtrace prints "tracing" on stderr once its hooks are attached.
+wait_ready() {
+	i=0
+	while ! grep -q "vqtrace: tracing" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && { echo "vqtrace did not attach in 60 s" >>"$1"; return 1; }
+		sleep 0.1
+	done
+}
+
+wait_file() { # the ground truth appears once the load has ended
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 1200 ] && return 1
+		sleep 0.1
+	done
+}
+
+FACTS=/tmp/facts
+fact() { echo "$1=$2" >>$FACTS; }
+
+emit() { # name rc
+	{
+		echo "@@begin $1 rc=$2"
+		for i in "" 2 3; do
+			[ -f /tmp/vq$i ] && sed "s/^/@@vq$i /" /tmp/vq$i
+			[ -f /tmp/err$i ] && sed "s/^/@@err$i /" /tmp/err$i
+		done
+		[ -f /tmp/gt ] && sed 's/^/@@gt /' /tmp/gt
+		[ -f /tmp/errlg ] && sed 's/^/@@err /' /tmp/errlg
+		[ -f $FACTS ] && sed 's/^/@@fact /' $FACTS
+		echo "@@end $1"
+	} >"$RESULTS"
+}
+
+start_load() { # args...: a load generator held until /tmp/go exists
+	rm -f /tmp/go
+	vhost-loadgen --gt /tmp/gt --wait-file /tmp/go "$@" >/dev/null 2>/tmp/errlg &
+	LG=$!
+}
+
+# --- one function per HOW -------------------------------------------------
+
+run_stop() { # name args...: Y gets SIGKILL, then X SIGTERM, mid-load
+	name=$1; shift
+	start_load "$@"
+	vqtrace -j -T $VQOPTS >/tmp/vq 2>/tmp/err &
+	x=$!
+	vqtrace -j -i 0.2 $VQOPTS >/tmp/vq2 2>/tmp/err2 &
+	y=$!
+	wait_ready /tmp/err
+	wait_ready /tmp/err2
+	touch /tmp/go
+	sleep 0.8
+	d=$(objects)
+	fact during "$d"
+	kill -9 $y
+	wait $y
+	fact y_rc $?
+	# Y's half of the objects goes; X's stay (both load the same set).
+	half=$(echo "$BASE $d" | awk '{ for (i = 1; i <= 6; i++) printf "%s%d", (i > 1 ? " " : ""), $i + ($(i + 6) - $i) / 2 }')
+	fact half "$half"
+	fact y_cleanup_s "$(wait_gone "$half")"
+	fact after_kill "$(objects)"
+	kill -TERM $x
+	wait $x
+	rc=$?
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	wait $LG
+	fact loadgen_rc $?
+	# Y's last line may have been cut by the kill.
+	sed -i '$d' /tmp/vq2
+	emit "$name" $rc
+}
+
+run_signals() { # name args...: SIGINT to X with the devices open, SIGTERM to Y after
+	name=$1; shift
+	start_load "$@"
+	vqtrace -j -T $VQOPTS >/tmp/vq 2>/tmp/err &
+	x=$!
+	vqtrace -j -T $VQOPTS >/tmp/vq2 2>/tmp/err2 &
+	y=$!
+	wait_ready /tmp/err
+	wait_ready /tmp/err2
+	touch /tmp/go
+	wait_file /tmp/gt
+	kill -INT $x
+	wait $x
+	rc=$?
+	fact loadgen_alive_after_x "$(kill -0 $LG 2>/dev/null && echo 1 || echo 0)"
+	wait $LG
+	fact loadgen_rc $?
+	kill -TERM $y
+	wait $y
+	fact rc2 $?
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	emit "$name" $rc
+}
+
+run_cmd() { # name args...
+	name=$1; shift
+	vqtrace -j $VQOPTS -- vhost-loadgen --gt /tmp/gt "$@" >/tmp/vq 2>/tmp/err
+	rc=$?
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	emit "$name" $rc
+}
+
+run_rmmod() { # name args...
+	name=$1; shift
+	vqtrace -j -T $VQOPTS >/tmp/vq 2>/tmp/err &
+	v=$!
+	wait_ready /tmp/err
+	vhost-loadgen --gt /tmp/gt "$@" >/dev/null 2>>/tmp/errlg
+	fact load_a_rc $?
+	rmmod vhost_net
+	fact rmmod_rc $?
+	fact vhost_net_loaded_after_rmmod "$(grep -c '^vhost_net ' /proc/modules)"
+	sleep 0.5
+	fact alive_after_rmmod "$(kill -0 $v 2>/dev/null && echo 1 || echo 0)"
+	insmod $VHOST_NET_KO
+	fact insmod_rc $?
+	vhost-loadgen --gt /tmp/gt "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg
+	fact load_b_rc $?
+	kill -INT $v
+	wait $v
+	rc=$?
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	emit "$name" $rc
+}
+
+run_trio() { # name args...: full JSON, -m 100 JSON and -m 100 table on one load
+	name=$1; shift
+	start_load "$@"
+	vqtrace -j -T $VQOPTS >/tmp/vq 2>/tmp/err &
+	a=$!
+	vqtrace -j -T -m 100 $VQOPTS >/tmp/vq2 2>/tmp/err2 &
+	b=$!
+	vqtrace -T -m 100 $VQOPTS >/tmp/vq3 2>/tmp/err3 &
+	c=$!
+	wait_ready /tmp/err
+	wait_ready /tmp/err2
+	wait_ready /tmp/err3
+	touch /tmp/go
+	wait $LG
+	fact loadgen_rc $?
+	kill -INT $a $b $c
+	wait $a
+	rc=$?
+	wait $b
+	fact rc2 $?
+	wait $c
+	fact rc3 $?
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	emit "$name" $rc
+}
+
+run_seq2() { # name args...: loads separated by ';' under one shell
+	name=$1; shift
+	rm -f /tmp/go
+	{
+		echo 'while [ ! -f /tmp/go ]; do sleep 0.05; done'
+		echo "$*" | tr ';' '\n' | while read -r a; do
+			echo "vhost-loadgen --gt /tmp/gt $a >/dev/null 2>>/tmp/errlg || echo \"load '$a' failed: \$?\" >>/tmp/errlg"
+		done
+	} >/tmp/seq.sh
+	sh /tmp/seq.sh &
+	sq=$!
+	vqtrace -j -T $VQOPTS -p $sq --descendants >/tmp/vq 2>/tmp/err &
+	a=$!
+	vqtrace -j -T $VQOPTS --add-used-mode kprobe -p $sq --descendants >/tmp/vq2 2>/tmp/err2 &
+	b=$!
+	wait_ready /tmp/err
+	wait_ready /tmp/err2
+	touch /tmp/go
+	wait $sq
+	wait $a
+	rc=$?
+	wait $b
+	fact rc2 $?
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	emit "$name" $rc
+}
+
+# --- main -----------------------------------------------------------------
+
+# Right after boot under TCG the crng may not be ready yet, and the first
+# read of /dev/urandom (jansson seeds its hash tables from it in vqtrace's
+# first JSON object) then spins for seconds in try_to_generate_entropy.
+# Wait for it here, so that no scenario's timing includes it.
+dd if=/dev/urandom of=/dev/null bs=1 count=1 2>/dev/null
+
+BASE=$(objects)
+echo "robust[$KERNEL]: objects before anything: $BASE"
+grep -v '^#' /robust/scenarios | while IFS='|' read -r name kernels how vqopts args; do
+	name=$(echo $name)
+	[ -n "$name" ] || continue
+	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
+	case " $kernels " in *" $KERNEL "*) ;; *) continue ;; esac
+	VQOPTS=$(echo $vqopts)
+	[ "$VQOPTS" = - ] && VQOPTS=
+	rm -f /tmp/gt /tmp/vq* /tmp/err* $FACTS
+	fact base "$BASE"
+	t0=$(now)
+	echo "robust[$KERNEL]: $name: $(echo $how) vqtrace $VQOPTS / vhost-loadgen$args"
+	case $(echo $how) in
+	stop) run_stop "$name" $args ;;
+	signals) run_signals "$name" $args ;;
+	cmd) run_cmd "$name" $args ;;
+	rmmod) run_rmmod "$name" $args ;;
+	trio) run_trio "$name" $args ;;
+	seq2) run_seq2 "$name" $args ;;
+	*) echo "unknown HOW '$how'" >/tmp/err; emit "$name" 99 ;;
+	esac
+	echo "robust[$KERNEL]: $name took $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
+done
+
+# The kernel survived all of it, and nothing of vqtrace's is left.
+rm -f /tmp/gt /tmp/vq* /tmp/err* $FACTS
+fact base "$BASE"
+fact after "$(objects)"
+PROBLEMS='BUG:|WARNING:|Oops:|general protection fault|Call Trace:|kernel NULL pointer|RIP: |blocked for more than'
+fact kernel_problems "$(dmesg | grep -cE "$PROBLEMS")"
+dmesg | grep -E "$PROBLEMS" >/tmp/err
+emit final 0
+echo "@@done" >"$RESULTS"
