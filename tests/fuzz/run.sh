@@ -42,5 +42,6 @@ for bin in "$@"; do
 	fi
 	total=$((total + ${execs:-0}))
 done
-echo "fuzz: $# targets, $failed failed, $total inputs tried"
+echo "fuzz: $total inputs tried over $# targets"
+echo "fuzz: $(($# - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
