@@ -13,8 +13,11 @@ exec "$here/vm/run" --kernel "$kernel" --timeout 300 -- sh -c '
 	echo "      TX+RX asking for every entry. vqtrace prints a table every 2 s."
 	vhost-loadgen --tx 100000000 --event-every 64 --seconds 14 --wait-file /tmp/go --gt /tmp/a.json &
 	vhost-loadgen --tx 100000000 --rx 100000000 --seconds 14 --wait-file /tmp/go --gt /tmp/b.json &
-	(sleep 2; touch /tmp/go) &
-	vqtrace -i 2 -d 16
+	# start the load once vqtrace has attached (it says "tracing")
+	(i=0; until grep -q "vqtrace: tracing" /tmp/vq.err 2>/dev/null || [ $i -ge 300 ]; do
+		i=$((i + 1)); sleep 0.1; done; touch /tmp/go) &
+	vqtrace -i 2 -d 16 2>/tmp/vq.err
+	cat /tmp/vq.err >&2
 	wait
 	echo "demo: the load generators own counts (ground truth) to compare with TOTAL:"
 	cat /tmp/a.json /tmp/b.json
