@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Compares vqtrace's JSON totals with the load generator's ground truth for
-# every scenario in a results file. Prints one line per check and a summary;
-# exits non-zero if anything failed or a scenario is missing.
-# Usage: tests/e2e/check.sh KERNEL RESULTS_FILE
+# Compares a suite's results (the guest's tagged output) with what each
+# scenario's definition implies: the suite directory holds `scenarios`,
+# `parse.jq` and `expect.jq` (tests/e2e by default; tests/robust too).
+# Prints one line per failed check (every check with VERBOSE=1) and a
+# summary; exits non-zero if anything failed or a scenario is missing.
+# Usage: tests/e2e/check.sh [--suite DIR] [--also NAME]... KERNEL RESULTS_FILE
+#        (CHECK_ONLY=NAME checks that scenario alone)
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+suite=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+also=
+while [ $# -gt 2 ]; do
+	case $1 in
+	--suite) suite=$(cd "$2" && pwd); shift 2 ;;
+	--also) also="$also $2"; shift 2 ;;
+	*) break ;;
+	esac
+done
 kernel=$1 results=$2
+here=$suite
 
 expected=$(grep -v '^#' "$here/scenarios" | awk -F'|' -v k="$kernel" \
 	'NF >= 5 { gsub(/ /, "", $1); if ((" " $2 " ") ~ (" " k " ")) print $1 }')
-[ -z "${E2E_SCEN:-}" ] || expected=$E2E_SCEN
+[ -z "${CHECK_ONLY:-}" ] || expected=$CHECK_ONLY
+expected="$expected$also"
 parsed=$(tr -d '\r' <"$results" | jq -R -s -f "$here/parse.jq")
 pass=0 fail=0
 for name in $expected; do
@@ -41,8 +54,8 @@ for name in $expected; do
 		fi
 	done <<<"$checks"
 	if [ "$fail" -gt "$before" ]; then
-		jq -r '.err[]' <<<"$scen" | sed "s/^/    [$name stderr] /" | head -20
+		jq -r '(.err + (.err2 // []))[]' <<<"$scen" | sed "s/^/    [$name stderr] /" | head -20
 	fi
 done
-echo "e2e[$kernel]: $pass passed, $fail failed"
+echo "$(basename "$suite")[$kernel]: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

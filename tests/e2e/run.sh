@@ -21,7 +21,7 @@ for k in ${E2E_KERNELS:-6.1 6.12}; do
 	if [ "$rc" -ne 0 ]; then
 		tail -n 30 "$out/$k.console" | sed "s/^/    [$k console] /" >&2
 	fi
-	report=$(E2E_SCEN=${E2E_ONLY:-} "$here/check.sh" "$k" "$out/$k.results") || true
+	report=$(CHECK_ONLY=${E2E_ONLY:-} "$here/check.sh" "$k" "$out/$k.results") || true
 	printf '%s\n' "$report"
 	summary=$(tail -n 1 <<<"$report")
 	p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed/\1/p' <<<"$summary")
