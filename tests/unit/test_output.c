@@ -150,31 +150,8 @@ static void test_fmt_count_properties(void **state)
 
 /* ---- a table to print ---------------------------------------------------- */
 
-#define TX_KICK		0xffffffffc0a02000ULL
-#define RX_KICK		0xffffffffc0a02100ULL
-#define ODD_KICK	0xffffffffc0a07000ULL
+#include "fixture_vq.h"
 
-static struct ksym syms[] = {
-	{ TX_KICK, "handle_tx_kick", "vhost_net" },
-	{ RX_KICK, "handle_rx_kick", "vhost_net" },
-	{ ODD_KICK, "handle_kick", "vhost_abcdefghijklm" },
-};
-static const struct ksyms ks = { .syms = syms, .n = sizeof(syms) / sizeof(syms[0]) };
-
-static struct vq_stats entry(uint64_t vq, uint64_t dev, uint32_t owner, int32_t queue,
-			     uint64_t kick, uint64_t first_ns)
-{
-	struct vq_stats s;
-
-	memset(&s, 0, sizeof(s));
-	s.vq = vq;
-	s.dev = dev;
-	s.owner_tgid = owner;
-	s.queue = queue;
-	s.handle_kick = kick;
-	s.first_ns = first_ns;
-	return s;
-}
 
 /* Three vqs, all printed once (prev = the "first" counters), then moved on. */
 struct fixture {
@@ -206,9 +183,9 @@ static void fixture_build(struct fixture *fx)
 
 	/* pid 1234 net0 queue 0 (rx) and queue 1 (tx); pid 4194304 (pid_max)
 	 * a device of an unknown vhost module, queue not found */
-	a[0] = entry(0xffff888100a00000ULL, 0xffff888100900000ULL, 1234, 0, RX_KICK, 100);
-	a[1] = entry(0xffff888100a10000ULL, 0xffff888100900000ULL, 1234, 1, TX_KICK, 90);
-	a[2] = entry(0xffff888100b00000ULL, 0xffff888100800000ULL, 4194304, -1, ODD_KICK, 50);
+	a[0] = fixture_entry(0xffff888100a00000ULL, 0xffff888100900000ULL, 1234, 0, RX_KICK, 100);
+	a[1] = fixture_entry(0xffff888100a10000ULL, 0xffff888100900000ULL, 1234, 1, TX_KICK, 90);
+	a[2] = fixture_entry(0xffff888100b00000ULL, 0xffff888100800000ULL, 4194304, -1, ODD_KICK, 50);
 	counters(&a[0], 100, 250, 0, 120, 20, 100, 1, 1, 0, 0);
 	counters(&a[1], 5, 5, 1, 5, 5, 0, 0, 0, 0, 0);
 	counters(&a[2], 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -578,13 +555,13 @@ static void test_table_extremes(void **state)
 	const uint64_t M = UINT64_MAX;
 
 	vqtable_init(&t, &ks);
-	s = entry(0x10, 0x100, 4194304, 15, ODD_KICK, 1);
+	s = fixture_entry(0x10, 0x100, 4194304, 15, ODD_KICK, 1);
 	counters(&s, M, M, M, M, M, M, M, M, M, M);
 	s.features = 1ULL << 29;
 	s.wrap_checks_invalid = s.stale_repeat = s.event_stale = s.event_ahead = M;
 	s.near_wrap = s.avail_overrun = s.lost_notify = s.spurious_notify = M;
 	assert_int_equal(vqtable_update(&t, &s), 0);
-	s = entry(0x20, 0x200, 4194304, -1, TX_KICK, 2);
+	s = fixture_entry(0x20, 0x200, 4194304, -1, TX_KICK, 2);
 	counters(&s, M, M, M, M, 1, M, M, M, M, M);
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	vqtable_settle(&t);

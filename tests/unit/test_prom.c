@@ -27,33 +27,8 @@
 #include "prom.h"
 #include "vqtable.h"
 
-#define TX_KICK		0xffffffffc0a02000ULL
-#define RX_KICK		0xffffffffc0a02100ULL
-#define SCSI_KICK	0xffffffffc0a05000ULL
+#include "fixture_vq.h"
 
-static struct ksym syms[] = {
-	{ TX_KICK, "handle_tx_kick", "vhost_net" },
-	{ RX_KICK, "handle_rx_kick", "vhost_net" },
-	{ 0xffffffffc0a02200ULL, "vhost_net_ioctl", "vhost_net" },
-	{ SCSI_KICK, "vhost_scsi_handle_kick", "vhost_scsi" },
-};
-static const struct ksyms ks = { .syms = syms, .n = sizeof(syms) / sizeof(syms[0]) };
-
-static struct vq_stats entry(uint64_t vq, uint64_t dev, uint32_t owner, int32_t queue,
-			     uint64_t kick, uint64_t first_ns)
-{
-	struct vq_stats s;
-
-	memset(&s, 0, sizeof(s));
-	s.vq = vq;
-	s.dev = dev;
-	s.owner_tgid = owner;
-	s.queue = queue;
-	s.handle_kick = kick;
-	s.first_ns = first_ns;
-	s.last_ns = first_ns;
-	return s;
-}
 
 /* Distinct counters per vq: base + 1 .. base + 10, state from base. */
 static void fill(struct vq_stats *s, uint64_t base)
@@ -84,21 +59,21 @@ static void build(struct vqtable *t)
 	struct vq_stats s;
 
 	vqtable_init(t, &ks);
-	s = entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 1000);
+	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 1000);
 	assert_int_equal(vqtable_update(t, &s), 0);
-	s = entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 2000);
+	s = fixture_entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 2000);
 	assert_int_equal(vqtable_update(t, &s), 0);
 	vqtable_settle(t);
 	vqtable_mark_printed(t);
 
-	s = entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 10000);
+	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 10000);
 	assert_int_equal(vqtable_update(t, &s), 0);
-	s = entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 20000);
+	s = fixture_entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 20000);
 	s.used = 18446744073709551615ULL;	/* the largest u64 prints exactly */
 	assert_int_equal(vqtable_update(t, &s), 0);
-	s = entry(0x20, 0x2000, 4242, -1, SCSI_KICK, 200); fill(&s, 30000);
+	s = fixture_entry(0x20, 0x2000, 4242, -1, SCSI_KICK, 200); fill(&s, 30000);
 	assert_int_equal(vqtable_update(t, &s), 0);
-	s = entry(0x31, 0x3000, 77, 1, TX_KICK, 300); fill(&s, 0);
+	s = fixture_entry(0x31, 0x3000, 77, 1, TX_KICK, 300); fill(&s, 0);
 	s.last_used_idx = 65535;
 	assert_int_equal(vqtable_update(t, &s), 0);
 	vqtable_settle(t);
@@ -322,7 +297,7 @@ static void test_merged_rows(void **state)
 	char *out;
 
 	vqtable_init(&t, &ks);
-	s = entry(0x40, 0x4000, 9, 1, TX_KICK, 10);	/* the newer one first */
+	s = fixture_entry(0x40, 0x4000, 9, 1, TX_KICK, 10);	/* the newer one first */
 	s.first_ns = 600;
 	s.last_ns = 700;
 	s.adds = 2;
@@ -331,7 +306,7 @@ static void test_merged_rows(void **state)
 	s.last_used_idx = 130;
 	s.num = 512;
 	assert_int_equal(vqtable_update(&t, &s), 0);
-	s = entry(0x40, 0x4000, 9, 1, TX_KICK, 10);	/* retired */
+	s = fixture_entry(0x40, 0x4000, 9, 1, TX_KICK, 10);	/* retired */
 	s.last_ns = 500;
 	s.adds = 5;
 	s.used = 100;
@@ -339,13 +314,13 @@ static void test_merged_rows(void **state)
 	s.last_used_idx = 100;
 	s.num = 256;
 	assert_int_equal(vqtable_update(&t, &s), 0);
-	s = entry(0x50, 0x5000, 9, 0, RX_KICK, 12);
+	s = fixture_entry(0x50, 0x5000, 9, 0, RX_KICK, 12);
 	s.adds = 1;
 	assert_int_equal(vqtable_update(&t, &s), 0);
-	s = entry(0x60, 0x6000, 9, -1, SCSI_KICK, 13);
+	s = fixture_entry(0x60, 0x6000, 9, -1, SCSI_KICK, 13);
 	s.adds = 3;
 	assert_int_equal(vqtable_update(&t, &s), 0);
-	s = entry(0x61, 0x6000, 9, -1, SCSI_KICK, 14);
+	s = fixture_entry(0x61, 0x6000, 9, -1, SCSI_KICK, 14);
 	s.adds = 4;
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	vqtable_settle(&t);

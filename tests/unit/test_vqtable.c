@@ -16,33 +16,15 @@
 
 #include "vqtable.h"
 
-#define TX_KICK		0xffffffffc0a02000ULL
-#define RX_KICK		0xffffffffc0a02100ULL
-#define SCSI_KICK	0xffffffffc0a05000ULL
-#define UNKNOWN_KICK	0xffffffffc0a09999ULL
-
-/* Sorted by address, as ksyms_load leaves them. */
-static struct ksym syms[] = {
-	{ TX_KICK, "handle_tx_kick", "vhost_net" },
-	{ RX_KICK, "handle_rx_kick", "vhost_net" },
-	{ 0xffffffffc0a02200ULL, "vhost_net_ioctl", "vhost_net" },
-	{ SCSI_KICK, "vhost_scsi_handle_kick", "vhost_scsi" },
-};
-static const struct ksyms ks = { .syms = syms, .n = sizeof(syms) / sizeof(syms[0]) };
+#include "fixture_vq.h"
 
 /* A map entry as the BPF side fills it. vhost_net: queue 0 is rx, 1 is tx. */
 static struct vq_stats entry(uint64_t vq, uint64_t dev, uint32_t owner, int32_t queue,
 			     uint64_t first_ns)
 {
-	struct vq_stats s;
+	struct vq_stats s = fixture_entry(vq, dev, owner, queue, queue == 0 ? RX_KICK : TX_KICK,
+					  first_ns);
 
-	memset(&s, 0, sizeof(s));
-	s.vq = vq;
-	s.dev = dev;
-	s.owner_tgid = owner;
-	s.queue = queue;
-	s.handle_kick = queue == 0 ? RX_KICK : TX_KICK;
-	s.first_ns = first_ns;
 	s.last_ns = first_ns;
 	return s;
 }
