@@ -11,14 +11,6 @@ static void print_set(FILE *f, const struct vq_hists *h)
 			hist_print(f, &h->h[i], &hist_defs[i]);
 }
 
-static void row_hists(const struct vq_row *r, bool total, struct vq_hists *out)
-{
-	if (total)
-		*out = r->hist;
-	else
-		hist_sub(&r->hist, &r->hist_prev, out);
-}
-
 void output_hist(FILE *f, const struct vqtable *t, bool total, bool by_pid)
 {
 	struct vq_hists h, acc;
@@ -27,7 +19,7 @@ void output_hist(FILE *f, const struct vqtable *t, bool total, bool by_pid)
 		const struct vq_row *r = &t->rows[i];
 
 		if (!by_pid) {
-			row_hists(r, total, &h);
+			vq_row_hists(r, total, &h);
 			fprintf(f, "pid %u %s %d:%s\n", r->cur.owner_tgid, r->devname, r->cur.queue,
 				r->id.dir);
 			print_set(f, &h);
@@ -38,7 +30,7 @@ void output_hist(FILE *f, const struct vqtable *t, bool total, bool by_pid)
 			continue;
 		memset(&acc, 0, sizeof(acc));
 		for (size_t j = i; j < t->n && t->rows[j].cur.owner_tgid == r->cur.owner_tgid; j++) {
-			row_hists(&t->rows[j], total, &h);
+			vq_row_hists(&t->rows[j], total, &h);
 			hist_add_into(&acc, &h);
 		}
 		fprintf(f, "pid %u (all virtqueues)\n", r->cur.owner_tgid);

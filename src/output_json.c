@@ -79,10 +79,7 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 	if (hist) {
 		struct vq_hists d;
 
-		if (total)
-			d = r->hist;
-		else
-			hist_sub(&r->hist, &r->hist_prev, &d);
+		vq_row_hists(r, total, &d);
 		json_object_set_new(o, "hist", hist_json(&d));
 		json_object_set_new(o, "hist_sum", hist_sums_json(&d));
 	}
@@ -97,10 +94,7 @@ void output_json(FILE *f, const struct vqtable *t, bool total, double seconds)
 		const struct vq_row *r = &t->rows[i];
 		struct vq_stats d;
 
-		if (total)
-			d = r->cur;
-		else
-			vq_row_delta(r, &d);
+		vq_row_view(r, total, &d);
 		emit(f, row_json(r, &d, total, ts, seconds, t->hist));
 	}
 	fflush(f);

@@ -38,10 +38,7 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 		const struct vq_row *r = &t->rows[i];
 		struct vq_stats d;
 
-		if (total)
-			d = r->cur;
-		else
-			vq_row_delta(r, &d);
+		vq_row_view(r, total, &d);
 		if (d.notifies)
 			snprintf(supp, sizeof(supp), "%.1f", 100.0 * d.suppressed / d.notifies);
 		else

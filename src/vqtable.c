@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "vqtable.h"
 
+#include "hist.h"
+
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -317,6 +319,22 @@ void vq_row_delta(const struct vq_row *r, struct vq_stats *out)
 	out->lost_notify = c->lost_notify - p->lost_notify;
 	out->spurious_notify = c->spurious_notify - p->spurious_notify;
 	out->model_races = c->model_races - p->model_races;
+}
+
+void vq_row_view(const struct vq_row *r, bool total, struct vq_stats *out)
+{
+	if (total)
+		*out = r->cur;
+	else
+		vq_row_delta(r, out);
+}
+
+void vq_row_hists(const struct vq_row *r, bool total, struct vq_hists *out)
+{
+	if (total)
+		*out = r->hist;
+	else
+		hist_sub(&r->hist, &r->hist_prev, out);
 }
 
 void vqtable_mark_printed(struct vqtable *t)

@@ -53,6 +53,9 @@ void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns
 		   double now_s, void (*raised)(const struct vq_row *r, int flag));
 /* cur - prev for the counters, cur for the state. */
 void vq_row_delta(const struct vq_row *r, struct vq_stats *out);
+/* What an output shows of a row: since start (total), or this interval. */
+void vq_row_view(const struct vq_row *r, bool total, struct vq_stats *out);
+void vq_row_hists(const struct vq_row *r, bool total, struct vq_hists *out);
 /* After printing an interval: prev := cur for every row. */
 void vqtable_mark_printed(struct vqtable *t);
 
