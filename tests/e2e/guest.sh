@@ -50,6 +50,31 @@ run_ev() { # name args...: vqtrace --events $VQOPTS -- vhost-loadgen args
 	emit "$name" $rc
 }
 
+# Like run_ev, but vqtrace is stopped (SIGSTOP) for the whole load: the
+# kernel keeps producing events into a ring nobody drains, so a small ring
+# must lose events however fast the host is.
+run_evstop() { # name args...
+	name=$1; shift
+	rm -f /tmp/go /tmp/gt
+	vqtrace -j -T --events $VQOPTS -- vhost-loadgen --gt /tmp/gt --wait-file /tmp/go "$@" \
+		>/tmp/vqraw 2>/tmp/err &
+	v=$!
+	i=0	# the command runs (as vhost-loadgen) only once every hook is attached
+	until cat /proc/[0-9]*/comm 2>/dev/null | grep -qx vhost-loadgen || [ $i -ge 600 ]; do
+		i=$((i + 1)); sleep 0.1
+	done
+	kill -STOP $v
+	touch /tmp/go
+	i=0
+	until [ -s /tmp/gt ] || [ $i -ge 1200 ]; do i=$((i + 1)); sleep 0.1; done
+	kill -CONT $v
+	wait $v
+	rc=$?
+	evcount </tmp/vqraw >/tmp/vq
+	rm -f /tmp/vqraw
+	emit "$name" $rc
+}
+
 run_rec() { # name args...: vqtrace record $VQOPTS -- vhost-loadgen args, then report
 	name=$1; shift
 	rm -f /tmp/cap
@@ -110,6 +135,7 @@ grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how vqopts args
 	cmd) run_cmd "$name" $args ;;
 	pid) run_pid "$name" $args ;;
 	ev) run_ev "$name" $args ;;
+	evstop) run_evstop "$name" $args ;;
 	rec) run_rec "$name" $args ;;
 	esac
 done
