@@ -138,7 +138,7 @@ def hostile_instance($rows; $gts; $lbl):
 
 def specific:
   if .name == "stop" then
-    # Y: SIGKILL 0.8 s into a 5 s load: no handler runs; the kernel frees
+    # Y: SIGKILL 0.8 s into the load: no handler runs; the kernel frees
     # its objects once its last fd is gone. X: SIGTERM right after: it
     # detaches under load and prints what it saw, a prefix of the run.
     (objs("base")) as $b | (objs("during")) as $d | (objs("half")) as $h | (objs("after_kill")) as $k

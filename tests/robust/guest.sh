@@ -77,7 +77,7 @@ emit() { # name rc
 }
 
 start_load() { # args...: a load generator held until /tmp/go exists
-	rm -f /tmp/go
+	rm -f /tmp/go /tmp/stop
 	vhost-loadgen --gt /tmp/gt --wait-file /tmp/go "$@" >/dev/null 2>/tmp/errlg &
 	LG=$!
 }
@@ -110,6 +110,7 @@ run_stop() { # name args...: Y gets SIGKILL, then X SIGTERM, mid-load
 	rc=$?
 	fact cleanup_s "$(wait_gone "$BASE")"
 	fact after "$(objects)"
+	touch /tmp/stop # only now: the load must outlive X, however slow the guest
 	wait $LG
 	fact loadgen_rc $?
 	# Y's last line may have been cut by the kill.

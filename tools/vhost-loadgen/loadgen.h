@@ -70,6 +70,7 @@ struct lg_opts {
 	unsigned hold_ms;
 	const char *wait_file;   /* wait for it before the first buffer */
 	unsigned seconds;        /* stop submitting after this long (0: never) */
+	const char *stop_file;   /* stop submitting once it exists */
 
 	/* misbehaviour modes (misbehave.c); 0: off */
 	uint64_t freeze_after;   /* --freeze-event-after N */

@@ -119,6 +119,8 @@ static void usage(FILE *f)
 "  --hold MS           sleep MS ms after the run, before teardown\n"
 "  --seconds S         stop submitting after S seconds (1..86400); every\n"
 "                      buffer already submitted still completes and counts\n"
+"  --stop-file PATH    stop submitting once PATH exists, like --seconds (a\n"
+"                      stop handshake: the load outlives a tracer for sure)\n"
 "  --wait-file PATH    after creating the devices, wait until PATH exists\n"
 "                      before the first buffer (a start handshake: a tracer\n"
 "                      attaches, then creates PATH)\n"
@@ -205,7 +207,7 @@ static void parse_toggle(struct lg_opts *o, const char *s)
 enum {
 	OPT_TX = 256, OPT_RX, OPT_RING, OPT_EVENT_EVERY, OPT_NO_EVENT_IDX,
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
-	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_SECONDS,
+	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS,
 };
@@ -230,6 +232,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "pause-before", required_argument, NULL, OPT_PAUSE },
 		{ "wait-file", required_argument, NULL, OPT_WAIT_FILE },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "stop-file", required_argument, NULL, OPT_STOP_FILE },
 		{ "hold", required_argument, NULL, OPT_HOLD },
 		{ "freeze-event-after", required_argument, NULL, OPT_FREEZE_EVENT },
 		{ "event-ahead", required_argument, NULL, OPT_EVENT_AHEAD },
@@ -318,6 +321,11 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 				bad_usage("--wait-file: empty file name");
 			o->wait_file = optarg;
 			break;
+		case OPT_STOP_FILE:
+			if (!*optarg)
+				bad_usage("--stop-file: empty file name");
+			o->stop_file = optarg;
+			break;
 		case OPT_HOLD:
 			o->hold_ms = (unsigned)parse_num("--hold", optarg, 0, 3600000);
 			break;
@@ -370,8 +378,8 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 
 		if (o->no_call)
 			bad_usage("--call-toggle and --no-call exclude each other");
-		if (o->seconds)
-			bad_usage("--call-toggle and --seconds exclude each other (the phases are counts)");
+		if (o->seconds || o->stop_file)
+			bad_usage("--call-toggle excludes --seconds and --stop-file (the phases are counts)");
 		if (!tx_set && !rx_set)
 			o->tx = total;
 		if ((tx_set && o->tx && o->tx != total) || (rx_set && o->rx && o->rx != total))
@@ -521,8 +529,9 @@ static bool service_rx(const struct lg_opts *o, struct lg_dev *d)
 	return progress;
 }
 
-/* --seconds ran out: each queue's target becomes what it already
- * submitted, so the run drains and ends with exact counts. */
+/* --seconds ran out or --stop-file appeared: each queue's target
+ * becomes what it already submitted, so the run drains and ends with
+ * exact counts. */
 static void cut_targets(struct lg_dev *devs, unsigned ndev)
 {
 	for (unsigned i = 0; i < ndev; i++) {
@@ -665,7 +674,8 @@ static int run_round(const struct lg_opts *o, unsigned round)
 			} else if (now - last_progress > STALL_SECONDS) {
 				stall(devs, o->devices);
 			}
-			if (o->seconds && !cut && now - t0 >= o->seconds) {
+			if (!cut && ((o->seconds && now - t0 >= o->seconds) ||
+				     (o->stop_file && !access(o->stop_file, F_OK)))) {
 				cut_targets(devs, o->devices);
 				cut = true;
 			}
