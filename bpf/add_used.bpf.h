@@ -4,6 +4,11 @@
  * entry keeps the index and signalled_used_valid as they were, so that the
  * exit can tell the u16 wrap check apart from an invalidation it caused.
  *
+ * The hot path is one hash lookup per call (the vq's entry, at the exit):
+ * the entry only saves two values in the thread's call slot, and fentry and
+ * fexit read vhost's fields straight through their BTF-typed argument
+ * instead of calling bpf_probe_read_kernel.
+ *
  * Counters are plain increments: every hook of one vq runs in that vq's
  * vhost worker, one call at a time (vhost serialises a vq's work), and
  * userspace only reads whole u64s. */
@@ -12,132 +17,176 @@
 
 #include "hist.bpf.h"
 #include "events.bpf.h"
+#include "call_slot.bpf.h"
 
-struct add_stash {
-	struct stash_hdr hdr;
-	u64 vq;
-	u16 old_used_idx;
-	u8 valid;
+CALL_SLOT_MAP(add_slots);
+
+/* vhost's state around one call. */
+struct add_call {
+	u64 avail;		/* vq->avail, the guest address of the avail ring */
+	u64 features;
+	u32 num;
+	u16 old;		/* last_used_idx on entry... */
+	u16 new;		/* ...and on return */
+	u16 su;			/* signalled_used on return (the call never moves it) */
+	u8 valid_before;	/* signalled_used_valid on entry... */
+	u8 valid;		/* ...and on return */
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* exited workers age out */
-	__uint(max_entries, 4096);
-	__type(key, u32);		/* worker thread id */
-	__type(value, struct add_stash);
-} add_stash SEC(".maps");
+/* fexit: the argument is a BTF pointer, so these are plain loads. */
+static __always_inline void add_read_direct(struct vhost_virtqueue *vq, struct add_call *c)
+{
+	c->new = vq->last_used_idx;
+	c->su = vq->signalled_used;
+	c->valid = vq->signalled_used_valid;
+	c->num = vq->num;
+	c->avail = (u64)vq->avail;
+	c->features = vq->acked_features;
+}
 
-/* What the exit needs, by either route: the index and validity on entry. */
-static __always_inline void add_used_finish(struct vq_stats *s, struct vhost_virtqueue *vq,
-					    u16 old, u8 valid_before, int ret)
+/* kretprobe: a saved address, read with the probe helpers. */
+static __always_inline void add_read_probe(struct vhost_virtqueue *vq, struct add_call *c)
 {
 	struct vq_indexes ix;
+
+	vq_read_indexes(vq, &ix);
+	c->new = ix.last_used_idx;
+	c->su = ix.signalled_used;
+	c->valid = ix.valid;
+	c->num = BPF_CORE_READ(vq, num);
+	c->avail = (u64)BPF_CORE_READ(vq, avail);
+	c->features = BPF_CORE_READ(vq, acked_features);
+}
+
+static __always_inline void add_used_finish(struct vq_stats *s, const struct add_call *c, int ret)
+{
 	struct vq_hists *h;
-	u16 new, su, event;
-	bool near;
-	u8 valid;
+	bool near, notified;
+	u16 event;
 
 	s->adds++;
 	s->last_ns = bpf_ktime_get_ns();
+	/* What vhost_notify will use: it runs after this call under the same
+	 * vq mutex, so nothing can change these in between. */
+	s->features = c->features;
+	s->num = c->num;
+	s->avail = c->avail;
 	if (ret) {
 		s->add_errors++;
 		return;
 	}
-	vq_read_indexes(vq, &ix);
-	new = ix.last_used_idx;
 	/* Entries published = how far last_used_idx moved. That equals the
 	 * count argument of __vhost_add_used_n, and stays right for 6.17+'s
 	 * in-order path, where one element can stand for several entries. */
-	s->used += (u16)(new - old);
+	s->used += (u16)(c->new - c->old);
 	h = hists_of(s->vq);
 	if (h)
-		hist_add(h, VQ_HIST_ENTRIES_PER_ADD, (u16)(new - old));
-	su = ix.signalled_used;
-	valid = ix.valid;
+		hist_add(h, VQ_HIST_ENTRIES_PER_ADD, (u16)(c->new - c->old));
 	/* The kernel's own test, on the same values it used. */
-	if (vq_rule_wrap_check(su, old, new)) {
+	if (vq_rule_wrap_check(c->su, c->old, c->new)) {
 		s->wrap_checks++;
-		if (!valid_before)
+		if (!c->valid_before)
 			s->wrap_checks_invalid++;
 	}
-	if (valid_before && !valid)
+	if (c->valid_before && !c->valid)
 		s->invalidations++;
-	if (!s->waiting_since_ns && new != s->used_idx_at_signal)
+	if (!s->waiting_since_ns && c->new != s->used_idx_at_signal)
 		s->waiting_since_ns = s->last_ns;
-	s->last_used_idx = new;
-	s->signalled_used = su;
-	s->signalled_used_valid = valid;
-	if (!vq_has_feature(s->features, VIRTIO_RING_F_EVENT_IDX))
+	s->last_used_idx = c->new;
+	s->signalled_used = c->su;
+	s->signalled_used_valid = c->valid;
+	notified = s->notified;
+	s->notified = 0;
+	if (!vq_has_feature(c->features, VIRTIO_RING_F_EVENT_IDX))
 		return;
 	/* signalled_used only means something with EVENT_IDX. */
-	near = vq_rule_near_wrap(new, su);
+	near = vq_rule_near_wrap(c->new, c->su);
 	if (near && !s->near_wrap_active)
 		s->near_wrap++;
 	s->near_wrap_active = near;
 	/* The guest's used_event, for EVENT_STALE and NO_SIGNAL_STALL, when no
 	 * notify read it since the last add_used (no call eventfd). */
-	if (s->notifies == s->notifies_at_add &&
-	    !bpf_probe_read_user(&event, sizeof(event),
-				 vq_used_event_addr(BPF_CORE_READ(vq, avail), s->num)))
-		vq_track_event(s, event, new);
-	s->notifies_at_add = s->notifies;
+	if (!notified &&
+	    !bpf_probe_read_user(&event, sizeof(event), vq_used_event_addr((void *)c->avail, c->num)))
+		vq_track_event(s, event, c->new);
 }
 
-/* fentry/fexit: vhost runs one vq's work in one worker at a time, so the
- * entry state can wait in the vq's own map entry until the exit. */
+/* fentry: no lookup, no filter; the exit decides. */
 static __always_inline void add_used_enter_direct(struct vhost_virtqueue *vq)
 {
-	struct vq_stats *s = vq_get_or_create(vq);
-	struct vq_indexes ix;
+	struct call_slot *c = slot_enter(&add_slots, current_tid());
 
+	if (!c)
+		return;
+	c->vq = (u64)vq;
+	c->old_used_idx = vq->last_used_idx;
+	c->valid = vq->signalled_used_valid;
+}
+
+static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u32 count, int ret)
+{
+	struct call_slot slot;
+	struct add_call c;
+	struct vq_stats *s;
+	bool saved;
+
+	add_read_direct(vq, &c);
+	saved = slot_take(&add_slots, current_tid(), &slot) && slot.vq == (u64)vq;
+	if (saved) {
+		c.old = slot.old_used_idx;
+		c.valid_before = slot.valid;
+	} else {
+		/* The entry's slot was lost (counted in stash_full). The call
+		 * moved the index by count, and set valid only by its wrap
+		 * check; when that held, the last state seen must do. */
+		c.old = ret ? c.new : (u16)(c.new - count);
+		c.valid_before = c.valid;
+	}
+	s = vq_get_or_create(vq, c.old);
 	if (!s)
 		return;
-	vq_read_indexes(vq, &ix);
-	s->add_entry_old = ix.last_used_idx;
-	s->add_entry_valid = ix.valid;
+	if (!saved && vq_rule_wrap_check(c.su, c.old, c.new))
+		c.valid_before = s->signalled_used_valid;
+	add_used_finish(s, &c, ret);
+	event_add_used(s, vq, c.old, c.valid_before, ret);
 }
 
-static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, int ret)
-{
-	u64 key = (u64)vq;
-	struct vq_stats *s = bpf_map_lookup_elem(&vqs, &key);
-
-	if (s && !s->retired) {
-		add_used_finish(s, vq, s->add_entry_old, s->add_entry_valid, ret);
-		event_add_used(s, vq, s->add_entry_old, s->add_entry_valid, ret);
-	}
-}
-
-/* kprobe/kretprobe: the return probe does not know the vq, so the entry
- * state waits in a map keyed by the worker thread. */
+/* kprobe/kretprobe: the return probe does not know the vq. */
 static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
 {
-	struct add_stash st = {};
+	u32 tid = current_tid();
 	struct vq_indexes ix;
+	struct call_slot *c;
 
-	if (!vq_get_or_create(vq)) {
-		stash_drop(&add_stash);
+	vq_read_indexes(vq, &ix);
+	if (!vq_get_or_create(vq, ix.last_used_idx)) {
+		slot_drop(&add_slots, tid);
 		return;
 	}
-	vq_read_indexes(vq, &ix);
-	st.vq = (u64)vq;
-	st.old_used_idx = ix.last_used_idx;
-	st.valid = ix.valid;
-	stash_put(&add_stash, &st.hdr, sizeof(st));
+	c = slot_enter(&add_slots, tid);
+	if (!c)
+		return;
+	c->vq = (u64)vq;
+	c->old_used_idx = ix.last_used_idx;
+	c->valid = ix.valid;
 }
 
 static __always_inline void add_used_exit(int ret)
 {
-	struct add_stash st;
+	struct call_slot slot;
+	struct add_call c;
 	struct vq_stats *s;
 
-	if (!stash_take(&add_stash, &st.hdr, sizeof(st)))
+	if (!slot_take(&add_slots, current_tid(), &slot))
 		return;		/* filtered out at entry */
-	s = bpf_map_lookup_elem(&vqs, &st.vq);
-	if (s) {
-		add_used_finish(s, (void *)st.vq, st.old_used_idx, st.valid, ret);
-		event_add_used(s, (void *)st.vq, st.old_used_idx, st.valid, ret);
-	}
+	s = bpf_map_lookup_elem(&vqs, &slot.vq);
+	if (!s)
+		return;
+	add_read_probe((void *)slot.vq, &c);
+	c.old = slot.old_used_idx;
+	c.valid_before = slot.valid;
+	add_used_finish(s, &c, ret);
+	event_add_used(s, (void *)slot.vq, c.old, c.valid_before, ret);
 }
 
 #endif /* __VQTRACE_ADD_USED_BPF_H */

@@ -1,60 +1,50 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* vhost_notify(vq) decides whether vhost interrupts the guest. It has no BTF
  * and is usually a compiler clone, so it is hooked with kprobe/kretprobe.
- * Entry snapshots the inputs of the decision (vhost's state and the guest's
- * used_event or avail flags, read from guest memory in the worker, which
- * runs on the owner's mm); the return adds the decision. */
+ * Entry snapshots the inputs of the decision (vhost's indexes, and the
+ * guest's used_event or avail flags, read from guest memory in the worker,
+ * which runs on the owner's mm) into the vq's own entry; the return adds
+ * the decision. One vq's notifies never overlap (vhost holds vq->mutex), so
+ * the entry can hold them; the thread's call slot tells the return which
+ * vq it was. The ring's size, address and features come from the add_used
+ * call that just ran under the same mutex. */
 #ifndef __VQTRACE_NOTIFY_BPF_H
 #define __VQTRACE_NOTIFY_BPF_H
 
 #include "hist.bpf.h"
 #include "events.bpf.h"
+#include "call_slot.bpf.h"
 
 const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
 
-struct notify_stash {
-	struct stash_hdr hdr;
-	u64 vq;
-	u64 guest_addr;		/* where guest_value was read from */
-	u64 features;
-	u32 num;
-	u16 last_used_idx;
-	u16 signalled_used;
-	u16 avail_idx;
-	u16 last_avail_idx;
-	u16 guest_value;	/* used_event with EVENT_IDX, else avail->flags */
-	u8 valid;
-	u8 guest_read_ok;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* exited workers age out */
-	__uint(max_entries, 4096);
-	__type(key, u32);		/* worker thread id */
-	__type(value, struct notify_stash);
-} notify_stash SEC(".maps");
+CALL_SLOT_MAP(notify_slots);
 
 /* Which argument is the vq is settled by evidence: it must be a vq the
  * add_used hook has already seen (or filtered). Each match is counted so
  * that `-v` can show which register held it. */
-static __always_inline struct vhost_virtqueue *notify_find_vq(u64 a1, u64 a2)
+static __always_inline struct vq_stats *notify_find_vq(u64 a1, u64 a2, u64 *vq)
 {
 	u64 first = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a2 : a1;
 	u64 second = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a1 : a2;
+	struct vq_stats *s;
 
-	if (bpf_map_lookup_elem(&vqs, &first)) {
+	s = bpf_map_lookup_elem(&vqs, &first);
+	if (s) {
 		if (first == a1)
 			GLOBAL_INC(notify_arg1);
 		else
 			GLOBAL_INC(notify_arg2);
-		return (void *)first;
+		*vq = first;
+		return s;
 	}
-	if (bpf_map_lookup_elem(&vqs, &second)) {
+	s = bpf_map_lookup_elem(&vqs, &second);
+	if (s) {
 		if (second == a1)
 			GLOBAL_INC(notify_arg1);
 		else
 			GLOBAL_INC(notify_arg2);
-		return (void *)second;
+		*vq = second;
+		return s;
 	}
 	if (!bpf_map_lookup_elem(&ignored_vqs, &first) &&
 	    !bpf_map_lookup_elem(&ignored_vqs, &second) &&
@@ -64,115 +54,127 @@ static __always_inline struct vhost_virtqueue *notify_find_vq(u64 a1, u64 a2)
 	return NULL;
 }
 
+/* Where the guest value vhost_notify reads lives: used_event with
+ * EVENT_IDX, else avail->flags. */
+static __always_inline void *notify_guest_addr(const struct vq_stats *s)
+{
+	if (vq_has_feature(s->features, VIRTIO_RING_F_EVENT_IDX))
+		return vq_used_event_addr((void *)s->avail, s->num);
+	return (void *)s->avail;
+}
+
 static __always_inline void notify_enter(u64 a1, u64 a2)
 {
-	struct vhost_virtqueue *vq = notify_find_vq(a1, a2);
-	struct notify_stash st = {};
+	u32 tid = current_tid();
 	struct vq_indexes ix;
-	void *avail, *addr;
+	struct call_slot *c;
+	struct vq_stats *s;
+	u16 value;
+	u64 vq;
 
-	if (!vq) {
-		stash_drop(&notify_stash);
+	s = notify_find_vq(a1, a2, &vq);
+	if (!s) {
+		slot_drop(&notify_slots, tid);
 		return;
 	}
-	st.vq = (u64)vq;
-	st.features = BPF_CORE_READ(vq, acked_features);
-	st.num = BPF_CORE_READ(vq, num);
-	vq_read_indexes(vq, &ix);
-	st.last_used_idx = ix.last_used_idx;
-	st.signalled_used = ix.signalled_used;
-	st.valid = ix.valid;
-	st.avail_idx = ix.avail_idx;
-	st.last_avail_idx = ix.last_avail_idx;
-	avail = BPF_CORE_READ(vq, avail);
-	addr = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX) ?
-		vq_used_event_addr(avail, st.num) : avail;
-	st.guest_addr = (u64)addr;
-	st.guest_read_ok = !bpf_probe_read_user(&st.guest_value,
-						sizeof(st.guest_value), addr);
-	stash_put(&notify_stash, &st.hdr, sizeof(st));
+	c = slot_enter(&notify_slots, tid);
+	if (!c)
+		return;
+	c->vq = vq;
+	vq_read_indexes((void *)vq, &ix);
+	s->last_used_idx = ix.last_used_idx;
+	s->signalled_used = ix.signalled_used;
+	s->signalled_used_valid = ix.valid;
+	vq_track_avail(s, ix.avail_idx, ix.last_avail_idx);
+	s->notify_guest_ok = !bpf_probe_read_user(&value, sizeof(value), notify_guest_addr(s));
+	s->notify_guest_value = value;
 }
 
 /* Judges the kernel's decision by the rules on the inputs it was entered
  * with. The guest may rewrite used_event (or avail flags) while vhost
- * decides: if a second read at return differs, the call is a race and is
- * not judged. */
-static __always_inline void notify_judge(struct vq_stats *s, const struct notify_stash *st,
-					 u8 decision)
+ * decides: a disagreement is only counted when a second read shows the
+ * same value; otherwise it is a race, not judged. */
+static __always_inline void notify_judge(struct vq_stats *s, u8 decision)
 {
 	u16 again;
 	int rule;
 
-	if (!st->guest_read_ok)
+	if (!s->notify_guest_ok)
 		return;
-	if (bpf_probe_read_user(&again, sizeof(again), (void *)st->guest_addr) ||
-	    again != st->guest_value) {
+	rule = vq_rule_decide(s->features, s->notify_guest_value, s->last_used_idx,
+			      s->signalled_used, s->signalled_used_valid, s->avail_idx,
+			      s->last_avail_idx);
+	if (!rule == !decision)
+		return;
+	if (bpf_probe_read_user(&again, sizeof(again), notify_guest_addr(s)) ||
+	    again != s->notify_guest_value) {
 		s->model_races++;
 		return;
 	}
-	rule = vq_rule_decide(st->features, st->guest_value, st->last_used_idx,
-			      st->signalled_used, st->valid, st->avail_idx, st->last_avail_idx);
-	if (rule && !decision)
+	if (rule)
 		s->lost_notify++;
-	else if (!rule && decision)
+	else
 		s->spurious_notify++;
 }
 
 static __always_inline void notify_exit(u8 decision)
 {
-	struct notify_stash st;
+	struct call_slot slot;
 	struct vq_stats *s;
 	struct vq_hists *h;
 	bool event_idx, first;
+	u16 value;
+	u64 now;
 
-	if (!stash_take(&notify_stash, &st.hdr, sizeof(st)))
+	if (!slot_take(&notify_slots, current_tid(), &slot))
 		return;
-	s = bpf_map_lookup_elem(&vqs, &st.vq);
+	s = bpf_map_lookup_elem(&vqs, &slot.vq);
 	if (!s)
 		return;
-	event_idx = vq_has_feature(st.features, VIRTIO_RING_F_EVENT_IDX);
+	event_idx = vq_has_feature(s->features, VIRTIO_RING_F_EVENT_IDX);
 	first = s->notifies == 0;	/* one worker at a time: vq->mutex */
 	s->notifies++;
-	s->last_ns = bpf_ktime_get_ns();
-	h = hists_of(st.vq);
+	s->notified = 1;
+	/* The clock is read for what needs the moment of the decision;
+	 * otherwise the add_used just before stands for it. */
+	if (want_hist || want_events)
+		s->last_ns = bpf_ktime_get_ns();
+	now = s->last_ns;
+	h = hists_of(slot.vq);
 	if (decision) {
 		if (h) {
-			hist_add(h, VQ_HIST_USED_PER_SIGNAL, (u16)(st.last_used_idx - s->used_idx_at_signal));
+			hist_add(h, VQ_HIST_USED_PER_SIGNAL, (u16)(s->last_used_idx - s->used_idx_at_signal));
 			if (s->last_signal_ns)
-				hist_add(h, VQ_HIST_SIGNAL_GAP_NS, s->last_ns - s->last_signal_ns);
+				hist_add(h, VQ_HIST_SIGNAL_GAP_NS, now - s->last_signal_ns);
 			if (s->waiting_since_ns)
-				hist_add(h, VQ_HIST_COMPLETION_WAIT_NS, s->last_ns - s->waiting_since_ns);
+				hist_add(h, VQ_HIST_COMPLETION_WAIT_NS, now - s->waiting_since_ns);
 		}
 		s->signals++;
-		s->last_signal_ns = s->last_ns;
-		s->used_idx_at_signal = st.last_used_idx;
+		s->last_signal_ns = now;
+		s->used_idx_at_signal = s->last_used_idx;
 		s->waiting_since_ns = 0;
 	} else {
 		s->suppressed++;
 	}
 	/* Without EVENT_IDX vhost never looks at signalled_used_valid. */
-	if (event_idx && !st.valid) {
+	if (event_idx && !s->signalled_used_valid) {
 		s->stale_signals++;
 		if (!first)
 			s->stale_repeat++;
 	}
-	notify_judge(s, &st, decision);
-	if (!st.guest_read_ok) {
+	notify_judge(s, decision);
+	value = s->notify_guest_value;
+	if (!s->notify_guest_ok) {
 		s->event_read_errors++;
 	} else if (event_idx) {
 		if (h)
-			hist_add(h, VQ_HIST_GUEST_LAG, (u16)(st.last_used_idx - st.guest_value));
-		if (vq_rule_event_ahead(st.guest_value, st.last_used_idx, st.num))
+			hist_add(h, VQ_HIST_GUEST_LAG, (u16)(s->last_used_idx - value));
+		if (vq_rule_event_ahead(value, s->last_used_idx, s->num))
 			s->event_ahead++;
-		vq_track_event(s, st.guest_value, st.last_used_idx);
+		vq_track_event(s, value, s->last_used_idx);
 	} else {
-		s->avail_flags = st.guest_value;
+		s->avail_flags = value;
 	}
-	vq_track_avail(s, st.avail_idx, st.last_avail_idx);
-	s->features = st.features;
-	s->last_used_idx = st.last_used_idx;
-	s->signalled_used = st.signalled_used;
-	s->signalled_used_valid = st.valid;
 	s->last_decision = decision;
 	event_notify(s);
 }

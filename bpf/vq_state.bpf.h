@@ -154,8 +154,9 @@ static __always_inline void vq_retire_entry(struct vq_stats *s)
 }
 
 /* The stats of a traced vq, or NULL when it is filtered out (or the map is
- * full, which is counted). Only add_used creates entries. */
-static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue *vq)
+ * full, which is counted). Only add_used creates entries; used_idx is
+ * last_used_idx before the call, the base of the first signal's count. */
+static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue *vq, u16 used_idx)
 {
 	u64 key = (u64)vq;
 	struct vq_stats *s = bpf_map_lookup_elem(&vqs, &key);
@@ -186,7 +187,8 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	init.queue = vq_index(vq);
 	init.num = BPF_CORE_READ(vq, num);
 	init.features = BPF_CORE_READ(vq, acked_features);
-	init.used_idx_at_signal = BPF_CORE_READ(vq, last_used_idx);
+	init.avail = (u64)BPF_CORE_READ(vq, avail);
+	init.used_idx_at_signal = used_idx;
 	init.first_ns = bpf_ktime_get_ns();
 	err = bpf_map_update_elem(&vqs, &key, &init, BPF_NOEXIST);
 	if (err && err != -17 /* EEXIST: another CPU won the race */) {
@@ -228,54 +230,6 @@ static __always_inline void vq_track_avail(struct vq_stats *s, u16 avail_idx, u1
 	s->avail_overrun_active = over;
 	s->avail_idx = avail_idx;
 	s->last_avail_idx = last_avail_idx;
-}
-
-static __always_inline u32 current_tid(void)
-{
-	return (u32)bpf_get_current_pid_tgid();
-}
-
-/* Per-thread state of a kprobe/kretprobe pair (a return probe does not
- * know its arguments). Each stash value begins with this header; a
- * thread's slot is overwritten in place and marked pending rather than
- * inserted and deleted on every call. */
-struct stash_hdr {
-	u64 pending;
-};
-
-static __always_inline void stash_put(void *map, struct stash_hdr *val, u32 size)
-{
-	u32 tid = current_tid();
-	void *slot = bpf_map_lookup_elem(map, &tid);
-
-	val->pending = 1;
-	if (slot)
-		__builtin_memcpy(slot, val, size);
-	else if (bpf_map_update_elem(map, &tid, val, BPF_ANY))
-		GLOBAL_INC(stash_full);
-}
-
-/* Forget a pending slot: this call was filtered out, so its return must
- * not take state a missed return left behind. */
-static __always_inline void stash_drop(void *map)
-{
-	u32 tid = current_tid();
-	struct stash_hdr *slot = bpf_map_lookup_elem(map, &tid);
-
-	if (slot)
-		slot->pending = 0;
-}
-
-static __always_inline bool stash_take(void *map, struct stash_hdr *out, u32 size)
-{
-	u32 tid = current_tid();
-	struct stash_hdr *slot = bpf_map_lookup_elem(map, &tid);
-
-	if (!slot || !slot->pending)
-		return false;
-	__builtin_memcpy(out, slot, size);
-	slot->pending = 0;
-	return true;
 }
 
 #endif /* __VQTRACE_VQ_STATE_BPF_H */

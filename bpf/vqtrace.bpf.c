@@ -21,7 +21,7 @@ SEC("fexit/__vhost_add_used_n")
 int BPF_PROG(add_used_fexit, struct vhost_virtqueue *vq, void *heads,
 	     unsigned int count, int ret)
 {
-	add_used_exit_direct(vq, ret);
+	add_used_exit_direct(vq, count, ret);
 	return 0;
 }
 

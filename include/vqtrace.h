@@ -59,7 +59,7 @@ struct vq_stats {
 	__u64 last_ns;		/* time of the last event */
 	__u64 last_signal_ns;	/* time of the last signal (0: none yet) */
 	__u64 waiting_since_ns;	/* first add_used after the last signal (0: none) */
-	__u64 notifies_at_add;	/* notifies when add_used last looked */
+	__u64 avail;		/* vq->avail (guest address) as add_used last saw it */
 	__u64 features;		/* vq->acked_features */
 	__u32 num;		/* ring size */
 	__u16 last_used_idx;
@@ -76,10 +76,11 @@ struct vq_stats {
 	__u8 used_event_seen;	/* used_event was read at least once */
 	__u8 event_stale_active, near_wrap_active, avail_overrun_active;
 	__u8 retired;		/* its device was cleaned up (vhost_dev_cleanup) */
-	__u8 add_entry_valid;	/* fentry -> fexit scratch: signalled_used_valid... */
-	__u16 add_entry_old;	/* ...and last_used_idx on entry of add_used */
+	__u8 notify_guest_ok;	/* notify entry -> return: the guest value was read... */
+	__u16 notify_guest_value;	/* ...used_event (EVENT_IDX) or avail->flags */
 	__u16 ev_parity;	/* --events: low bit of each event counter at the vq's
 				 * previous call (bit = enum vq_event_bit) */
+	__u8 notified;		/* a notify ran since the last add_used */
 };
 
 /* Whole-run health counters of the probes themselves (one array slot). */
@@ -89,7 +90,8 @@ struct vq_global {
 	__u64 notify_unknown_vq;/* notify whose vq no add_used hook had seen */
 	__u64 notify_arg1;	/* vq found in the first argument */
 	__u64 notify_arg2;	/* vq found in the second argument */
-	__u64 stash_full;	/* an entry probe could not save its state */
+	__u64 stash_full;	/* a call's entry state was taken over by another
+			 * thread's call in the same slot (bpf/call_slot.bpf.h) */
 	__u64 retired_full;	/* a retired vq's final counts found no room */
 };
 

@@ -107,7 +107,8 @@ static const char usage_text[] =
 "  features.  Table: SUPP% = suppressed/notifies, USED/SIG = used/signals.\n"
 "  Cross-check: each decision is judged by the virtio rules on the inputs it\n"
 "  was entered with; lost_notify and spurious_notify count disagreements,\n"
-"  model_races the calls where the guest rewrote used_event meanwhile.\n"
+"  model_races the disagreements where the guest had rewritten used_event\n"
+"  (or avail flags) by the return, which are not judged.\n"
 "\n"
 "Histograms (--hist):\n";
 

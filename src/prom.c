@@ -465,7 +465,7 @@ static void render_probe(struct prom_buf *b, const struct vq_global *g)
 		    "Notifies on virtqueues no add_used hook had seen (not counted).");
 	prom_sample_u64(b, "vqtrace_probe_notify_unknown_vq_total", NULL, 0, g->notify_unknown_vq);
 	prom_family(b, "vqtrace_probe_stash_full_total", PROM_COUNTER,
-		    "Entry probes that could not save their state (the call was not counted).");
+		    "Calls whose saved entry state an overlapping call of another thread took over (not counted).");
 	prom_sample_u64(b, "vqtrace_probe_stash_full_total", NULL, 0, g->stash_full);
 }
 
