@@ -35,6 +35,15 @@ static const char usage_text[] =
 "                          owns from its first buffer, exit when it exits with\n"
 "                          its exit status\n"
 "      --descendants       with -p, also devices owned by descendants\n"
+"      --no-wait           with -p, exit (status 1) at once if none of the\n"
+"                          pids holds a vhost device; without it vqtrace says\n"
+"                          so and waits for one\n"
+"      --follow            keep going when the traced processes exit: trace\n"
+"                          the next processes of the same names (started\n"
+"                          after vqtrace); and when the vhost module is\n"
+"                          unloaded (possible with kprobe hooks), wait for it\n"
+"                          and attach again. Without it either event ends the\n"
+"                          run with totals (status 0)\n"
 "Output:\n"
 "  -i, --interval SEC      print a table (or JSON lines) every SEC seconds\n"
 "                          (default 1; fractions allowed)\n"
@@ -133,7 +142,8 @@ void env_usage(void)
 	fputs(usage_examples, stdout);
 }
 
-enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY };
+enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY, OPT_FOLLOW,
+       OPT_NO_WAIT };
 
 enum { OPT_PROMETHEUS = 1100 };
 
@@ -142,6 +152,8 @@ enum { OPT_EVENTS = 1200, OPT_SAMPLE, OPT_RINGBUF_KB, OPT_TRIGGER, OPT_KEEP, OPT
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "descendants", no_argument, NULL, OPT_DESCENDANTS },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
@@ -269,6 +281,12 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 		case OPT_DESCENDANTS:
 			env->descendants = true;
 			break;
+		case OPT_FOLLOW:
+			env->follow = true;
+			break;
+		case OPT_NO_WAIT:
+			env->no_wait = true;
+			break;
 		case 'i':
 			if (parse_seconds(optarg, &env->interval_s) || env->interval_s < 0.01)
 				BAD("invalid -i '%s': give the interval in seconds, at least 0.01", optarg);
@@ -391,6 +409,12 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 		BAD("-p and '-- COMMAND' exclude each other; use one");
 	if (env->descendants && !env->npids)
 		BAD("--descendants needs -p PID");
+	if (env->no_wait && !env->npids)
+		BAD("--no-wait needs -p PID");
+	if (env->follow && env->command)
+		BAD("--follow and '-- COMMAND' exclude each other: the run ends with COMMAND");
+	if (env->follow && (env->events || env->trigger_mask || record))
+		BAD("--follow does not work with --events, --trigger or record yet; drop one");
 	if (env->command)
 		env->descendants = true;
 	if (check_events(env, record))

@@ -14,6 +14,8 @@ struct env {
 	pid_t pids[VQ_MAX_TARGETS];
 	int npids;
 	bool descendants;
+	bool follow;		/* --follow: new owners of the same name, vhost reloads */
+	bool no_wait;		/* --no-wait: -p pids without a vhost device end the run */
 	double interval_s;	/* -i */
 	double duration_s;	/* -d, 0 = until stopped */
 	bool json;

@@ -22,8 +22,10 @@
 #include "log.h"
 #include "output.h"
 #include "preflight.h"
+#include "procs.h"
 #include "prom.h"
 #include "report.h"
+#include "session.h"
 #include "vqtable.h"
 #include "vqtrace.skel.h"
 
@@ -54,34 +56,6 @@ static double mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A process counts as gone once it is a zombie: its vhost devices were
- * released before it exited. */
-static bool pid_alive(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-	bool alive = false;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f)) {
-		p = strrchr(buf, ')');
-		alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-	}
-	fclose(f);
-	return alive;
-}
-
-static bool owners_alive(const struct env *env)
-{
-	for (int i = 0; i < env->npids; i++)
-		if (pid_alive(env->pids[i]))
-			return true;
-	return env->npids == 0;
 }
 
 static void print_rows(const struct env *env, const struct vqtable *t, bool total, double secs)
@@ -135,70 +109,6 @@ static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env
 	return 0;
 }
 
-/* The probes' health counters are per CPU: add them up. */
-static void read_global(struct vqtrace_bpf *skel, struct vq_global *g)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct vq_global *per = ncpu > 0 ? calloc(ncpu, sizeof(*per)) : NULL;
-	__u32 zero = 0;
-
-	memset(g, 0, sizeof(*g));
-	if (!per || bpf_map__lookup_elem(skel->maps.global, &zero, sizeof(zero), per,
-					 ncpu * sizeof(*per), 0)) {
-		elog("cannot read the probes' own counters: %s", strerror(errno));
-		free(per);
-		return;
-	}
-	for (int c = 0; c < ncpu; c++) {
-		const __u64 *src = (const __u64 *)&per[c];
-		__u64 *dst = (__u64 *)g;
-
-		for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
-			dst[i] += src[i];
-	}
-	free(per);
-}
-
-static int load_ksyms(struct ksyms *ks)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	int err;
-
-	if (!f) {
-		elog("cannot read /proc/kallsyms: %s", strerror(errno));
-		return -1;
-	}
-	err = ksyms_load(ks, f);
-	fclose(f);
-	if (err) {
-		elog("cannot load /proc/kallsyms: %s", strerror(-err));
-		return -1;
-	}
-	if (ks->zero_addrs) {
-		elog("/proc/kallsyms shows no addresses (kernel.kptr_restrict): run as root or set kernel.kptr_restrict=1");
-		return -1;
-	}
-	return 0;
-}
-
-static int set_targets(struct vqtrace_bpf *skel, const struct env *env, pid_t child)
-{
-	__u8 one = 1;
-
-	for (int i = 0; i < env->npids; i++) {
-		__u32 pid = env->pids[i];
-
-		if (bpf_map__update_elem(skel->maps.targets, &pid, sizeof(pid), &one, 1, 0))
-			return -1;
-	}
-	if (child > 0) {
-		__u32 pid = child;
-
-		return bpf_map__update_elem(skel->maps.targets, &pid, sizeof(pid), &one, 1, 0);
-	}
-	return 0;
-}
-
 /* --prometheus: the main loop renders a snapshot every interval and the
  * HTTP thread serves the latest one; it never touches the table or maps. */
 static struct http_server *metrics_server;
@@ -221,16 +131,17 @@ static int metrics_start(const struct env *env)
 	return 0;
 }
 
-static void metrics_publish(struct vqtrace_bpf *skel, const struct vqtable *t)
+static void metrics_publish(const struct session *ss, const struct vqtable *t)
 {
 	struct prom_prog progs[32];
 	struct vq_global g;
-	size_t n;
+	size_t n = 0;
 
 	if (!metrics_server)
 		return;
-	read_global(skel, &g);
-	n = prom_read_progs(skel->obj, progs, sizeof(progs) / sizeof(progs[0]));
+	session_read_global(ss, &g);
+	if (ss->skel)
+		n = prom_read_progs(ss->skel->obj, progs, sizeof(progs) / sizeof(progs[0]));
 	if (prom_render(&metrics_buf, t, &g, progs, n) ||
 	    http_publish(metrics_server, metrics_buf.s, metrics_buf.len))
 		elog("cannot render the Prometheus metrics: out of memory");
@@ -264,67 +175,170 @@ static void wait_until(double deadline, struct child *c)
 	}
 }
 
+/* -p: the pids still to trace. With --follow, once all are gone, the
+ * newest processes of their names (started after vqtrace) take over. */
+struct owners {
+	char names[VQ_MAX_TARGETS][PROC_NAME_LEN];
+	int nnames;
+	unsigned long long since;	/* vqtrace's own start, clock ticks */
+	bool waiting;			/* all gone, --follow looking */
+};
+
+static void owners_init(struct owners *o, const struct env *env)
+{
+	memset(o, 0, sizeof(*o));
+	o->since = proc_start_ticks(getpid());
+	for (int i = 0; i < env->npids; i++) {
+		char name[PROC_NAME_LEN];
+		bool dup = false;
+
+		if (!proc_name(env->pids[i], name))
+			continue;
+		for (int k = 0; k < o->nnames; k++)
+			dup |= !strcmp(o->names[k], name);
+		if (!dup)
+			strcpy(o->names[o->nnames++], name);
+	}
+}
+
+static bool owners_alive(const struct env *env)
+{
+	for (int i = 0; i < env->npids; i++)
+		if (proc_alive(env->pids[i]))
+			return true;
+	return env->npids == 0;
+}
+
+/* --follow: new processes of the traced names join the filter. */
+static int owners_follow(struct owners *o, struct env *env, struct session *ss)
+{
+	pid_t found[VQ_MAX_TARGETS];
+	int n = 0;
+
+	if (!o->waiting) {
+		char names[VQ_MAX_TARGETS * (PROC_NAME_LEN + 4)] = "";
+
+		for (int k = 0; k < o->nnames; k++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s'%s'",
+				 k ? " or " : "", o->names[k]);
+		ilog("the traced process%s exited; --follow: waiting for a new process named %s",
+		     env->npids > 1 ? "es" : "", o->nnames ? names : "(none known)");
+		o->waiting = true;
+	}
+	for (int k = 0; k < o->nnames && n < VQ_MAX_TARGETS; k++)
+		n += proc_find_named(o->names[k], o->since, found + n, VQ_MAX_TARGETS - n);
+	if (!n)
+		return 0;
+	if (session_add_targets(ss, found, n))
+		return -1;
+	session_forget_ignored(ss);
+	memcpy(env->pids, found, n * sizeof(*found));
+	env->npids = n;
+	o->waiting = false;
+	for (int i = 0; i < n; i++) {
+		char name[PROC_NAME_LEN] = "";
+
+		proc_name(found[i], name);
+		ilog("--follow: tracing pid %d (%s)", found[i], name);
+	}
+	return 0;
+}
+
+/* -p: say when no traced process holds a vhost device yet. */
+static int check_vhost_fds(const struct env *env)
+{
+	for (int i = 0; i < env->npids; i++)
+		if (proc_has_vhost(env->pids[i]))
+			return 0;
+	if (!env->npids || env->descendants)
+		return 0;	/* a descendant may open one later: nothing to say */
+	if (env->no_wait) {
+		elog("pid%s %d%s hold%s no vhost device (/dev/vhost-*): nothing to trace; drop --no-wait to wait for one",
+		     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
+		     env->npids > 1 ? "" : "s");
+		return 1;
+	}
+	ilog("pid%s %d%s hold%s no vhost device yet (/dev/vhost-*): waiting for one (--no-wait exits instead)",
+	     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
+	     env->npids > 1 ? "" : "s");
+	return 0;
+}
+
+/* Sets up a session for the vhost module loaded now; pids are the owners
+ * to trace (child, or -p's). */
+static int start_session(struct session *ss, const struct env *env, struct ksyms *ks,
+			 const pid_t *pids, int npids)
+{
+	return session_open(ss, env, ks) || session_load(ss) ||
+	       session_add_targets(ss, pids, npids) || session_attach(ss);
+}
+
+/* The vhost module went away (possible under kprobes). Its vqs were all
+ * torn down first, so the maps hold everything: the caller reads them, then
+ * this closes the session and, with --follow, waits for vhost to be loaded
+ * again and attaches anew. Returns 1 to end the run, 0 to go on, -1 on error. */
+static int vhost_reload(struct session *ss, const struct env *env, struct ksyms *ks)
+{
+	session_close(ss);
+	if (!env->follow) {
+		ilog("the vhost module was unloaded: nothing left to trace (--follow would wait for it)");
+		return 1;
+	}
+	ilog("the vhost module was unloaded; --follow: waiting for it to be loaded again");
+	while (!exiting && (!vhost_module_loaded() || access("/sys/kernel/btf/vhost", R_OK))) {
+		struct timespec ts = { 0, 100000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (exiting)
+		return 1;
+	if (start_session(ss, env, ks, env->pids, env->npids))
+		return -1;
+	ilog("vhost is loaded again: tracing it");
+	return 0;
+}
+
 static int run(struct env *env)
 {
-	struct vqtrace_bpf *skel = NULL;
-	struct attach_plan plan;
+	struct session ss = {};
 	struct child child = { .pid = -1, .go_fd = -1 };
 	struct vqtable table;
 	struct ksyms ks = {};
+	struct owners owners;
 	struct vq_global g;
 	double start, next, stop_at = 0, secs;
 	int err = 1, rc;
+	bool module_gone = false;
 
 	rc = preflight(env);
+	if (rc)
+		return rc;
+	owners_init(&owners, env);
+	rc = check_vhost_fds(env);
 	if (rc)
 		return rc;
 	if (metrics_start(env))
 		return 1;
 	if (evsess_prepare(&evs, env))
 		goto cleanup_ksyms;
-	if (load_ksyms(&ks) || attach_plan(&plan, &ks, env->add_mode))
-		goto cleanup_ksyms;
 	vqtable_init(&table, &ks);
 	table.hist = env->hist;
-
-	skel = vqtrace_bpf__open();
-	if (!skel) {
-		elog("cannot open the BPF object: %s", strerror(errno));
+	if (session_open(&ss, env, &ks))
 		goto cleanup;
-	}
-	skel->rodata->filter_owner = env->npids > 0 || env->command;
-	skel->rodata->filter_descendants = env->descendants;
-	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
-	bpf_map__set_max_entries(skel->maps.ignored_vqs, env->max_vqs);
-	bpf_map__set_max_entries(skel->maps.overflow_vqs, env->max_vqs);
-	bpf_map__set_max_entries(skel->maps.retired_vqs, env->max_vqs);
-	/* Histograms take 1.7 KiB per vq: no room for them unless asked. */
-	skel->rodata->want_hist = env->hist;
-	bpf_map__set_max_entries(skel->maps.hists, env->hist ? env->max_vqs : 1);
-	evsess_configure(&evs, env, skel);
-	if (attach_configure(&plan, skel)) {
-		elog("cannot configure the BPF programs: %s", strerror(errno));
+	evsess_configure(&evs, env, ss.skel);
+	if (session_load(&ss))
 		goto cleanup;
-	}
-	if (vqtrace_bpf__load(skel)) {
-		elog("cannot load the BPF programs (%s): run with -vv to see the verifier log",
-		     strerror(errno));
-		goto cleanup;
-	}
 	if (env->command && child_start(&child, env->command)) {
 		elog("cannot start '%s': %s", env->command[0], strerror(errno));
 		goto cleanup;
 	}
-	if (set_targets(skel, env, child.pid)) {
-		elog("cannot set the pid filter: %s", strerror(errno));
+	if (session_add_targets(&ss, env->pids, env->npids) ||
+	    (child.pid > 0 && session_add_targets(&ss, &child.pid, 1)))
 		goto cleanup;
-	}
-	if (evsess_start(&evs, env, skel, &table, &plan))
+	if (evsess_start(&evs, env, ss.skel, &table, &ss.plan))
 		goto cleanup;
-	start = mono_s();
-	if (attach_links(&plan, skel))
+	if (session_attach(&ss))
 		goto cleanup;
-	vlog("attached %zu hooks in %.3f s", plan.n_links, mono_s() - start);
 	if (env->command && child_release(&child)) {
 		elog("cannot release '%s': %s", env->command[0], strerror(errno));
 		goto cleanup;
@@ -332,7 +346,7 @@ static int run(struct env *env)
 	if (!env->command)
 		ilog("tracing vhost%s; Ctrl-C to stop", env->npids ? " of the given pids" : "");
 
-	metrics_publish(skel, &table);
+	metrics_publish(&ss, &table);
 	start = mono_s();
 	next = start + env->interval_s;
 	if (env->duration_s > 0)
@@ -342,40 +356,55 @@ static int run(struct env *env)
 		bool last;
 
 		wait_until(until, env->command ? &child : NULL);
+		module_gone = !vhost_module_loaded();
 		last = exiting || (stop_at && mono_s() >= stop_at) ||
-		       (env->command && child.exited) || !owners_alive(env);
+		       (env->command && child.exited);
 		if (last)
 			break;
-		if (mono_s() < next)
+		if (!module_gone && !owners_alive(env)) {
+			if (!env->follow)
+				break;
+			if (owners_follow(&owners, env, &ss))
+				goto cleanup;
+		}
+		if (mono_s() < next && !module_gone)
 			continue;
-		if (collect(skel, &table, env))
+		if (collect(ss.skel, &table, env))
 			goto cleanup;
 		secs = mono_s() - (next - env->interval_s);
 		evsess_snapshot(&evs, judged_ns, judged_wall, secs, false);
 		if (!env->totals_only)
 			print_rows(env, &table, false, secs);
 		vqtable_mark_printed(&table);
-		metrics_publish(skel, &table);
+		metrics_publish(&ss, &table);
 		next += env->interval_s;
+		if (module_gone) {
+			rc = vhost_reload(&ss, env, &ks);
+			if (rc < 0)
+				goto cleanup;
+			if (rc > 0)
+				break;
+			module_gone = false;
+		}
 	}
-	if (env->npids && !owners_alive(env))
+	if (env->npids && !owners_alive(env) && !env->follow)
 		ilog("the traced process%s exited", env->npids > 1 ? "es" : "");
 	/* The owner's devices are released by the time it is reaped, so the
 	 * maps now hold everything it did. With events, no call may count
 	 * after the last read: every one must be an event, lost or sampled. */
 	if (evs.on)
-		attach_detach(&plan);
-	if (collect(skel, &table, env))
+		attach_detach(&ss.plan);
+	if (ss.skel && collect(ss.skel, &table, env))
 		goto cleanup;
 	secs = mono_s() - start;
 	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);
-	read_global(skel, &g);
-	metrics_publish(skel, &table);
+	session_read_global(&ss, &g);
+	metrics_publish(&ss, &table);
 	print_rows(env, &table, true, secs);
 	if (env->json) {
 		char add_hook[160], notify_hook[160];
 
-		attach_describe(&plan, add_hook, sizeof(add_hook), notify_hook, sizeof(notify_hook));
+		attach_describe(&ss.plan, add_hook, sizeof(add_hook), notify_hook, sizeof(notify_hook));
 		output_probe_json(stdout, &g, env->max_vqs, add_hook, notify_hook);
 	}
 	else
@@ -384,9 +413,8 @@ static int run(struct env *env)
 	     (unsigned long long)g.notify_arg1, (unsigned long long)g.notify_arg2);
 	err = evsess_finish(&evs, &g);
 cleanup:
-	attach_detach(&plan);
+	session_close(&ss);
 	evsess_free(&evs);
-	vqtrace_bpf__destroy(skel);
 	vqtable_free(&table);
 	if (env->command) {
 		child_stop(&child);

@@ -37,6 +37,11 @@ expect_bad -Z
 expect_bad --
 expect_bad stray-argument
 expect_bad --descendants
+expect_bad --no-wait
+expect_bad --follow -- true
+expect_bad -p 1 --follow --events
+expect_bad -p 1 --follow --trigger all
+expect_bad record -o /tmp/x.cap -p 1 --follow
 expect_bad -p 1 -- true
 expect_bad -i
 expect_bad --prometheus 0

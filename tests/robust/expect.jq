@@ -211,6 +211,55 @@ def specific:
         c("rows per load (2 queues each)"; [2]; ([totals[] | .pid] | group_by(.) | map(length) | unique)),
         c("every row's queue role known"; [["net", "rx"], ["net", "tx"]]; ([totals[] | [(.dev | sub("[0-9]+$"; "")), .dir]] | unique)),
         c("every row retired"; [true]; ([totals[].retired] | unique)) ]
+  elif .name == "follow" then
+    # X follows the name: A, then B exactly, never C (same name, started
+    # before X). Y (no --follow) ends with A. Then --no-wait.
+    (.gt[0].pid) as $a | (.gt[1].pid) as $b | (rows(.vq2)) as $y | f("c_pid") as $c
+    | common + exact(totals; "X: ") + probe_clean(probe; "X: ") + no_add_errors(totals; "X: ") + leak_checks
+    + exact_of($y; [.gt[0]]; "Y: ") + probe_clean(probe2; "Y: ")
+    + [ c("load A exit"; 0; f("load_a_rc")),
+        c("load B exit"; 0; f("load_b_rc")),
+        c("load C exit"; 0; f("load_c_rc")),
+        c("two traced loads"; 2; (.gt | length)),
+        c("Y ended by itself when A exited (status 0)"; 0; f("y_rc")),
+        c("Y: rows only of A"; [$a]; ([$y[].pid] | unique)),
+        c("X said it waits for a new 'vhost-loadgen'"; 1; f("x_waiting")),
+        c("X alive after A exited"; 1; f("x_alive_after_a")),
+        c("X took B into its filter"; 1; f("x_took_b")),
+        c("X: rows of A and B"; ([$a, $b] | sort); ([totals[].pid] | unique)),
+        c("X: nothing of C"; 0; ([totals[] | select(.pid == $c)] | length)),
+        c("X: A tx used"; 3000; rsum(totals; $a; "tx"; .used)),
+        c("X: A rx used"; 300; rsum(totals; $a; "rx"; .used) - gsum($a; "rx"; .extra)),
+        c("X: B tx used"; 2000; rsum(totals; $b; "tx"; .used)),
+        c("X: B rx used"; 200; rsum(totals; $b; "rx"; .used) - gsum($b; "rx"; .extra)),
+        c("--no-wait: exit status 1"; 1; f("nowait_rc")),
+        c("--no-wait: one line on stderr"; 1; f("nowait_lines")),
+        c("--no-wait: says the pid holds no vhost device"; 1; f("nowait_said")),
+        c("without --no-wait: exit status (-d 1)"; 0; f("wait_rc")),
+        c("without --no-wait: says it waits"; 1; f("wait_said")) ]
+  elif .name == "reload" then
+    # kprobe hooks let vhost itself be unloaded under vqtrace. X (--follow)
+    # counts A, waits, attaches again and counts B; Y ends after A.
+    (.gt[0].pid) as $a | (.gt[1].pid) as $b | (rows(.vq2)) as $y
+    | common + exact(totals; "X: ") + probe_clean(probe; "X: ") + no_add_errors(totals; "X: ") + leak_checks
+    + exact_of($y; [.gt[0]]; "Y: ") + probe_clean(probe2; "Y: ")
+    + [ c("load A exit"; 0; f("load_a_rc")),
+        c("rmmod vhost_net"; 0; f("rmmod_net_rc")),
+        c("rmmod vhost (kprobes do not pin it)"; 0; f("rmmod_vhost_rc")),
+        c("vhost gone"; 0; f("vhost_gone")),
+        c("Y ended by itself (status 0)"; 0; f("y_rc")),
+        c("Y said the vhost module was unloaded"; 1; ([.err2[] | select(test("vhost module was unloaded"))] | length)),
+        c("X said it waits for vhost"; 1; f("x_waiting")),
+        c("insmod vhost"; 0; f("insmod_vhost_rc")),
+        c("insmod vhost_net"; 0; f("insmod_net_rc")),
+        c("X attached again"; 1; f("x_back")),
+        c("load B exit"; 0; f("load_b_rc")),
+        c("two loads"; 2; (.gt | length)),
+        c("X: rows per load (2 queues each)"; [2]; ([totals[] | .pid] | group_by(.) | map(length) | unique)),
+        c("X: A tx used"; 3000; rsum(totals; $a; "tx"; .used)),
+        c("X: B tx used"; 2000; rsum(totals; $b; "tx"; .used)),
+        c("X: every row retired"; [true]; ([totals[].retired] | unique)),
+        c("Y: rows only of A"; [$a]; ([$y[].pid] | unique)) ]
   elif .name == "scale" then
     # 8 processes x 8 devices x 2 queues = 128 vqs, 200 entries each.
     # A traces all 128 exactly; B (-m 100) traces 100 of them exactly and

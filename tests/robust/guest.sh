@@ -7,6 +7,8 @@ RESULTS=${RESULTS:-/dev/ttyS1}
 KERNEL=$(uname -r | cut -d. -f1,2)
 ONLY=$1
 VHOST_NET_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost_net.ko
+VHOST_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost.ko
+VHOST_VSOCK_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost_vsock.ko
 
 # vqtrace's kernel objects: "progs maps links kprobes kprobe_events
 # dynamic_events". Programs and maps are recognised by vqtrace's names;
@@ -16,7 +18,7 @@ objects() {
 	p=$(bpftool prog show 2>/dev/null |
 		grep -cE '^[0-9]+: .* name (add_used_|notify_k|dev_cleanup_k|refresh)')
 	m=$(bpftool map show 2>/dev/null |
-		grep -cE '^[0-9]+: .* name (vqs|retired_vqs|hists|ignored_vqs|targets|global|add_stash|notify_stash|vqtrace_[^ ]*)( |$)')
+		grep -cE '^[0-9]+: .* name (vqs|retired_vqs|hists|ignored_vqs|targets|global|add_slots|notify_slots|vqtrace_[^ ]*)( |$)')
 	l=$(bpftool link show 2>/dev/null | grep -cE '^[0-9]+: ')
 	k=$(grep -c ' vhost' /sys/kernel/debug/kprobes/list 2>/dev/null)
 	ke=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null)
@@ -57,6 +59,35 @@ wait_file() { # the ground truth appears once the load has ended
 		[ $i -gt 1200 ] && return 1
 		sleep 0.1
 	done
+}
+
+wait_line() { # file pattern: up to 20 s for a line; prints 1 if it came, else 0
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo 0; return; }
+		sleep 0.1
+	done
+	echo 1
+}
+
+exit_fact() { # fact pid: up to 20 s for pid (our child) to end on its own;
+	# the fact is its exit status, or "hung" (then it is killed). Not in a
+	# $(...): a subshell cannot wait for its parent's children.
+	i=0
+	while kill -0 "$2" 2>/dev/null && [ $i -le 200 ]; do
+		[ "$(cut -d' ' -f3 /proc/$2/stat 2>/dev/null)" = Z ] && break
+		i=$((i + 1))
+		sleep 0.1
+	done
+	if [ $i -gt 200 ]; then
+		kill -9 "$2"
+		wait "$2"
+		fact "$1" hung
+		return
+	fi
+	wait "$2"
+	fact "$1" $?
 }
 
 FACTS=/tmp/facts
@@ -176,6 +207,92 @@ run_rmmod() { # name args...
 	emit "$name" $rc
 }
 
+run_follow() { # name args...: X (-p A --follow) and Y (-p A) over loads A then B
+	name=$1; shift
+	# C: the same name, started before vqtrace, runs along with B:
+	# --follow must not take it.
+	rm -f /tmp/goc
+	vhost-loadgen --tx 3000 --wait-file /tmp/goc --gt /tmp/gtc >/dev/null 2>/dev/null &
+	c=$!
+	start_load "$@"
+	a=$LG
+	vqtrace -j -T -p $a --follow $VQOPTS >/tmp/vq 2>/tmp/err &
+	x=$!
+	vqtrace -j -T -p $a $VQOPTS >/tmp/vq2 2>/tmp/err2 &
+	y=$!
+	wait_ready /tmp/err
+	wait_ready /tmp/err2
+	touch /tmp/go
+	wait $a
+	fact load_a_rc $?
+	exit_fact y_rc $y
+	fact x_waiting "$(wait_line /tmp/err "waiting for a new process named 'vhost-loadgen'")"
+	fact x_alive_after_a "$(kill -0 $x 2>/dev/null && echo 1 || echo 0)"
+	# B holds its first buffer until X has taken it into its filter.
+	rm -f /tmp/go
+	vhost-loadgen --gt /tmp/gt --wait-file /tmp/go "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg &
+	b=$!
+	fact x_took_b "$(wait_line /tmp/err "follow: tracing pid $b ")"
+	touch /tmp/go /tmp/goc
+	wait $b
+	fact load_b_rc $?
+	wait $c
+	fact load_c_rc $?
+	kill -INT $x
+	wait $x
+	rc=$?
+	fact c_pid $c
+	# -p of a process without a vhost device: --no-wait ends at once
+	# with one line; without it vqtrace says so and traces on.
+	sleep 30 &
+	s=$!
+	vqtrace -p $s --no-wait >/dev/null 2>/tmp/nowait
+	fact nowait_rc $?
+	fact nowait_lines "$(grep -c . /tmp/nowait)"
+	fact nowait_said "$(grep -c 'holds no vhost device' /tmp/nowait)"
+	vqtrace -p $s -d 1 -T >/dev/null 2>/tmp/wait
+	fact wait_rc $?
+	fact wait_said "$(grep -c 'holds no vhost device yet.*waiting' /tmp/wait)"
+	kill $s
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	emit "$name" $rc
+}
+
+run_reload() { # name args...: X (--follow) and Y trace while vhost is unloaded and loaded again
+	name=$1; shift
+	vqtrace -j -T --follow $VQOPTS >/tmp/vq 2>/tmp/err &
+	x=$!
+	vqtrace -j -T $VQOPTS >/tmp/vq2 2>/tmp/err2 &
+	y=$!
+	wait_ready /tmp/err
+	wait_ready /tmp/err2
+	vhost-loadgen --gt /tmp/gt "$@" >/dev/null 2>>/tmp/errlg
+	fact load_a_rc $?
+	rmmod vhost_net
+	fact rmmod_net_rc $?
+	rmmod vhost_vsock
+	rmmod vhost
+	fact rmmod_vhost_rc $?
+	fact vhost_gone "$(grep -c '^vhost ' /proc/modules)"
+	exit_fact y_rc $y
+	fact x_waiting "$(wait_line /tmp/err 'waiting for it to be loaded again')"
+	insmod $VHOST_KO
+	fact insmod_vhost_rc $?
+	insmod $VHOST_NET_KO
+	fact insmod_net_rc $?
+	insmod $VHOST_VSOCK_KO
+	fact x_back "$(wait_line /tmp/err 'vhost is loaded again')"
+	vhost-loadgen --gt /tmp/gt "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg
+	fact load_b_rc $?
+	kill -INT $x
+	wait $x
+	rc=$?
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+	emit "$name" $rc
+}
+
 run_trio() { # name args...: full JSON, -m 100 JSON and -m 100 table on one load
 	name=$1; shift
 	start_load "$@"
@@ -257,6 +374,8 @@ grep -v '^#' /robust/scenarios | while IFS='|' read -r name kernels how vqopts a
 	signals) run_signals "$name" $args ;;
 	cmd) run_cmd "$name" $args ;;
 	rmmod) run_rmmod "$name" $args ;;
+	follow) run_follow "$name" $args ;;
+	reload) run_reload "$name" $args ;;
 	trio) run_trio "$name" $args ;;
 	seq2) run_seq2 "$name" $args ;;
 	*) echo "unknown HOW '$how'" >/tmp/err; emit "$name" 99 ;;

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What /proc and /sys say about the traced processes and the vhost module:
+ * whether a process is still there, what it is called, whether it holds a
+ * vhost device, and which processes of a name started after vqtrace did
+ * (--follow). */
+#ifndef __VQTRACE_PROCS_H
+#define __VQTRACE_PROCS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define PROC_NAME_LEN 16	/* TASK_COMM_LEN */
+
+/* Alive and not a zombie: a zombie's vhost devices are already released. */
+bool proc_alive(pid_t pid);
+/* The process name (/proc/PID/comm); false if it is gone. */
+bool proc_name(pid_t pid, char name[PROC_NAME_LEN]);
+/* The process start time in clock ticks since boot; 0 if it is gone. */
+unsigned long long proc_start_ticks(pid_t pid);
+/* One of its file descriptors is a /dev/vhost-* device. */
+bool proc_has_vhost(pid_t pid);
+/* Up to max live processes called name that started after `after` (clock
+ * ticks since boot), lowest pid first; returns how many. */
+int proc_find_named(const char *name, unsigned long long after, pid_t *out, int max);
+/* The vhost core module is loaded (/sys/module/vhost). */
+bool vhost_module_loaded(void);
+
+#endif

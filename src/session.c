@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "vqtrace.skel.h"
+
+static int load_ksyms(struct ksyms *ks)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int err;
+
+	if (!f) {
+		elog("cannot read /proc/kallsyms: %s", strerror(errno));
+		return -1;
+	}
+	err = ksyms_load(ks, f);
+	fclose(f);
+	if (err) {
+		elog("cannot load /proc/kallsyms: %s", strerror(-err));
+		return -1;
+	}
+	if (ks->zero_addrs) {
+		elog("/proc/kallsyms shows no addresses (kernel.kptr_restrict): run as root or set kernel.kptr_restrict=1");
+		return -1;
+	}
+	return 0;
+}
+
+int session_open(struct session *ss, const struct env *env, struct ksyms *ks)
+{
+	struct vqtrace_bpf *skel;
+
+	ksyms_free(ks);
+	memset(&ss->plan, 0, sizeof(ss->plan));
+	if (load_ksyms(ks) || attach_plan(&ss->plan, ks, env->add_mode))
+		return -1;
+	skel = vqtrace_bpf__open();
+	if (!skel) {
+		elog("cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	ss->skel = skel;
+	skel->rodata->filter_owner = env->npids > 0 || env->command;
+	skel->rodata->filter_descendants = env->descendants;
+	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.ignored_vqs, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.overflow_vqs, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.retired_vqs, env->max_vqs);
+	/* Histograms take 1.7 KiB per vq: no room for them unless asked. */
+	skel->rodata->want_hist = env->hist;
+	bpf_map__set_max_entries(skel->maps.hists, env->hist ? env->max_vqs : 1);
+	if (attach_configure(&ss->plan, skel)) {
+		elog("cannot configure the BPF programs: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int session_load(struct session *ss)
+{
+	if (vqtrace_bpf__load(ss->skel)) {
+		elog("cannot load the BPF programs (%s): run with -vv to see the verifier log",
+		     strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int session_add_targets(struct session *ss, const pid_t *pids, int n)
+{
+	__u8 one = 1;
+
+	for (int i = 0; i < n; i++) {
+		__u32 pid = pids[i];
+
+		if (bpf_map__update_elem(ss->skel->maps.targets, &pid, sizeof(pid), &one, 1, 0)) {
+			elog("cannot set the pid filter: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void session_forget_ignored(struct session *ss)
+{
+	int fd = bpf_map__fd(ss->skel->maps.ignored_vqs);
+	__u64 key;
+
+	/* Deleting the first key each time walks the whole map. */
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int session_attach(struct session *ss)
+{
+	double start = mono_s();
+
+	if (attach_links(&ss->plan, ss->skel))
+		return -1;
+	vlog("attached %zu hooks in %.3f s", ss->plan.n_links, mono_s() - start);
+	return 0;
+}
+
+/* The probes' health counters are per CPU: add them up. */
+static void read_live(const struct session *ss, struct vq_global *g)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vq_global *per = ncpu > 0 ? calloc(ncpu, sizeof(*per)) : NULL;
+	__u32 zero = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (!ss->skel)
+		goto out;
+	if (!per || bpf_map__lookup_elem(ss->skel->maps.global, &zero, sizeof(zero), per,
+					 ncpu * sizeof(*per), 0)) {
+		elog("cannot read the probes' own counters: %s", strerror(errno));
+		goto out;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		const __u64 *src = (const __u64 *)&per[c];
+		__u64 *dst = (__u64 *)g;
+
+		for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
+			dst[i] += src[i];
+	}
+out:
+	free(per);
+}
+
+void session_read_global(const struct session *ss, struct vq_global *g)
+{
+	const __u64 *carry = (const __u64 *)&ss->carry;
+	__u64 *dst = (__u64 *)g;
+
+	read_live(ss, g);
+	for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
+		dst[i] += carry[i];
+}
+
+void session_close(struct session *ss)
+{
+	if (ss->skel)
+		session_read_global(ss, &ss->carry);
+	attach_detach(&ss->plan);
+	vqtrace_bpf__destroy(ss->skel);
+	ss->skel = NULL;
+}
