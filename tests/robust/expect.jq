@@ -137,7 +137,7 @@ def hostile_instance($rows; $gts; $lbl):
   + unmap(of_pid($rows; $gts[4]); $gts[4]; "\($lbl)unmap: ");
 
 def specific:
-  if .name == "stop" then
+  if .name == "stop" or .name == "stop-kprobe" then
     # Y: SIGKILL 0.8 s into the load: no handler runs; the kernel frees
     # its objects once its last fd is gone. X: SIGTERM right after: it
     # detaches under load and prints what it saw, a prefix of the run.
