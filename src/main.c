@@ -264,6 +264,21 @@ static int check_vhost_fds(const struct env *env)
 	return 0;
 }
 
+/* Says when a vhost driver (vhost_net, ...) comes or goes: the hooks are in
+ * the vhost core, so tracing goes on, but the user should know why a
+ * device's rows ended. */
+static void note_drivers(unsigned int *was)
+{
+	unsigned int now = vhost_drivers_loaded();
+
+	for (int i = 0; i < VHOST_NDRIVERS; i++) {
+		if ((*was ^ now) & (1u << i))
+			ilog("%s was %s; tracing goes on (the hooks are in vhost)",
+			     vhost_driver_name(i), now & (1u << i) ? "loaded" : "unloaded");
+	}
+	*was = now;
+}
+
 /* Sets up a session for the vhost module loaded now; pids are the owners
  * to trace (child, or -p's). */
 static int start_session(struct session *ss, const struct env *env, struct ksyms *ks,
@@ -309,6 +324,7 @@ static int run(struct env *env)
 	double start, next, stop_at = 0, secs;
 	int err = 1, rc;
 	bool module_gone = false;
+	unsigned int drivers = vhost_drivers_loaded();
 
 	rc = preflight(env);
 	if (rc)
@@ -357,6 +373,10 @@ static int run(struct env *env)
 
 		wait_until(until, env->command ? &child : NULL);
 		module_gone = !vhost_module_loaded();
+		if (module_gone)
+			drivers = vhost_drivers_loaded();	/* said below, all at once */
+		else
+			note_drivers(&drivers);
 		last = exiting || (stop_at && mono_s() >= stop_at) ||
 		       (env->command && child.exited);
 		if (last)

@@ -132,3 +132,23 @@ bool vhost_module_loaded(void)
 {
 	return access("/sys/module/vhost", F_OK) == 0;
 }
+
+static const char *const drivers[VHOST_NDRIVERS] = VHOST_DRIVERS;
+
+const char *vhost_driver_name(int i)
+{
+	return i >= 0 && i < VHOST_NDRIVERS ? drivers[i] : "?";
+}
+
+unsigned int vhost_drivers_loaded(void)
+{
+	char path[64];
+	unsigned int mask = 0;
+
+	for (int i = 0; i < VHOST_NDRIVERS; i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", drivers[i]);
+		if (!access(path, F_OK))
+			mask |= 1u << i;
+	}
+	return mask;
+}

@@ -25,4 +25,11 @@ int proc_find_named(const char *name, unsigned long long after, pid_t *out, int 
 /* The vhost core module is loaded (/sys/module/vhost). */
 bool vhost_module_loaded(void);
 
+/* The vhost drivers, as bits of a mask of the loaded ones. */
+#define VHOST_DRIVERS { "vhost_net", "vhost_vsock", "vhost_scsi" }
+#define VHOST_NDRIVERS 3
+unsigned int vhost_drivers_loaded(void);
+/* Its name, for bit i. */
+const char *vhost_driver_name(int i);
+
 #endif

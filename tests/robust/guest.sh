@@ -193,10 +193,11 @@ run_rmmod() { # name args...
 	rmmod vhost_net
 	fact rmmod_rc $?
 	fact vhost_net_loaded_after_rmmod "$(grep -c '^vhost_net ' /proc/modules)"
-	sleep 0.5
+	fact said_unloaded "$(wait_line /tmp/err 'vhost_net was unloaded; tracing goes on')"
 	fact alive_after_rmmod "$(kill -0 $v 2>/dev/null && echo 1 || echo 0)"
 	insmod $VHOST_NET_KO
 	fact insmod_rc $?
+	fact said_loaded "$(wait_line /tmp/err 'vhost_net was loaded; tracing goes on')"
 	vhost-loadgen --gt /tmp/gt "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg
 	fact load_b_rc $?
 	kill -INT $v
