@@ -154,7 +154,10 @@ static void metrics_stop(void)
 	prom_buf_free(&metrics_buf);
 }
 
-/* Sleeps until `deadline` (monotonic seconds) or until something ends the run. */
+/* Sleeps until `deadline` (monotonic seconds) or until something ends the
+ * run. A child is polled every 50 ms and the event ring drained as events
+ * come; otherwise vqtrace wakes once per interval (a signal cuts the sleep
+ * short), which keeps it off the CPU of a busy hypervisor. */
 static void wait_until(double deadline, struct child *c)
 {
 	while (!exiting) {
@@ -163,14 +166,14 @@ static void wait_until(double deadline, struct child *c)
 
 		if (left <= 0 || (c && child_poll(c)))
 			return;
-		if (left > 0.05)
+		if ((c || evs.on) && left > 0.05)
 			left = 0.05;
 		if (evs.on) {
 			evsess_wait(&evs, left);
 			continue;
 		}
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(left * 1e9);
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);
 	}
 }
