@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* vqtrace: per-virtqueue notification tracing of the in-kernel vhost.
- * Lifecycle: parse -> preflight -> plan hooks -> open skeleton -> configure
- * -> load -> attach -> (release COMMAND) -> print per interval -> totals. */
+ * Lifecycle: parse -> preflight -> session (plan hooks, open, configure,
+ * load, attach) -> (release COMMAND) -> print per interval -> totals. The
+ * session ends early if vhost is unloaded; --follow starts a new one. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "ksyms.h"
 #include "log.h"
 #include "output.h"
+#include "owners.h"
 #include "preflight.h"
 #include "procs.h"
 #include "prom.h"
@@ -178,95 +180,6 @@ static void wait_until(double deadline, struct child *c)
 	}
 }
 
-/* -p: the pids still to trace. With --follow, once all are gone, the
- * newest processes of their names (started after vqtrace) take over. */
-struct owners {
-	char names[VQ_MAX_TARGETS][PROC_NAME_LEN];
-	int nnames;
-	unsigned long long since;	/* vqtrace's own start, clock ticks */
-	bool waiting;			/* all gone, --follow looking */
-};
-
-static void owners_init(struct owners *o, const struct env *env)
-{
-	memset(o, 0, sizeof(*o));
-	o->since = proc_start_ticks(getpid());
-	for (int i = 0; i < env->npids; i++) {
-		char name[PROC_NAME_LEN];
-		bool dup = false;
-
-		if (!proc_name(env->pids[i], name))
-			continue;
-		for (int k = 0; k < o->nnames; k++)
-			dup |= !strcmp(o->names[k], name);
-		if (!dup)
-			strcpy(o->names[o->nnames++], name);
-	}
-}
-
-static bool owners_alive(const struct env *env)
-{
-	for (int i = 0; i < env->npids; i++)
-		if (proc_alive(env->pids[i]))
-			return true;
-	return env->npids == 0;
-}
-
-/* --follow: new processes of the traced names join the filter. */
-static int owners_follow(struct owners *o, struct env *env, struct session *ss)
-{
-	pid_t found[VQ_MAX_TARGETS];
-	int n = 0;
-
-	if (!o->waiting) {
-		char names[VQ_MAX_TARGETS * (PROC_NAME_LEN + 4)] = "";
-
-		for (int k = 0; k < o->nnames; k++)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s'%s'",
-				 k ? " or " : "", o->names[k]);
-		ilog("the traced process%s exited; --follow: waiting for a new process named %s",
-		     env->npids > 1 ? "es" : "", o->nnames ? names : "(none known)");
-		o->waiting = true;
-	}
-	for (int k = 0; k < o->nnames && n < VQ_MAX_TARGETS; k++)
-		n += proc_find_named(o->names[k], o->since, found + n, VQ_MAX_TARGETS - n);
-	if (!n)
-		return 0;
-	if (session_add_targets(ss, found, n))
-		return -1;
-	session_forget_ignored(ss);
-	memcpy(env->pids, found, n * sizeof(*found));
-	env->npids = n;
-	o->waiting = false;
-	for (int i = 0; i < n; i++) {
-		char name[PROC_NAME_LEN] = "";
-
-		proc_name(found[i], name);
-		ilog("--follow: tracing pid %d (%s)", found[i], name);
-	}
-	return 0;
-}
-
-/* -p: say when no traced process holds a vhost device yet. */
-static int check_vhost_fds(const struct env *env)
-{
-	for (int i = 0; i < env->npids; i++)
-		if (proc_has_vhost(env->pids[i]))
-			return 0;
-	if (!env->npids || env->descendants)
-		return 0;	/* a descendant may open one later: nothing to say */
-	if (env->no_wait) {
-		elog("pid%s %d%s hold%s no vhost device (/dev/vhost-*): nothing to trace; drop --no-wait to wait for one",
-		     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
-		     env->npids > 1 ? "" : "s");
-		return 1;
-	}
-	ilog("pid%s %d%s hold%s no vhost device yet (/dev/vhost-*): waiting for one (--no-wait exits instead)",
-	     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
-	     env->npids > 1 ? "" : "s");
-	return 0;
-}
-
 /* Says when a vhost driver (vhost_net, ...) comes or goes: the hooks are in
  * the vhost core, so tracing goes on, but the user should know why a
  * device's rows ended. */
@@ -333,7 +246,7 @@ static int run(struct env *env)
 	if (rc)
 		return rc;
 	owners_init(&owners, env);
-	rc = check_vhost_fds(env);
+	rc = owners_check_devices(env);
 	if (rc)
 		return rc;
 	if (metrics_start(env))

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "owners.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+void owners_init(struct owners *o, const struct env *env)
+{
+	memset(o, 0, sizeof(*o));
+	o->since = proc_start_ticks(getpid());
+	for (int i = 0; i < env->npids; i++) {
+		char name[PROC_NAME_LEN];
+		bool dup = false;
+
+		if (!proc_name(env->pids[i], name))
+			continue;
+		for (int k = 0; k < o->nnames; k++)
+			dup |= !strcmp(o->names[k], name);
+		if (!dup)
+			strcpy(o->names[o->nnames++], name);
+	}
+}
+
+bool owners_alive(const struct env *env)
+{
+	for (int i = 0; i < env->npids; i++)
+		if (proc_alive(env->pids[i]))
+			return true;
+	return env->npids == 0;
+}
+
+int owners_follow(struct owners *o, struct env *env, struct session *ss)
+{
+	pid_t found[VQ_MAX_TARGETS];
+	int n = 0;
+
+	if (!o->waiting) {
+		char names[VQ_MAX_TARGETS * (PROC_NAME_LEN + 4)] = "";
+
+		for (int k = 0; k < o->nnames; k++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s'%s'",
+				 k ? " or " : "", o->names[k]);
+		ilog("the traced process%s exited; --follow: waiting for a new process named %s",
+		     env->npids > 1 ? "es" : "", o->nnames ? names : "(none known)");
+		o->waiting = true;
+	}
+	for (int k = 0; k < o->nnames && n < VQ_MAX_TARGETS; k++)
+		n += proc_find_named(o->names[k], o->since, found + n, VQ_MAX_TARGETS - n);
+	if (!n)
+		return 0;
+	if (session_add_targets(ss, found, n))
+		return -1;
+	session_forget_ignored(ss);
+	memcpy(env->pids, found, n * sizeof(*found));
+	env->npids = n;
+	o->waiting = false;
+	for (int i = 0; i < n; i++) {
+		char name[PROC_NAME_LEN] = "";
+
+		proc_name(found[i], name);
+		ilog("--follow: tracing pid %d (%s)", found[i], name);
+	}
+	return 0;
+}
+
+int owners_check_devices(const struct env *env)
+{
+	for (int i = 0; i < env->npids; i++)
+		if (proc_has_vhost(env->pids[i]))
+			return 0;
+	if (!env->npids || env->descendants)
+		return 0;	/* a descendant may open one later: nothing to say */
+	if (env->no_wait) {
+		elog("pid%s %d%s hold%s no vhost device (/dev/vhost-*): nothing to trace; drop --no-wait to wait for one",
+		     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
+		     env->npids > 1 ? "" : "s");
+		return 1;
+	}
+	ilog("pid%s %d%s hold%s no vhost device yet (/dev/vhost-*): waiting for one (--no-wait exits instead)",
+	     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
+	     env->npids > 1 ? "" : "s");
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The processes -p traces: whether any is left, whether they hold a vhost
+ * device at all, and (--follow) which new processes take their place. */
+#ifndef __VQTRACE_OWNERS_H
+#define __VQTRACE_OWNERS_H
+
+#include <stdbool.h>
+
+#include "env.h"
+#include "procs.h"
+#include "session.h"
+
+/* -p: the pids still to trace. With --follow, once all are gone, the
+ * newest processes of their names (started after vqtrace) take over. */
+struct owners {
+	char names[VQ_MAX_TARGETS][PROC_NAME_LEN];
+	int nnames;
+	unsigned long long since;	/* vqtrace's own start, clock ticks */
+	bool waiting;			/* all gone, --follow looking */
+};
+
+void owners_init(struct owners *o, const struct env *env);
+/* Any traced pid still alive (true without -p). */
+bool owners_alive(const struct env *env);
+/* --follow, once all are gone: new processes of the traced names (started
+ * after vqtrace) join the filter and env->pids; -1 on a map error. */
+int owners_follow(struct owners *o, struct env *env, struct session *ss);
+/* -p: says when no traced pid holds a vhost device; 1 (after one line)
+ * with --no-wait, else 0. */
+int owners_check_devices(const struct env *env);
+
+#endif
