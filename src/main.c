@@ -180,6 +180,8 @@ static void wait_until(double deadline, struct child *c)
 	}
 }
 
+#define FOLLOW_POLL_S 0.25
+
 /* Says when a vhost driver (vhost_net, ...) comes or goes: the hooks are in
  * the vhost core, so tracing goes on, but the user should know why a
  * device's rows ended. */
@@ -287,6 +289,10 @@ static int run(struct env *env)
 		double until = stop_at && stop_at < next ? stop_at : next;
 		bool last;
 
+		/* --follow looking for a new owner: look more often than once
+		 * per interval, so that little of its start goes unseen. */
+		if (owners.waiting && until > mono_s() + FOLLOW_POLL_S)
+			until = mono_s() + FOLLOW_POLL_S;
 		wait_until(until, env->command ? &child : NULL);
 		module_gone = !vhost_module_loaded();
 		if (module_gone)
