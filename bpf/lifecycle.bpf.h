@@ -70,8 +70,12 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 
 static long refresh_vq(struct bpf_map *map, u64 *key, struct vq_stats *s, void *ctx)
 {
-	if (!s->retired)
+	if (!s->retired) {
 		refresh_state((void *)*key, s, false);
+		/* At most one interval late for a queue that went idle. */
+		if (s->waiting_since_ns == VQ_WAIT_UNSTAMPED)
+			vq_stamp_wait(s);
+	}
 	return 0;
 }
 

@@ -155,6 +155,8 @@ static __always_inline void notify_exit(u8 decision)
 		s->waiting_since_ns = 0;
 	} else {
 		s->suppressed++;
+		if (s->waiting_since_ns == VQ_WAIT_UNSTAMPED)
+			vq_stamp_wait(s);	/* the wait goes on */
 	}
 	/* Without EVENT_IDX vhost never looks at signalled_used_valid. */
 	if (event_idx && !s->signalled_used_valid) {

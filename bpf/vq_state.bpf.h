@@ -221,6 +221,13 @@ static __always_inline void vq_track_event(struct vq_stats *s, u16 used_event, u
 	s->used_event_seen = 1;
 }
 
+/* A wait that outlived the call that started it gets its time now. */
+static __always_inline void vq_stamp_wait(struct vq_stats *s)
+{
+	s->last_ns = bpf_ktime_get_ns();
+	s->waiting_since_ns = s->last_ns;
+}
+
 static __always_inline void vq_track_avail(struct vq_stats *s, u16 avail_idx, u16 last_avail_idx)
 {
 	bool over = vq_rule_avail_overrun(avail_idx, last_avail_idx, s->num);

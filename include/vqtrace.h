@@ -22,6 +22,11 @@ enum vq_notify_arg {
 	VQ_NOTIFY_ARG2_FIRST = 2,
 };
 
+/* waiting_since_ns of a wait whose start was not timed: the hot path reads
+ * no clock; the next event of the vq that finds the wait still open, or
+ * the per-interval refresh, times it. No real ktime is 1. */
+#define VQ_WAIT_UNSTAMPED	1
+
 /* Per virtqueue, keyed by the kernel address of struct vhost_virtqueue. */
 struct vq_stats {
 	/* identity, set once when the vq is first seen */
@@ -56,9 +61,11 @@ struct vq_stats {
 	__u64 model_races;		/* used_event changed during the call: not judged */
 
 	/* last seen state */
-	__u64 last_ns;		/* time of the last event */
-	__u64 last_signal_ns;	/* time of the last signal (0: none yet) */
-	__u64 waiting_since_ns;	/* first add_used after the last signal (0: none) */
+	__u64 last_ns;		/* time of the last clock read (--hist, --events,
+				 * a wait stamped) */
+	__u64 last_signal_ns;	/* time of the last signal (0: none yet; --hist) */
+	__u64 waiting_since_ns;	/* first add_used after the last signal (0: none;
+				 * VQ_WAIT_UNSTAMPED: started, time not read yet) */
 	__u64 avail;		/* vq->avail (guest address) as add_used last saw it */
 	__u64 features;		/* vq->acked_features */
 	__u32 num;		/* ring size */

@@ -44,6 +44,7 @@ static bool stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_
 {
 	return !s->retired && (s->features & (1ULL << VQ_RULE_F_EVENT_IDX)) &&
 	       s->used_event_seen && s->waiting_since_ns &&
+	       s->waiting_since_ns != VQ_WAIT_UNSTAMPED &&
 	       now_ns > s->waiting_since_ns && now_ns - s->waiting_since_ns > o->stall_ns &&
 	       vq_rule_need_event(s->used_event, s->last_used_idx, s->used_idx_at_signal);
 }

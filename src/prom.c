@@ -288,7 +288,8 @@ struct vq_series {
 	int32_t queue;
 	uint64_t vq;		/* 0 unless queue < 0 */
 	const char *dev, *dir;
-	uint64_t last_ns;	/* of the row the state was taken from */
+	uint64_t first_ns;	/* of the row the state was taken from: the
+				 * newest identity of a (pid, dev, queue) */
 	uint64_t val[N_VQ_FAMILIES];
 	uint64_t flags[FLAG__COUNT];	/* counts, as in the FLAGS column */
 	struct vq_hists hist;		/* with --hist */
@@ -330,7 +331,7 @@ static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
 		s[i].vq = r->cur.queue < 0 ? r->cur.vq : 0;
 		s[i].dev = r->devname;
 		s[i].dir = r->id.dir;
-		s[i].last_ns = r->cur.last_ns;
+		s[i].first_ns = r->cur.first_ns;
 		for (size_t f = 0; f < N_VQ_FAMILIES; f++)
 			s[i].val[f] = field_value(&r->cur, &vq_families[f]);
 		for (int k = 0; k < FLAG__COUNT; k++)
@@ -347,14 +348,14 @@ static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
 			continue;
 		}
 		m = &s[n - 1];
-		newer = s[i].last_ns >= m->last_ns;
+		newer = s[i].first_ns >= m->first_ns;
 		for (size_t f = 0; f < N_VQ_FAMILIES; f++)
 			if (vq_families[f].type == PROM_COUNTER)
 				m->val[f] += s[i].val[f];
 			else if (newer)
 				m->val[f] = s[i].val[f];
 		if (newer)
-			m->last_ns = s[i].last_ns;
+			m->first_ns = s[i].first_ns;
 		for (int k = 0; k < FLAG__COUNT; k++)
 			m->flags[k] += s[i].flags[k];
 		hist_add_into(&m->hist, &s[i].hist);
