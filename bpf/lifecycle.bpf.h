@@ -35,13 +35,17 @@ struct retire_ctx {
 	bool owner_mm;		/* the cleanup runs on the owner's mm */
 };
 
-/* A last look while the vq is still allocated, then retire it. */
+/* A last look while the vq is still allocated, then retire it: its final
+ * counts leave vqs for retired_vqs, so that a long run on a busy host
+ * keeps only live vqs in the map. No hook can touch the entry any more:
+ * the device's work has been flushed and its backend removed. */
 static long retire_dev_vqs(struct bpf_map *map, u64 *key, struct vq_stats *s,
 			   struct retire_ctx *ctx)
 {
 	if (s->dev == ctx->dev && !s->retired) {
 		refresh_state((void *)*key, s, ctx->owner_mm);
 		s->retired = 1;
+		vq_move_to_retired(s, true);
 	}
 	return 0;
 }

@@ -21,8 +21,9 @@ struct {
 	__type(value, struct vq_stats);
 } vqs SEC(".maps");
 
-/* Final counts of retired vqs whose address was reused before userspace
- * read them; userspace deletes what it has collected. */
+/* Final counts of retired vqs (their device was cleaned up, or their
+ * address reused); userspace deletes what it has collected, so that the
+ * maps hold only live vqs however many devices come and go. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
@@ -43,6 +44,14 @@ struct {
 	__type(key, u64);
 	__type(value, struct vq_hists);
 } hists SEC(".maps");
+
+/* Final histograms of retired vqs, as retired_vqs (with --hist). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
+	__type(key, struct vq_retired_key);
+	__type(value, struct vq_hists);
+} retired_hists SEC(".maps");
 
 /* vqs that found the vqs map full, each counted once. A plain hash: an
  * LRU map evicts live entries early on many CPUs (each CPU takes free
@@ -138,19 +147,34 @@ static __always_inline s32 vq_index(struct vhost_virtqueue *vq)
 	return -1;
 }
 
-/* A retired vq's address is in use again: a new device (or a reset one)
- * gets a new identity. The old counts move to retired_vqs so that nothing
- * counted since userspace last read them is lost. */
-static __always_inline void vq_retire_entry(struct vq_stats *s)
+/* Moves a retired vq's final counts (and histograms) to the retired maps
+ * for userspace to collect, and frees its place in vqs and hists. When
+ * retired_vqs is full that is counted, and with keep_if_full the entry
+ * stays in vqs (marked retired) for userspace to read there instead. */
+static __always_inline void vq_move_to_retired(struct vq_stats *s, bool keep_if_full)
 {
 	struct vq_retired_key rk = { .vq = s->vq, .first_ns = s->first_ns };
+	u64 key = s->vq;
+	struct vq_hists *h;
 
-	if (bpf_map_update_elem(&retired_vqs, &rk, s, BPF_NOEXIST))
+	if (bpf_map_update_elem(&retired_vqs, &rk, s, BPF_NOEXIST)) {
 		GLOBAL_INC(retired_full);
-	/* The new vq starts empty; the old one's histograms are only as
-	 * complete as userspace's last read of them. */
-	bpf_map_delete_elem(&hists, &s->vq);
-	bpf_map_delete_elem(&vqs, &s->vq);
+		if (keep_if_full)
+			return;
+	} else if (want_hist) {
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (h)
+			bpf_map_update_elem(&retired_hists, &rk, h, BPF_NOEXIST);
+	}
+	bpf_map_delete_elem(&hists, &key);
+	bpf_map_delete_elem(&vqs, &key);
+}
+
+/* A retired vq's address is in use again: a new device (or a reset one)
+ * gets a new identity, and the old one must make room. */
+static __always_inline void vq_retire_entry(struct vq_stats *s)
+{
+	vq_move_to_retired(s, false);
 }
 
 /* The stats of a traced vq, or NULL when it is filtered out (or the map is

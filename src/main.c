@@ -103,8 +103,10 @@ static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env
 		return err;
 	}
 	clock_gettime(CLOCK_REALTIME, &wall);
-	if (env->hist)
+	if (env->hist) {
+		vqtable_read_retired_hists(t, bpf_map__fd(skel->maps.retired_hists));
 		vqtable_read_hists(t, bpf_map__fd(skel->maps.hists));
+	}
 	judged_ns = mono_ns();
 	judged_wall = wall.tv_sec + wall.tv_nsec / 1e9;
 	vqtable_judge(t, &fo, judged_ns, judged_wall, env->quiet ? NULL : on_flag_raised);

@@ -34,6 +34,9 @@ static int load_ksyms(struct ksyms *ks)
 	return 0;
 }
 
+#define RETIRED_ROOM(env) \
+	((env)->max_vqs > VQ_DEFAULT_MAX_VQS ? (env)->max_vqs : VQ_DEFAULT_MAX_VQS)
+
 int session_open(struct session *ss, const struct env *env, struct ksyms *ks)
 {
 	struct vqtrace_bpf *skel;
@@ -53,10 +56,12 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks)
 	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
 	bpf_map__set_max_entries(skel->maps.ignored_vqs, env->max_vqs);
 	bpf_map__set_max_entries(skel->maps.overflow_vqs, env->max_vqs);
-	bpf_map__set_max_entries(skel->maps.retired_vqs, env->max_vqs);
+	/* Room for a burst of teardowns within one interval, even with -m small. */
+	bpf_map__set_max_entries(skel->maps.retired_vqs, RETIRED_ROOM(env));
 	/* Histograms take 1.7 KiB per vq: no room for them unless asked. */
 	skel->rodata->want_hist = env->hist;
 	bpf_map__set_max_entries(skel->maps.hists, env->hist ? env->max_vqs : 1);
+	bpf_map__set_max_entries(skel->maps.retired_hists, env->hist ? RETIRED_ROOM(env) : 1);
 	if (attach_configure(&ss->plan, skel)) {
 		elog("cannot configure the BPF programs: %s", strerror(errno));
 		return -1;

@@ -277,8 +277,27 @@ void vqtable_read_hists(struct vqtable *t, int hists_fd)
 	for (size_t i = 0; i < t->n; i++) {
 		struct vq_row *r = &t->rows[i];
 
-		if (!r->cur.retired || !address_reused(t, r))
+		if (!r->hist_final && (!r->cur.retired || !address_reused(t, r)))
 			bpf_map_lookup_elem(hists_fd, &r->cur.vq, &r->hist);
+	}
+}
+
+void vqtable_read_retired_hists(struct vqtable *t, int fd)
+{
+	struct vq_retired_key key, *prev = NULL, next;
+	struct vq_row *r;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		r = find_row(t, key.vq, key.first_ns);
+		/* No row yet: its counts come with the next read; keep it. */
+		if (!r || bpf_map_lookup_elem(fd, &key, &r->hist)) {
+			prev = &key;
+			continue;
+		}
+		r->hist_final = true;
+		bpf_map_delete_elem(fd, &key);
+		prev = NULL;	/* deleting breaks the walk: start over */
 	}
 }
 

@@ -21,6 +21,7 @@ struct vq_row {
 	struct vq_flags flags;
 	struct vq_hists hist, hist_prev;	/* with --hist: now, last printed */
 	bool ident_retry;	/* kick handler not in ks: look it up again */
+	bool hist_final;	/* hist holds the retired vq's final histograms */
 };
 
 struct vqtable {
@@ -48,6 +49,9 @@ void vqtable_settle(struct vqtable *t);
 int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd);
 /* Reads the histograms of every live row (--hist). */
 void vqtable_read_hists(struct vqtable *t, int hists_fd);
+/* The final histograms of retired vqs (retired_hists): into their rows,
+ * then deleted from the map. After vqtable_read_map. */
+void vqtable_read_retired_hists(struct vqtable *t, int retired_hists_fd);
 /* Judges every row's flags; calls raised(row, flag) for each first raise. */
 void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns,
 		   double now_s, void (*raised)(const struct vq_row *r, int flag));

@@ -191,6 +191,17 @@ def specific:
         c("every row retired"; [true]; ([totals[].retired] | unique)),
         c("vq addresses reused across rounds (the identity case ran)"; true;
           (([totals[] | select(.dir == "tx") | .vq] | unique | length) < 4)) ]
+  elif .name == "churn" then
+    # -m 2 holds one device's two vqs at a time; 6 rounds open, use and
+    # close a device each. Retired vqs must leave the map at teardown, or
+    # the second device (at a new address) would find it full.
+    common + exact(totals; "") + probe_clean(probe; "") + no_add_errors(totals; "") + leak_checks
+    + [ c("ground-truth rounds"; [1, 2, 3, 4, 5, 6]; [.gt[] | .round]),
+        c("tx rows (one per round)"; 6; ([totals[] | select(.dir == "tx")] | length)),
+        c("rx rows (one per round)"; 6; ([totals[] | select(.dir == "rx")] | length)),
+        c("every tx row holds one round (1000)"; [1000]; ([totals[] | select(.dir == "tx") | .used] | unique)),
+        c("every rx row holds one round (100)"; [100]; ([totals[] | select(.dir == "rx") | .used] | unique)),
+        c("every row retired"; [true]; ([totals[].retired] | unique)) ]
   elif .name == "rmmod" then
     # vhost_net unloaded under a running vqtrace (which hooks vhost) and
     # loaded again: load A (5000/500) and load B (2000/200) exactly, and
