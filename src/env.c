@@ -122,6 +122,21 @@ static const char usage_text[] =
 "  model_races the disagreements where the guest had rewritten used_event\n"
 "  (or avail flags) by the return, which are not judged.\n"
 "\n"
+"Probe health (whole run; the {\"type\":\"probe\"} JSON object; in table mode\n"
+"the losses among them are said on stderr at exit when non-zero):\n"
+"  vq_map_full        vqs not traced because -m live vqs were traced already\n"
+"  filtered_out       vqs of processes -p did not ask for, each counted when\n"
+"                     the filter first turned it away\n"
+"  notify_unknown_vq  notifies on a vq no add_used hook had seen (not counted)\n"
+"  notify_arg1, notify_arg2\n"
+"                     notifies whose vq was found in vhost_notify's first or\n"
+"                     second argument (the evidence for the hook, see -v)\n"
+"  stash_full         calls whose saved entry state an overlapping call of\n"
+"                     another thread took over (not counted)\n"
+"  retired_full       retired vqs whose final counts found no room in the\n"
+"                     retired map; for a vq whose address vhost reused,\n"
+"                     its counts since the last interval are lost\n"
+"\n"
 "Histograms (--hist):\n";
 
 static const char usage_flags[] =

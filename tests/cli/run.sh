@@ -83,7 +83,9 @@ expect_bad explain $'--js\non'
 
 help=$("$vq" --help)
 for word in adds used notifies signals suppressed wrap_checks invalidations \
-	stale_signals event_read_errors last_used_idx signalled_used used_event; do
+	stale_signals event_read_errors last_used_idx signalled_used used_event \
+	vq_map_full filtered_out notify_unknown_vq notify_arg1 notify_arg2 stash_full \
+	retired_full; do
 	if grep -qw "$word" <<<"$help"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAIL: --help does not explain '$word'" >&2; fi
 done
