@@ -10,17 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "version.h"
 #include "vqtrace.skel.h"
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int evsess_prepare(struct evsess *ev, const struct env *env)
 {

@@ -15,6 +15,7 @@
 
 #include "attach.h"
 #include "child.h"
+#include "clock.h"
 #include "env.h"
 #include "events.h"
 #include "explain.h"
@@ -52,14 +53,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void print_rows(const struct env *env, const struct vqtable *t, bool total, double secs)
 {
 	if (env->json) {
@@ -75,14 +68,6 @@ static void on_flag_raised(const struct vq_row *r, int flag)
 {
 	ilog("%s on pid %u %s %d:%s: %s", flag_defs[flag].name, r->cur.owner_tgid, r->devname,
 	     r->cur.queue, r->id.dir, flag_defs[flag].help);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* Re-reads vhost's state of every live vq (bpf/lifecycle.bpf.h), collects
