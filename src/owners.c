@@ -68,19 +68,22 @@ int owners_follow(struct owners *o, struct env *env, struct session *ss)
 
 int owners_check_devices(const struct env *env)
 {
+	char who[48];
+
+	if (!env->npids || env->descendants)
+		return 0;	/* a descendant may open one later: nothing to say */
 	for (int i = 0; i < env->npids; i++)
 		if (proc_has_vhost(env->pids[i]))
 			return 0;
-	if (!env->npids || env->descendants)
-		return 0;	/* a descendant may open one later: nothing to say */
+	if (env->npids > 1)
+		snprintf(who, sizeof(who), "pids %d ... hold", env->pids[0]);
+	else
+		snprintf(who, sizeof(who), "pid %d holds", env->pids[0]);
 	if (env->no_wait) {
-		elog("pid%s %d%s hold%s no vhost device (/dev/vhost-*): nothing to trace; drop --no-wait to wait for one",
-		     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
-		     env->npids > 1 ? "" : "s");
+		elog("%s no vhost device (/dev/vhost-*): nothing to trace; drop --no-wait to wait for one",
+		     who);
 		return 1;
 	}
-	ilog("pid%s %d%s hold%s no vhost device yet (/dev/vhost-*): waiting for one (--no-wait exits instead)",
-	     env->npids > 1 ? "s" : "", env->pids[0], env->npids > 1 ? " ..." : "",
-	     env->npids > 1 ? "" : "s");
+	ilog("%s no vhost device yet (/dev/vhost-*): waiting for one (--no-wait exits instead)", who);
 	return 0;
 }

@@ -37,12 +37,17 @@ static bool read_stat(pid_t pid, char *state, unsigned long long *start)
 	return ok;
 }
 
+static bool state_alive(char st)
+{
+	return st != 'Z' && st != 'X';
+}
+
 bool proc_alive(pid_t pid)
 {
 	unsigned long long start;
 	char st;
 
-	return read_stat(pid, &st, &start) && st != 'Z' && st != 'X';
+	return read_stat(pid, &st, &start) && state_alive(st);
 }
 
 unsigned long long proc_start_ticks(pid_t pid)
@@ -105,7 +110,8 @@ static int cmp_pid(const void *a, const void *b)
 
 int proc_find_named(const char *name, unsigned long long after, pid_t *out, int max)
 {
-	char comm[PROC_NAME_LEN];
+	char comm[PROC_NAME_LEN], st;
+	unsigned long long start;
 	struct dirent *de;
 	int n = 0;
 	DIR *d = opendir("/proc");
@@ -120,7 +126,7 @@ int proc_find_named(const char *name, unsigned long long after, pid_t *out, int 
 			continue;
 		if (!proc_name((pid_t)pid, comm) || strcmp(comm, name))
 			continue;
-		if (proc_start_ticks((pid_t)pid) > after && proc_alive((pid_t)pid))
+		if (read_stat((pid_t)pid, &st, &start) && start > after && state_alive(st))
 			out[n++] = (pid_t)pid;
 	}
 	closedir(d);
