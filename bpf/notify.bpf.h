@@ -19,6 +19,22 @@ const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
 
 CALL_SLOT_MAP(notify_slots);
 
+/* The entry of candidate `cand` if it is a traced vq, counting which
+ * argument (a1 or not) held it. */
+static __always_inline struct vq_stats *notify_try_vq(u64 cand, u64 a1, u64 *vq)
+{
+	struct vq_stats *s = bpf_map_lookup_elem(&vqs, &cand);
+
+	if (!s)
+		return NULL;
+	if (cand == a1)
+		GLOBAL_INC(notify_arg1);
+	else
+		GLOBAL_INC(notify_arg2);
+	*vq = cand;
+	return s;
+}
+
 /* Which argument is the vq is settled by evidence: it must be a vq the
  * add_used hook has already seen (or filtered). Each match is counted so
  * that `-v` can show which register held it. */
@@ -28,24 +44,11 @@ static __always_inline struct vq_stats *notify_find_vq(u64 a1, u64 a2, u64 *vq)
 	u64 second = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a1 : a2;
 	struct vq_stats *s;
 
-	s = bpf_map_lookup_elem(&vqs, &first);
-	if (s) {
-		if (first == a1)
-			GLOBAL_INC(notify_arg1);
-		else
-			GLOBAL_INC(notify_arg2);
-		*vq = first;
+	s = notify_try_vq(first, a1, vq);
+	if (!s)
+		s = notify_try_vq(second, a1, vq);
+	if (s)
 		return s;
-	}
-	s = bpf_map_lookup_elem(&vqs, &second);
-	if (s) {
-		if (second == a1)
-			GLOBAL_INC(notify_arg1);
-		else
-			GLOBAL_INC(notify_arg2);
-		*vq = second;
-		return s;
-	}
 	if (!bpf_map_lookup_elem(&ignored_vqs, &first) &&
 	    !bpf_map_lookup_elem(&ignored_vqs, &second) &&
 	    !bpf_map_lookup_elem(&overflow_vqs, &first) &&
