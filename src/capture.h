@@ -112,5 +112,7 @@ struct cap_handler {
  * non-zero value, or -1 with one line saying what is wrong in err. Memory
  * used is bounded by the file's size. */
 int cap_read(FILE *f, uint64_t size, const struct cap_handler *h, char *err, size_t errlen);
+/* A vq_stats with only the identity a VQ record carries (counters zero). */
+void cap_vq_identity(const struct cap_vq *v, struct vq_stats *s);
 
 #endif

@@ -471,3 +471,14 @@ int cap_read(FILE *f, uint64_t size, const struct cap_handler *h, char *err, siz
 	evvq_free(&r.seen, NULL);
 	return ret;
 }
+
+void cap_vq_identity(const struct cap_vq *v, struct vq_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->vq = v->vq;
+	s->first_ns = v->first_ns;
+	s->dev = v->dev;
+	s->handle_kick = v->handle_kick;
+	s->owner_tgid = v->pid;
+	s->queue = v->queue;
+}

@@ -89,13 +89,7 @@ static int on_vq(void *ctx, const struct cap_vq *v)
 	x->id.queue = v->queue;
 	snprintf(x->id.dev, sizeof(x->id.dev), "%s", v->devname);
 	snprintf(x->id.dir, sizeof(x->id.dir), "%s", v->dir);
-	memset(&s, 0, sizeof(s));
-	s.vq = v->vq;
-	s.first_ns = v->first_ns;
-	s.dev = v->dev;
-	s.handle_kick = v->handle_kick;
-	s.owner_tgid = v->pid;
-	s.queue = v->queue;
+	cap_vq_identity(v, &s);
 	if (vqtable_update(&st->t, &s))
 		return RENDER_NOMEM;
 	r = row_of(st, v->id);

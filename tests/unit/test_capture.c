@@ -70,13 +70,7 @@ static struct vq_stats stats_of(const struct cap_vq *v, uint64_t adds, uint64_t 
 {
 	struct vq_stats s;
 
-	memset(&s, 0, sizeof(s));
-	s.vq = v->vq;
-	s.first_ns = v->first_ns;
-	s.dev = v->dev;
-	s.handle_kick = v->handle_kick;
-	s.owner_tgid = v->pid;
-	s.queue = v->queue;
+	cap_vq_identity(v, &s);
 	s.adds = adds;
 	s.used = used;
 	s.signals = signals;
