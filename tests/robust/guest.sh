@@ -107,6 +107,26 @@ emit() { # name rc
 	} >"$RESULTS"
 }
 
+# Nothing of vqtrace's may be left once its instances exited.
+leak_facts() {
+	fact cleanup_s "$(wait_gone "$BASE")"
+	fact after "$(objects)"
+}
+
+# name pid args...: load B (A's ARGS with --tx 2000 --rx 200), then SIGINT
+# to vqtrace `pid`, its exit status, the leak facts and the results.
+end_with_load_b() {
+	name=$1 v=$2
+	shift 2
+	vhost-loadgen --gt /tmp/gt "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg
+	fact load_b_rc $?
+	kill -INT $v
+	wait $v
+	rc=$?
+	leak_facts
+	emit "$name" $rc
+}
+
 start_load() { # args...: a load generator held until /tmp/go exists
 	rm -f /tmp/go /tmp/stop
 	vhost-loadgen --gt /tmp/gt --wait-file /tmp/go "$@" >/dev/null 2>/tmp/errlg &
@@ -139,8 +159,7 @@ run_stop() { # name args...: Y gets SIGKILL, then X SIGTERM, mid-load
 	kill -TERM $x
 	wait $x
 	rc=$?
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
+	leak_facts
 	touch /tmp/stop # only now: the load must outlive X, however slow the guest
 	wait $LG
 	fact loadgen_rc $?
@@ -169,8 +188,7 @@ run_signals() { # name args...: SIGINT to X with the devices open, SIGTERM to Y 
 	kill -TERM $y
 	wait $y
 	fact rc2 $?
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
+	leak_facts
 	emit "$name" $rc
 }
 
@@ -178,8 +196,7 @@ run_cmd() { # name args...
 	name=$1; shift
 	vqtrace -j $VQOPTS -- vhost-loadgen --gt /tmp/gt "$@" >/tmp/vq 2>/tmp/err
 	rc=$?
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
+	leak_facts
 	emit "$name" $rc
 }
 
@@ -198,14 +215,7 @@ run_rmmod() { # name args...
 	insmod $VHOST_NET_KO
 	fact insmod_rc $?
 	fact said_loaded "$(wait_line /tmp/err 'vhost_net was loaded; tracing goes on')"
-	vhost-loadgen --gt /tmp/gt "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg
-	fact load_b_rc $?
-	kill -INT $v
-	wait $v
-	rc=$?
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
-	emit "$name" $rc
+	end_with_load_b "$name" $v "$@"
 }
 
 run_follow() { # name args...: X (-p A --follow) and Y (-p A) over loads A then B
@@ -255,8 +265,7 @@ run_follow() { # name args...: X (-p A --follow) and Y (-p A) over loads A then 
 	fact wait_rc $?
 	fact wait_said "$(grep -c 'holds no vhost device yet.*waiting' /tmp/wait)"
 	kill $s
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
+	leak_facts
 	emit "$name" $rc
 }
 
@@ -284,14 +293,7 @@ run_reload() { # name args...: X (--follow) and Y trace while vhost is unloaded 
 	fact insmod_net_rc $?
 	insmod $VHOST_VSOCK_KO
 	fact x_back "$(wait_line /tmp/err 'vhost is loaded again')"
-	vhost-loadgen --gt /tmp/gt "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg
-	fact load_b_rc $?
-	kill -INT $x
-	wait $x
-	rc=$?
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
-	emit "$name" $rc
+	end_with_load_b "$name" $x "$@"
 }
 
 run_trio() { # name args...: full JSON, -m 100 JSON and -m 100 table on one load
@@ -316,8 +318,7 @@ run_trio() { # name args...: full JSON, -m 100 JSON and -m 100 table on one load
 	fact rc2 $?
 	wait $c
 	fact rc3 $?
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
+	leak_facts
 	emit "$name" $rc
 }
 
@@ -344,8 +345,7 @@ run_seq2() { # name args...: loads separated by ';' under one shell
 	rc=$?
 	wait $b
 	fact rc2 $?
-	fact cleanup_s "$(wait_gone "$BASE")"
-	fact after "$(objects)"
+	leak_facts
 	emit "$name" $rc
 }
 
