@@ -39,7 +39,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-capture
+.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-explore
 
 all: vqtrace
 
@@ -100,36 +100,10 @@ prom-check: vqtrace loadgen $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/dashboard_test.sh $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/live.sh
 
-# libFuzzer on the capture reader and `vqtrace report` (clang, ASan, UBSan):
-# first every seed (tests/fuzz/corpus/capture, real captures from the VM)
-# and regression (tests/fuzz/regress/capture) once, then FUZZ_TIME seconds
-# of fuzzing. New inputs go to $(OUTPUT)/fuzz/corpus-capture; a crash leaves
-# $(OUTPUT)/fuzz/crash-*: fix it and add the file to tests/fuzz/regress/capture.
-FUZZ_TIME ?= 30
-FUZZ_CC ?= clang
-FUZZ_CAPTURE_SRCS := tests/fuzz/fuzz_capture.c $(addprefix src/,capture_read.c report.c evvq.c \
-	event_fmt.c vqtable.c flags.c hist.c output_table.c output_json.c output_hist.c vqident.c \
-	ksyms.c)
-
-$(OUTPUT)/fuzz/fuzz_capture: $(FUZZ_CAPTURE_SRCS) $(wildcard src/*.h) $(wildcard include/*.h)
-	$(call msg,FUZZ-CC,$@)
-	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-capture
-	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$(CPPFLAGS) -Iinclude -Isrc $(FUZZ_CAPTURE_SRCS) -lbpf -ljansson -o $@
-
-fuzz-capture: $(OUTPUT)/fuzz/fuzz_capture
-	$(Q)$< -runs=0 -malloc_limit_mb=256 -artifact_prefix=$(OUTPUT)/fuzz/ \
-		tests/fuzz/corpus/capture tests/fuzz/regress/capture
-	$(Q)$< -max_total_time=$(FUZZ_TIME) -timeout=10 -malloc_limit_mb=256 -max_len=65536 \
-		-artifact_prefix=$(OUTPUT)/fuzz/ -print_final_stats=1 \
-		$(OUTPUT)/fuzz/corpus-capture tests/fuzz/corpus/capture tests/fuzz/regress/capture
-	$(Q)echo "capture: 1 passed, 0 failed"
-
 check: deps
 	$(Q)$(MAKE) -s all loadgen bpf-arm64
 	$(Q)$(MAKE) -s unit
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=15
-	$(Q)$(MAKE) -s fuzz-capture FUZZ_TIME=20
 	$(Q)$(MAKE) -s e2e
 	$(Q)$(MAKE) -s robust
 	$(Q)$(MAKE) -s prom-check
@@ -153,13 +127,17 @@ robust: vqtrace loadgen
 	$(Q)tests/robust/run.sh
 
 # libFuzzer (clang ASan + UBSan; libFuzzer comes with libclang-rt-14-dev) on
-# env_parse, http_parse_listen and explain_run: each target replays
-# tests/fuzz/regress/<t>/ and its seeds tests/fuzz/corpus/<t>/, then fuzzes
-# FUZZ_SECONDS s. New inputs: $(OUTPUT)/fuzz/corpus-<t>; a crash leaves
-# $(OUTPUT)/fuzz/crash-<t>-*: add it to tests/fuzz/regress/<t>/ with the fix.
+# env_parse, http_parse_listen, explain_run and the capture reader behind
+# `vqtrace report`: each target replays tests/fuzz/regress/<t>/ and its seeds
+# tests/fuzz/corpus/<t>/ (real captures from the VM for `capture`), then
+# fuzzes FUZZ_SECONDS s with a fixed seed (tests/fuzz/run.sh says why).
+# `make fuzz-explore` draws new seeds for longer and keeps its finds in
+# $(OUTPUT)/fuzz/corpus-<t>. A crash leaves $(OUTPUT)/fuzz/crash-<t>-*:
+# fix it and add the file to tests/fuzz/regress/<t>/.
 FUZZ_SECONDS ?= 20
+FUZZ_EXPLORE_SECONDS ?= 600
 FUZZ_CC ?= clang
-FUZZ_TARGETS := env http explain
+FUZZ_TARGETS := env http explain capture
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS)))
 FUZZ_BINS := $(addprefix $(OUTPUT)/fuzz/fuzz_,$(FUZZ_TARGETS))
@@ -175,3 +153,6 @@ $(FUZZ_BINS): $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-explore: $(FUZZ_BINS)
+	$(Q)FUZZ_SEED=0 tests/fuzz/run.sh $(FUZZ_EXPLORE_SECONDS) $(FUZZ_BINS)

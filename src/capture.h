@@ -21,6 +21,7 @@
 #define CAP_REC_HDR_LEN		8	/* u16 type, u16 flags, u32 length */
 #define CAP_MAX_RECORD		65536	/* payload bytes */
 #define CAP_STR_MAX		255
+#define CAP_MAX_QUEUE		65535	/* a VQ record's queue index, at most */
 
 enum cap_rec_type {
 	CAP_META = 1,

@@ -199,6 +199,11 @@ static int rec_vq(struct rd *r, struct dec *d)
 			    CAP_MAX_VQS);
 	if (v.dev_ordinal < 0 || !v.devname[0] || !v.kind[0] || !v.dir[0])
 		return fail(r, "record at byte %" PRIu64 ": vq id %u has an empty name", r->off, v.id);
+	/* vq_index() gives -1 or a slot of dev->vqs; a device is numbered
+	 * among at most as many devices as there are vqs. */
+	if (v.queue < -1 || v.queue > CAP_MAX_QUEUE || (uint32_t)v.dev_ordinal >= CAP_MAX_VQS)
+		return fail(r, "record at byte %" PRIu64 ": vq id %u has queue %d or device %d out of range",
+			    r->off, v.id, v.queue, v.dev_ordinal);
 	if (evvq_find(&r->seen, v.vq, v.first_ns))
 		return fail(r, "record at byte %" PRIu64 ": vq id %u repeats an earlier vq's identity",
 			    r->off, v.id);

@@ -176,9 +176,10 @@ static int cmp_display(const void *a, const void *b)
 	c = strcmp(x->id.kind, y->id.kind);
 	if (c)
 		return c;
+	/* Compared, not subtracted: a hostile capture may hold any value. */
 	if (x->dev_ordinal != y->dev_ordinal)
-		return x->dev_ordinal - y->dev_ordinal;
-	return x->cur.queue - y->cur.queue;
+		return x->dev_ordinal < y->dev_ordinal ? -1 : 1;
+	return x->cur.queue < y->cur.queue ? -1 : x->cur.queue > y->cur.queue;
 }
 
 /* Rows are named in first-seen order, so a new device of an owner and kind

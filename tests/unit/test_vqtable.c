@@ -105,6 +105,30 @@ static void test_naming_and_order(void **state)
 	assert_int_equal(t.n, 0);
 }
 
+/* Queues sort by value, whatever the value: -1 is what the BPF side
+ * records when the vq was not found in dev->vqs, and a hostile capture may
+ * hold the extremes (a subtracting comparator overflowed on them). */
+static void test_queue_order_extremes(void **state)
+{
+	struct vqtable t;
+	const struct vq_stats in[] = {
+		entry(0x10, 0xA000, 100, INT32_MAX, 100),
+		entry(0x11, 0xA000, 100, 1, 110),
+		entry(0x12, 0xA000, 100, INT32_MIN, 120),
+		entry(0x13, 0xA000, 100, -1, 130),
+	};
+	const int32_t want[] = { INT32_MIN, -1, 1, INT32_MAX };
+
+	vqtable_init(&t, &ks);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		update(&t, &in[i]);
+	vqtable_settle(&t);
+	assert_int_equal(t.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(t.rows[i].cur.queue, want[i]);
+	vqtable_free(&t);
+}
+
 static void test_names_stay(void **state)
 {
 	struct vqtable t;
@@ -580,6 +604,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_naming_and_order),
+		cmocka_unit_test(test_queue_order_extremes),
 		cmocka_unit_test(test_names_stay),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_many_rows),
