@@ -98,6 +98,10 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 		s->waiting_since_ns = want_hist || want_events ? s->last_ns : VQ_WAIT_UNSTAMPED;
 	else if (s->waiting_since_ns == VQ_WAIT_UNSTAMPED)
 		vq_stamp_wait(s);	/* still waiting one call later */
+	/* More than 65535 entries since the last signal: the u16 distance
+	 * wrapped, so whatever used_event the guest set has been passed. */
+	if ((u16)(c->new - s->used_idx_at_signal) < (u16)(c->old - s->used_idx_at_signal))
+		s->wait_wrapped = 1;
 	s->last_used_idx = c->new;
 	s->signalled_used = c->su;
 	s->signalled_used_valid = c->valid;

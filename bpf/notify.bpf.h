@@ -156,6 +156,7 @@ static __always_inline void notify_exit(u8 decision)
 		s->last_signal_ns = now;
 		s->used_idx_at_signal = s->last_used_idx;
 		s->waiting_since_ns = 0;
+		s->wait_wrapped = 0;
 	} else {
 		s->suppressed++;
 		if (s->waiting_since_ns == VQ_WAIT_UNSTAMPED)

@@ -88,6 +88,8 @@ struct vq_stats {
 	__u16 ev_parity;	/* --events: low bit of each event counter at the vq's
 				 * previous call (bit = enum vq_event_bit) */
 	__u8 notified;		/* a notify ran since the last add_used */
+	__u8 wait_wrapped;	/* more than 65535 entries since the last signal
+				 * (in the tail padding: the size stays 272) */
 };
 
 /* Whole-run health counters of the probes themselves (one array slot). */

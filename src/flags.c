@@ -39,14 +39,17 @@ static void set_count(struct flag_state *f, uint64_t count, double now_s)
 }
 
 /* NO_SIGNAL_STALL: entries published since the last signal include the one
- * the guest asked about, and they have waited longer than the threshold. */
+ * the guest asked about, and they have waited longer than the threshold.
+ * After more than 65535 entries the u16 window says nothing any more, but
+ * the guest's used_event has been passed for certain. */
 static bool stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_t now_ns)
 {
 	return !s->retired && (s->features & (1ULL << VQ_RULE_F_EVENT_IDX)) &&
 	       s->used_event_seen && s->waiting_since_ns &&
 	       s->waiting_since_ns != VQ_WAIT_UNSTAMPED &&
 	       now_ns > s->waiting_since_ns && now_ns - s->waiting_since_ns > o->stall_ns &&
-	       vq_rule_need_event(s->used_event, s->last_used_idx, s->used_idx_at_signal);
+	       (s->wait_wrapped ||
+		vq_rule_need_event(s->used_event, s->last_used_idx, s->used_idx_at_signal));
 }
 
 unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
