@@ -4,10 +4,11 @@
  * entry keeps the index and signalled_used_valid as they were, so that the
  * exit can tell the u16 wrap check apart from an invalidation it caused.
  *
- * The hot path is one hash lookup per call (the vq's entry, at the exit):
- * the entry only saves two values in the thread's call slot, and fentry and
- * fexit read vhost's fields straight through their BTF-typed argument
- * instead of calling bpf_probe_read_kernel.
+ * The hot path has no hash lookup: the exit finds the vq's entry through
+ * the table's hint array (vq_table.bpf.h), the entry only saves two values
+ * in the thread's call slot, and fentry and fexit read vhost's fields
+ * straight through their BTF-typed argument instead of calling
+ * bpf_probe_read_kernel.
  *
  * Counters are plain increments: every hook of one vq runs in that vq's
  * vhost worker, one call at a time (vhost serialises a vq's work), and
@@ -139,10 +140,13 @@ static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u32
 	struct add_call c;
 	struct vq_stats *s;
 	bool saved;
+	u64 key;
+	u32 id;
 
 	add_read_direct(vq, &c);
 	saved = slot_take(&add_slots, current_tid(), &slot) && slot.vq == (u64)vq;
 	if (saved) {
+		key = slot.vq;	/* vq as a number (see vq_get_or_create) */
 		c.old = slot.old_used_idx;
 		c.valid_before = slot.valid;
 	} else {
@@ -151,8 +155,9 @@ static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u32
 		 * check; when that held, the last state seen must do. */
 		c.old = ret ? c.new : (u16)(c.new - count);
 		c.valid_before = c.valid;
+		bpf_probe_read_kernel(&key, sizeof(key), &vq);	/* a copy, as a number */
 	}
-	s = vq_get_or_create(vq, c.old);
+	s = vq_get_or_create(vq, key, c.old, &id);
 	if (!s)
 		return;
 	if (!saved && vq_rule_wrap_check(c.su, c.old, c.new))
@@ -167,9 +172,10 @@ static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
 	u32 tid = current_tid();
 	struct vq_indexes ix;
 	struct call_slot *c;
+	u32 id;
 
 	vq_read_indexes(vq, &ix);
-	if (!vq_get_or_create(vq, ix.last_used_idx)) {
+	if (!vq_get_or_create(vq, (u64)vq, ix.last_used_idx, &id)) {
 		slot_drop(&add_slots, tid);
 		return;
 	}
@@ -177,6 +183,7 @@ static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
 	if (!c)
 		return;
 	c->vq = (u64)vq;
+	c->id = id;
 	c->old_used_idx = ix.last_used_idx;
 	c->valid = ix.valid;
 }
@@ -189,7 +196,7 @@ static __always_inline void add_used_exit(int ret)
 
 	if (!slot_take(&add_slots, current_tid(), &slot))
 		return;		/* filtered out at entry */
-	s = bpf_map_lookup_elem(&vqs, &slot.vq);
+	s = vq_at(slot.id, slot.vq);
 	if (!s)
 		return;
 	add_read_probe((void *)slot.vq, &c);

@@ -21,6 +21,7 @@ struct call_slot {
 	u8 pending;
 	u8 valid;		/* add_used: signalled_used_valid on entry */
 	u16 old_used_idx;	/* add_used: last_used_idx on entry */
+	u32 id;			/* the vq's slot in vqs (vq_table.bpf.h) */
 	u64 vq;
 };
 

@@ -39,13 +39,13 @@ struct retire_ctx {
  * counts leave vqs for retired_vqs, so that a long run on a busy host
  * keeps only live vqs in the map. No hook can touch the entry any more:
  * the device's work has been flushed and its backend removed. */
-static long retire_dev_vqs(struct bpf_map *map, u64 *key, struct vq_stats *s,
+static long retire_dev_vqs(struct bpf_map *map, u32 *id, struct vq_stats *s,
 			   struct retire_ctx *ctx)
 {
-	if (s->dev == ctx->dev && !s->retired) {
-		refresh_state((void *)*key, s, ctx->owner_mm);
+	if (s->first_ns && s->dev == ctx->dev && !s->retired) {
+		refresh_state((void *)s->vq, s, ctx->owner_mm);
 		s->retired = 1;
-		vq_move_to_retired(s, true);
+		vq_move_to_retired(*id, s, true);
 	}
 	return 0;
 }
@@ -54,8 +54,10 @@ static long retire_dev_vqs(struct bpf_map *map, u64 *key, struct vq_stats *s,
  * the same address is judged afresh. */
 static long forget_dev_vqs(struct bpf_map *map, u64 *key, u64 *dev, struct retire_ctx *ctx)
 {
-	if (*dev == ctx->dev)
+	if (*dev == ctx->dev) {
+		vq_hint_forget(*key);
 		bpf_map_delete_elem(map, key);
+	}
 	return 0;
 }
 
@@ -72,10 +74,10 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	bpf_for_each_map_elem(&overflow_vqs, forget_dev_vqs, &ctx, 0);
 }
 
-static long refresh_vq(struct bpf_map *map, u64 *key, struct vq_stats *s, void *ctx)
+static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)
 {
-	if (!s->retired) {
-		refresh_state((void *)*key, s, false);
+	if (s->first_ns && !s->retired) {
+		refresh_state((void *)s->vq, s, false);
 		/* At most one interval late for a queue that went idle. */
 		if (s->waiting_since_ns == VQ_WAIT_UNSTAMPED)
 			vq_stamp_wait(s);

@@ -21,9 +21,10 @@ CALL_SLOT_MAP(notify_slots);
 
 /* The entry of candidate `cand` if it is a traced vq, counting which
  * argument (a1 or not) held it. */
-static __always_inline struct vq_stats *notify_try_vq(u64 cand, u64 a1, u64 *vq)
+static __always_inline struct vq_stats *notify_try_vq(u64 cand, u64 a1, u64 *vq, u32 *id,
+						      bool *ignored)
 {
-	struct vq_stats *s = bpf_map_lookup_elem(&vqs, &cand);
+	struct vq_stats *s = vq_find(cand, id, ignored);
 
 	if (!s)
 		return NULL;
@@ -38,16 +39,18 @@ static __always_inline struct vq_stats *notify_try_vq(u64 cand, u64 a1, u64 *vq)
 /* Which argument is the vq is settled by evidence: it must be a vq the
  * add_used hook has already seen (or filtered). Each match is counted so
  * that `-v` can show which register held it. */
-static __always_inline struct vq_stats *notify_find_vq(u64 a1, u64 a2, u64 *vq)
+static __always_inline struct vq_stats *notify_find_vq(u64 a1, u64 a2, u64 *vq, u32 *id)
 {
 	u64 first = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a2 : a1;
 	u64 second = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a1 : a2;
 	struct vq_stats *s;
+	bool ignored;
 
-	s = notify_try_vq(first, a1, vq);
-	if (!s)
-		s = notify_try_vq(second, a1, vq);
-	if (s)
+	s = notify_try_vq(first, a1, vq, id, &ignored);
+	if (s || ignored)
+		return s;
+	s = notify_try_vq(second, a1, vq, id, &ignored);
+	if (s || ignored)
 		return s;
 	if (!bpf_map_lookup_elem(&ignored_vqs, &first) &&
 	    !bpf_map_lookup_elem(&ignored_vqs, &second) &&
@@ -74,8 +77,9 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	struct vq_stats *s;
 	u16 value;
 	u64 vq;
+	u32 id;
 
-	s = notify_find_vq(a1, a2, &vq);
+	s = notify_find_vq(a1, a2, &vq, &id);
 	if (!s) {
 		slot_drop(&notify_slots, tid);
 		return;
@@ -84,6 +88,7 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	if (!c)
 		return;
 	c->vq = vq;
+	c->id = id;
 	vq_read_indexes((void *)vq, &ix);
 	s->last_used_idx = ix.last_used_idx;
 	s->signalled_used = ix.signalled_used;
@@ -131,7 +136,7 @@ static __always_inline void notify_exit(u8 decision)
 
 	if (!slot_take(&notify_slots, current_tid(), &slot))
 		return;
-	s = bpf_map_lookup_elem(&vqs, &slot.vq);
+	s = vq_at(slot.id, slot.vq);
 	if (!s)
 		return;
 	event_idx = vq_has_feature(s->features, VIRTIO_RING_F_EVENT_IDX);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The per-vq map, the owner filter and the probes' health counters. A vq is
+/* The per-vq state (its table: vq_table.bpf.h), the owner filter and the probes' health counters. A vq is
  * identified on its first add_used: owner process, device, queue index and
  * kick handler are read once and kept with its counters. */
 #ifndef __VQTRACE_VQ_STATE_BPF_H
 #define __VQTRACE_VQ_STATE_BPF_H
 
 #include "vhost.bpf.h"
+#include "vq_table.bpf.h"
 #include "vqtrace.h"
 #include "vq_rules.h"
 #include <bpf/bpf_helpers.h>
@@ -13,13 +14,6 @@
 /* Set by userspace before load. */
 const volatile bool filter_owner = false;	/* only owners in `targets` */
 const volatile bool filter_descendants = false;	/* ...or their descendants */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
-	__type(key, u64);
-	__type(value, struct vq_stats);
-} vqs SEC(".maps");
 
 /* Final counts of retired vqs (their device was cleaned up, or their
  * address reused); userspace deletes what it has collected, so that the
@@ -148,10 +142,10 @@ static __always_inline s32 vq_index(struct vhost_virtqueue *vq)
 }
 
 /* Moves a retired vq's final counts (and histograms) to the retired maps
- * for userspace to collect, and frees its place in vqs and hists. When
- * retired_vqs is full that is counted, and with keep_if_full the entry
- * stays in vqs (marked retired) for userspace to read there instead. */
-static __always_inline void vq_move_to_retired(struct vq_stats *s, bool keep_if_full)
+ * for userspace to collect, and frees its slot (id) and its histograms.
+ * When retired_vqs is full that is counted, and with keep_if_full the
+ * entry stays (marked retired) for userspace to read there instead. */
+static __always_inline void vq_move_to_retired(u32 id, struct vq_stats *s, bool keep_if_full)
 {
 	struct vq_retired_key rk = { .vq = s->vq, .first_ns = s->first_ns };
 	u64 key = s->vq;
@@ -167,62 +161,79 @@ static __always_inline void vq_move_to_retired(struct vq_stats *s, bool keep_if_
 			bpf_map_update_elem(&retired_hists, &rk, h, BPF_NOEXIST);
 	}
 	bpf_map_delete_elem(&hists, &key);
-	bpf_map_delete_elem(&vqs, &key);
+	vq_slot_free(id, s);
 }
 
-/* A retired vq's address is in use again: a new device (or a reset one)
- * gets a new identity, and the old one must make room. */
-static __always_inline void vq_retire_entry(struct vq_stats *s)
+/* The stats of a traced vq (and its slot in *id), or NULL when it is
+ * filtered out (or the table is full, which is counted). Only add_used
+ * creates entries; used_idx is last_used_idx before the call, the base of
+ * the first signal's count. key is vq's address as a plain number: the
+ * verifier allows no arithmetic (the table's hash) on a BTF pointer. */
+static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue *vq, u64 key,
+							 u16 used_idx, u32 *id)
 {
-	vq_move_to_retired(s, false);
-}
-
-/* The stats of a traced vq, or NULL when it is filtered out (or the map is
- * full, which is counted). Only add_used creates entries; used_idx is
- * last_used_idx before the call, the base of the first signal's count. */
-static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue *vq, u16 used_idx)
-{
-	u64 key = (u64)vq;
-	struct vq_stats *s = bpf_map_lookup_elem(&vqs, &key);
 	struct task_struct *owner;
 	struct vq_stats init = {};
+	struct vq_stats *s;
+	struct vq_hint *h;
+	bool ignored;
 	u64 dev;
-	u32 tgid;
-	long err;
+	int err;
 
+	s = vq_find(key, id, &ignored);
 	if (s && !s->retired)
 		return s;
-	if (s)
-		vq_retire_entry(s);
-	else if (bpf_map_lookup_elem(&ignored_vqs, &key) || bpf_map_lookup_elem(&overflow_vqs, &key))
+	if (ignored)
 		return NULL;
+	/* A retired vq's address is in use again: a new device (or a reset
+	 * one) gets a new identity, and the old one must make room. */
+	if (s) {
+		vq_move_to_retired(*id, s, false);
+	} else if (bpf_map_lookup_elem(&ignored_vqs, &key)) {
+		vq_hint_ignore(key);	/* another vq had taken its hint */
+		return NULL;
+	} else if (bpf_map_lookup_elem(&overflow_vqs, &key)) {
+		return NULL;
+	}
 	owner = vq_owner_task(vq);
-	tgid = owner ? BPF_CORE_READ(owner, tgid) : 0;
 	dev = (u64)BPF_CORE_READ(vq, dev);
 	if (!owner_wanted(owner)) {
 		bpf_map_update_elem(&ignored_vqs, &key, &dev, BPF_ANY);
+		vq_hint_ignore(key);
 		GLOBAL_INC(filtered_out);
 		return NULL;
 	}
-	init.vq = key;
-	init.dev = dev;
-	init.handle_kick = (u64)BPF_CORE_READ(vq, handle_kick);
-	init.owner_tgid = tgid;
-	init.queue = vq_index(vq);
-	init.num = BPF_CORE_READ(vq, num);
-	init.features = BPF_CORE_READ(vq, acked_features);
-	init.avail = (u64)BPF_CORE_READ(vq, avail);
-	init.used_idx_at_signal = used_idx;
-	init.first_ns = bpf_ktime_get_ns();
-	err = bpf_map_update_elem(&vqs, &key, &init, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST: another CPU won the race */) {
+	err = vq_slot_claim(key, id);
+	if (err == -17)		/* another CPU created it meanwhile */
+		return vq_find(key, id, &ignored);
+	if (err) {
 		/* Counted once per vq: later calls find it in overflow_vqs
 		 * (were that full too, it would be counted again: never less). */
 		if (bpf_map_update_elem(&overflow_vqs, &key, &dev, BPF_NOEXIST) != -17)
 			GLOBAL_INC(vq_map_full);
 		return NULL;
 	}
-	return bpf_map_lookup_elem(&vqs, &key);
+	s = bpf_map_lookup_elem(&vqs, id);
+	if (!s)
+		return NULL;
+	init.vq = key;
+	init.dev = dev;
+	init.handle_kick = (u64)BPF_CORE_READ(vq, handle_kick);
+	init.owner_tgid = owner ? BPF_CORE_READ(owner, tgid) : 0;
+	init.queue = vq_index(vq);
+	init.num = BPF_CORE_READ(vq, num);
+	init.features = BPF_CORE_READ(vq, acked_features);
+	init.avail = (u64)BPF_CORE_READ(vq, avail);
+	init.used_idx_at_signal = used_idx;
+	/* Filled before it is visible: first_ns, which userspace tests,
+	 * goes in last. */
+	__builtin_memcpy(s, &init, sizeof(init));
+	asm volatile("" ::: "memory");
+	s->first_ns = bpf_ktime_get_ns();
+	h = key & 7 ? NULL : vq_hint_of(key);
+	if (h)
+		vq_hint_set(h, key | VQ_HINT_TRACED, *id);
+	return s;
 }
 
 /* Tracks the guest's used_event for EVENT_STALE: an episode starts when

@@ -135,4 +135,16 @@ struct vq_retired_key {
 	__u64 first_ns;
 };
 
+/* The hint array of the vq table (bpf/vq_table.bpf.h): what the hooks
+ * last learnt about a vq address hashed to each entry. */
+#define VQ_HINTS		16384	/* a power of two, well above the vqs traced */
+#define VQ_HINT_TRACED		1	/* tag = vq | this: its slot is id */
+#define VQ_HINT_IGNORED		2	/* tag = vq | this: the filter turned it away */
+
+struct vq_hint {
+	__u64 tag;		/* vq | VQ_HINT_*, one store; 0: nothing known */
+	__u32 id;		/* with VQ_HINT_TRACED: the slot in vqs */
+	__u32 pad;
+};
+
 #endif /* __VQTRACE_H */

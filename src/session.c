@@ -54,6 +54,8 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks)
 	skel->rodata->filter_owner = env->npids > 0 || env->command;
 	skel->rodata->filter_descendants = env->descendants;
 	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.vq_ids, env->max_vqs);
+	bpf_map__set_max_entries(skel->maps.vq_slots, env->max_vqs);
 	bpf_map__set_max_entries(skel->maps.ignored_vqs, env->max_vqs);
 	bpf_map__set_max_entries(skel->maps.overflow_vqs, env->max_vqs);
 	/* Room for a burst of teardowns within one interval, even with -m small. */
@@ -94,6 +96,21 @@ int session_add_targets(struct session *ss, const pid_t *pids, int n)
 	return 0;
 }
 
+/* The hooks' hints (bpf/vq_table.bpf.h) remember ignored vqs too: all are
+ * zeroed at once. The traced ones among them are mended by the hooks from
+ * vq_ids at their next call. */
+static void forget_hints(int fd)
+{
+	static __u32 keys[VQ_HINTS];
+	static const struct vq_hint none[VQ_HINTS];
+	__u32 count = VQ_HINTS;
+
+	for (__u32 i = 0; i < VQ_HINTS; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(fd, keys, none, &count, NULL))
+		vlog("cannot clear the vq hints: %s", strerror(errno));
+}
+
 void session_forget_ignored(struct session *ss)
 {
 	int fd = bpf_map__fd(ss->skel->maps.ignored_vqs);
@@ -103,6 +120,7 @@ void session_forget_ignored(struct session *ss)
 	while (!bpf_map_get_next_key(fd, NULL, &key))
 		if (bpf_map_delete_elem(fd, &key))
 			break;
+	forget_hints(bpf_map__fd(ss->skel->maps.vq_hints));
 }
 
 int session_attach(struct session *ss)

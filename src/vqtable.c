@@ -47,6 +47,8 @@ void vqtable_init(struct vqtable *t, const struct ksyms *ks)
 void vqtable_free(struct vqtable *t)
 {
 	free(t->rows);
+	free(t->read_vals);
+	free(t->read_keys);
 	ksyms_free(&t->fresh);
 	memset(t, 0, sizeof(*t));
 }
@@ -238,18 +240,42 @@ static int read_retired(struct vqtable *t, int fd)
 	return 0;
 }
 
+static int read_buffers(struct vqtable *t, int map_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (t->read_cap)
+		return 0;
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
+		return -errno;
+	if (info.value_size != sizeof(struct vq_stats) || !info.max_entries)
+		return -EINVAL;
+	t->read_vals = calloc(info.max_entries, sizeof(*t->read_vals));
+	t->read_keys = calloc(info.max_entries, sizeof(*t->read_keys));
+	if (!t->read_vals || !t->read_keys)
+		return -ENOMEM;
+	t->read_cap = info.max_entries;
+	return 0;
+}
+
 int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd)
 {
-	__u64 key, next, *prev = NULL;
-	struct vq_stats s;
+	__u32 out, count;
 	int err;
 
-	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(map_fd, &key, &s))
-			continue;	/* removed meanwhile */
-		err = vqtable_update(t, &s);
+	err = read_buffers(t, map_fd);
+	if (err)
+		return err;
+	/* One call for the whole array; ENOENT only says it reached the end. */
+	count = t->read_cap;
+	err = bpf_map_lookup_batch(map_fd, NULL, &out, t->read_keys, t->read_vals, &count, NULL);
+	if (err && errno != ENOENT)
+		return -errno;
+	for (__u32 i = 0; i < count && i < t->read_cap; i++) {
+		if (!t->read_vals[i].first_ns)
+			continue;	/* a free slot */
+		err = vqtable_update(t, &t->read_vals[i]);
 		if (err)
 			return err;
 	}
