@@ -21,7 +21,7 @@
  * keeps one slot per vq. Creation and retirement are rare (once per vq
  * lifetime); the scan for a free slot is paid then, not per call.
  *
- * Userspace reads the whole array in one batch and skips entries whose
+ * Userspace maps the array into its memory and skips entries whose
  * first_ns is 0: a slot is filled with first_ns written last and cleared
  * with first_ns written first. */
 #ifndef __VQTRACE_VQ_TABLE_BPF_H
@@ -36,6 +36,7 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VQ_DEFAULT_MAX_VQS);	/* -m */
+	__uint(map_flags, BPF_F_MMAPABLE);		/* userspace reads it in place */
 	__type(key, u32);
 	__type(value, struct vq_stats);
 } vqs SEC(".maps");

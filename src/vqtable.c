@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Names and load addresses of the vhost modules in /proc/modules, hashed:
  * a kallsyms snapshot is stale once this changes. 0 if unreadable. */
@@ -44,11 +46,20 @@ void vqtable_init(struct vqtable *t, const struct ksyms *ks)
 	}
 }
 
+static void unmap_view(struct vqtable *t)
+{
+	if (t->view)
+		munmap((void *)t->view, t->view_len);
+	t->view = NULL;
+	t->view_n = 0;
+	t->view_len = 0;
+	t->view_map_id = 0;
+}
+
 void vqtable_free(struct vqtable *t)
 {
 	free(t->rows);
-	free(t->read_vals);
-	free(t->read_keys);
+	unmap_view(t);
 	ksyms_free(&t->fresh);
 	memset(t, 0, sizeof(*t));
 }
@@ -240,42 +251,49 @@ static int read_retired(struct vqtable *t, int fd)
 	return 0;
 }
 
-static int read_buffers(struct vqtable *t, int map_fd)
+/* The per-vq array, mapped read-only: reading it costs no system call and
+ * no copy of the free slots. A new session has a new map (another id). */
+static int map_view(struct vqtable *t, int map_fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
 
-	if (t->read_cap)
-		return 0;
 	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
 		return -errno;
+	if (t->view && info.id == t->view_map_id)
+		return 0;
+	unmap_view(t);
 	if (info.value_size != sizeof(struct vq_stats) || !info.max_entries)
 		return -EINVAL;
-	t->read_vals = calloc(info.max_entries, sizeof(*t->read_vals));
-	t->read_keys = calloc(info.max_entries, sizeof(*t->read_keys));
-	if (!t->read_vals || !t->read_keys)
-		return -ENOMEM;
-	t->read_cap = info.max_entries;
+	t->view_len = ((size_t)info.max_entries * sizeof(struct vq_stats) + page - 1) / page * page;
+	p = mmap(NULL, t->view_len, PROT_READ, MAP_SHARED, map_fd, 0);
+	if (p == MAP_FAILED) {
+		t->view_len = 0;
+		return -errno;
+	}
+	t->view = p;
+	t->view_n = info.max_entries;
+	t->view_map_id = info.id;
 	return 0;
 }
 
 int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd)
 {
-	__u32 out, count;
+	struct vq_stats s;
 	int err;
 
-	err = read_buffers(t, map_fd);
+	err = map_view(t, map_fd);
 	if (err)
 		return err;
-	/* One call for the whole array; ENOENT only says it reached the end. */
-	count = t->read_cap;
-	err = bpf_map_lookup_batch(map_fd, NULL, &out, t->read_keys, t->read_vals, &count, NULL);
-	if (err && errno != ENOENT)
-		return -errno;
-	for (__u32 i = 0; i < count && i < t->read_cap; i++) {
-		if (!t->read_vals[i].first_ns)
+	for (__u32 i = 0; i < t->view_n; i++) {
+		if (!t->view[i].first_ns)
 			continue;	/* a free slot */
-		err = vqtable_update(t, &t->read_vals[i]);
+		memcpy(&s, &t->view[i], sizeof(s));
+		if (!s.first_ns)
+			continue;	/* freed meanwhile */
+		err = vqtable_update(t, &s);
 		if (err)
 			return err;
 	}

@@ -36,9 +36,10 @@ struct vqtable {
 	uint64_t modules_sig;	/* vhost modules and their addresses */
 	struct ksyms fresh;	/* the latest re-read */
 	bool hist;		/* rows carry histograms (--hist) */
-	/* vqtable_read_map's buffers, sized once from the map */
-	struct vq_stats *read_vals;
-	__u32 *read_keys, read_cap;
+	/* vqtable_read_map's read-only mapping of the per-vq array */
+	const struct vq_stats *view;
+	__u32 view_n, view_map_id;
+	size_t view_len;
 };
 
 void vqtable_init(struct vqtable *t, const struct ksyms *ks);
@@ -47,7 +48,7 @@ void vqtable_free(struct vqtable *t);
 int vqtable_update(struct vqtable *t, const struct vq_stats *s);
 /* Orders the rows and names new devices; call after a round of updates. */
 void vqtable_settle(struct vqtable *t);
-/* Reads every entry of the per-vq map (an array, read in one batch; free
+/* Reads every entry of the per-vq map (an array, mapped into memory; free
  * slots have first_ns 0) into the table, and collects (and deletes) the
  * final counts of vqs retired meanwhile. 0 or -errno. */
 int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd);
