@@ -290,7 +290,7 @@ static int run(struct env *env)
 		       (env->command && child.exited);
 		if (last)
 			break;
-		if (!module_gone && !owners_alive(env)) {
+		if (!module_gone && !owners_alive(&owners, env)) {
 			if (!env->follow)
 				break;
 			if (owners_follow(&owners, env, &ss))
@@ -316,7 +316,7 @@ static int run(struct env *env)
 			module_gone = false;
 		}
 	}
-	if (env->npids && !owners_alive(env) && !env->follow)
+	if (env->npids && !owners_alive(&owners, env) && !env->follow)
 		ilog("the traced process%s exited", env->npids > 1 ? "es" : "");
 	/* The owner's devices are released by the time it is reaped, so the
 	 * maps now hold everything it did. With events, no call may count

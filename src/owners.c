@@ -11,44 +11,61 @@ void owners_init(struct owners *o, const struct env *env)
 {
 	memset(o, 0, sizeof(*o));
 	o->since = proc_start_ticks(getpid());
-	for (int i = 0; i < env->npids; i++) {
-		char name[PROC_NAME_LEN];
-		bool dup = false;
-
-		if (!proc_name(env->pids[i], name))
-			continue;
-		for (int k = 0; k < o->nnames; k++)
-			dup |= !strcmp(o->names[k], name);
-		if (!dup)
-			strcpy(o->names[o->nnames++], name);
-	}
+	for (int i = 0; i < env->npids; i++)
+		proc_name(env->pids[i], o->names[i]);
 }
 
-bool owners_alive(const struct env *env)
+bool owners_alive(struct owners *o, const struct env *env)
 {
-	for (int i = 0; i < env->npids; i++)
-		if (proc_alive(env->pids[i]))
-			return true;
-	return env->npids == 0;
+	char name[PROC_NAME_LEN];
+	bool alive = false;
+
+	for (int i = 0; i < env->npids; i++) {
+		if (!proc_alive(env->pids[i]))
+			continue;
+		alive = true;
+		if (proc_name(env->pids[i], name))
+			strcpy(o->names[i], name);
+	}
+	return alive || env->npids == 0;
+}
+
+/* The distinct names of the traced pids, in names[0..n). */
+static int distinct_names(const struct owners *o, const struct env *env,
+			  char names[][PROC_NAME_LEN])
+{
+	int n = 0;
+
+	for (int i = 0; i < env->npids; i++) {
+		bool dup = !o->names[i][0];
+
+		for (int k = 0; k < n && !dup; k++)
+			dup = !strcmp(names[k], o->names[i]);
+		if (!dup)
+			strcpy(names[n++], o->names[i]);
+	}
+	return n;
 }
 
 int owners_follow(struct owners *o, struct env *env, struct session *ss)
 {
+	char names[VQ_MAX_TARGETS][PROC_NAME_LEN];
+	int nnames = distinct_names(o, env, names);
 	pid_t found[VQ_MAX_TARGETS];
 	int n = 0;
 
 	if (!o->waiting) {
-		char names[VQ_MAX_TARGETS * (PROC_NAME_LEN + 4)] = "";
+		char list[VQ_MAX_TARGETS * (PROC_NAME_LEN + 4)] = "";
 
-		for (int k = 0; k < o->nnames; k++)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s'%s'",
-				 k ? " or " : "", o->names[k]);
+		for (int k = 0; k < nnames; k++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s'%s'",
+				 k ? " or " : "", names[k]);
 		ilog("the traced process%s exited; --follow: waiting for a new process named %s",
-		     env->npids > 1 ? "es" : "", o->nnames ? names : "(none known)");
+		     env->npids > 1 ? "es" : "", nnames ? list : "(none known)");
 		o->waiting = true;
 	}
-	for (int k = 0; k < o->nnames && n < VQ_MAX_TARGETS; k++)
-		n += proc_find_named(o->names[k], o->since, found + n, VQ_MAX_TARGETS - n);
+	for (int k = 0; k < nnames && n < VQ_MAX_TARGETS; k++)
+		n += proc_find_named(names[k], o->since, found + n, VQ_MAX_TARGETS - n);
 	if (!n)
 		return 0;
 	if (session_add_targets(ss, found, n))
@@ -58,10 +75,9 @@ int owners_follow(struct owners *o, struct env *env, struct session *ss)
 	env->npids = n;
 	o->waiting = false;
 	for (int i = 0; i < n; i++) {
-		char name[PROC_NAME_LEN] = "";
-
-		proc_name(found[i], name);
-		ilog("--follow: tracing pid %d (%s)", found[i], name);
+		o->names[i][0] = 0;
+		proc_name(found[i], o->names[i]);
+		ilog("--follow: tracing pid %d (%s)", found[i], o->names[i]);
 	}
 	return 0;
 }

@@ -131,6 +131,12 @@ start_load() { # args...: a load generator held until /tmp/go exists
 	rm -f /tmp/go /tmp/stop
 	vhost-loadgen --gt /tmp/gt --wait-file /tmp/go "$@" >/dev/null 2>/tmp/errlg &
 	LG=$!
+	# Until the forked shell has exec'd, the pid is named 'sh': a
+	# vqtrace -p started before then would take that name to --follow.
+	i=0
+	while [ "$(cat /proc/$LG/comm 2>/dev/null)" != vhost-loadgen ] && [ $i -lt 500 ]; do
+		i=$((i + 1)); sleep 0.01
+	done
 }
 
 # --- one function per HOW -------------------------------------------------
