@@ -54,10 +54,19 @@ static long retire_dev_vqs(struct bpf_map *map, u32 *id, struct vq_stats *s,
  * the same address is judged afresh. */
 static long forget_dev_vqs(struct bpf_map *map, u64 *key, u64 *dev, struct retire_ctx *ctx)
 {
-	if (*dev == ctx->dev) {
-		vq_hint_forget(*key);
+	if (*dev == ctx->dev)
 		bpf_map_delete_elem(map, key);
-	}
+	return 0;
+}
+
+/* Every "ignored" hint, not only this device's: ignored_vqs is an LRU map,
+ * and a hint may outlive its evicted entry. Were it kept, a traced device
+ * later allocated at that address would be taken for ignored for good.
+ * The live ignored vqs are hinted again at their next call. */
+static long forget_ignored_hint(struct bpf_map *map, u32 *key, struct vq_hint *h, void *ctx)
+{
+	if ((h->tag & 7) == VQ_HINT_IGNORED)
+		h->tag = 0;
 	return 0;
 }
 
@@ -72,6 +81,7 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	bpf_for_each_map_elem(&vqs, retire_dev_vqs, &ctx, 0);
 	bpf_for_each_map_elem(&ignored_vqs, forget_dev_vqs, &ctx, 0);
 	bpf_for_each_map_elem(&overflow_vqs, forget_dev_vqs, &ctx, 0);
+	bpf_for_each_map_elem(&vq_hints, forget_ignored_hint, NULL, 0);
 }
 
 static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)

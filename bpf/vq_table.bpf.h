@@ -12,8 +12,9 @@
  *
  * The hint also remembers a vq the owner filter turned away, so that the
  * vhost work of every other VM on the host costs the same two loads instead
- * of a chain of hash lookups. Whoever forgets an ignored vq (device
- * teardown here, --follow in userspace) clears its hint too.
+ * of a chain of hash lookups. Device teardown (bpf/lifecycle.bpf.h) and
+ * --follow (userspace) clear every "ignored" hint: a vq address freed with
+ * its device may come back as a traced vq.
  *
  * A slot is free when its vq field is 0. Claiming one goes through vq_slots
  * (slot -> vq, inserted with BPF_NOEXIST), so that two CPUs creating two

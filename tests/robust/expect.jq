@@ -298,6 +298,17 @@ def specific:
     + [ (gqueues | map(.pid) | unique)[] as $pid | ("rx", "tx") as $d |
         c("B: pid \($pid) \($d): every row is one of its queues [used, signals]"; true;
           submultiset(row_pairs($b; $pid; $d); gt_pairs($pid; $d))) ]
+  elif .name == "reuse" then
+    # U, another owner with 8 vqs (more than -m 2 remembers as ignored),
+    # runs and exits; S's load then allocates devices where U's were: a
+    # hint left from U must not make S's vqs look ignored.
+    common + leak_checks
+    + [ c("U exit status"; 0; f("u_rc")),
+        c("probe: U's vqs turned away by the filter"; true; (probe.filtered_out // 0) > 0),
+        c("probe: vqs lost to a full map"; 0; probe.vq_map_full),
+        c("probe: entry state lost"; 0; probe.stash_full),
+        c("rows: S's rx and tx"; 2; (totals | length)) ]
+    + exact(totals; "")
   elif .name == "hostile" then
     # Five hostile loads one after the other (scenarios file), watched by
     # A (fentry) and B (kprobe on __vhost_add_used_n) at once.

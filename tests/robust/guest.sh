@@ -355,6 +355,26 @@ run_seq2() { # name args...: loads separated by ';' under one shell
 	emit "$name" $rc
 }
 
+run_reuse() { # name args...: U (ARGS) runs and exits, then S's own load
+	name=$1; shift
+	rm -f /tmp/go
+	printf '%s\n' 'while [ ! -f /tmp/go ]; do sleep 0.05; done' \
+		'vhost-loadgen --gt /tmp/gt --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg' >/tmp/seq.sh
+	sh /tmp/seq.sh &
+	sq=$!
+	vqtrace -j -T $VQOPTS -p $sq --descendants >/tmp/vq 2>/tmp/err &
+	a=$!
+	wait_ready /tmp/err
+	vhost-loadgen --gt /tmp/gtu "$@" >/dev/null 2>>/tmp/errlg
+	fact u_rc $?
+	touch /tmp/go
+	wait $sq
+	wait $a
+	rc=$?
+	leak_facts
+	emit "$name" $rc
+}
+
 # --- main -----------------------------------------------------------------
 
 # Right after boot under TCG the crng may not be ready yet, and the first
@@ -382,6 +402,7 @@ grep -v '^#' /robust/scenarios | while IFS='|' read -r name kernels how vqopts a
 	cmd) run_cmd "$name" $args ;;
 	rmmod) run_rmmod "$name" $args ;;
 	follow) run_follow "$name" $args ;;
+	reuse) run_reuse "$name" $args ;;
 	reload) run_reload "$name" $args ;;
 	trio) run_trio "$name" $args ;;
 	seq2) run_seq2 "$name" $args ;;
