@@ -8,6 +8,8 @@
 #                c  vqtrace --hist             d   vqtrace --events
 #                e  bpftrace (trace.bt)        ff  vqtrace --add-used-mode fentry
 #                fk vqtrace --add-used-mode kprobe
+#                o  vqtrace -p of another, idle load generator: the load is
+#                   another VM's, filtered out (the cost on untraced VMs)
 #                cmp  vqtrace fentry, vqtrace kprobe and bpftrace at once, for
 #                     per-event costs taken at the same moments (host noise)
 # A round is "a X Y a Z W ..." over the traced configurations, then cmp; one
@@ -15,7 +17,7 @@
 # it and the next one at most one run away.
 # Results are JSON lines in /tmp/bench.jsonl, copied to /dev/ttyS1 at the
 # end; progress goes to the console.
-RUNS=${1:-5} TX=${2:-0} CPU_SECONDS=${3:-60} CONFIGS=${4:-a b c d e ff fk cmp}
+RUNS=${1:-5} TX=${2:-0} CPU_SECONDS=${3:-60} CONFIGS=${4:-a b c d e ff fk o cmp}
 LOAD="--event-every 1"	# an interrupt asked for every entry: the tracer's worst case
 OUT=/tmp/bench.jsonl
 T=/tmp/bench
@@ -102,7 +104,7 @@ helper_calls() { # config progs-json
 
 # One run of the load under one configuration.
 run_one() { # config round
-	cfg=$1 round=$2 tracers='' tpids='' spids='' btpid='' wds=''
+	cfg=$1 round=$2 tracers='' tpids='' spids='' btpid='' wds='' other=''
 	seq=$((seq + 1))
 	case $cfg in a) ;; cmp) tracers="ff fk e" ;; *) tracers=$cfg ;; esac
 	rm -f /tmp/go $T/gt $T/progs
@@ -122,6 +124,13 @@ run_one() { # config round
 			while [ ! -e $T/ready.$t ]; do sleep 0.1; done
 		done
 		touch /tmp/go
+	elif [ "$cfg" = o ]; then	# trace an idle owner; the load is not its
+		vhost-loadgen --tx 1 --wait-file /tmp/never --gt /dev/null 2>>$T/lg.err &
+		other=$!
+		while [ "$(cat /proc/$other/comm 2>/dev/null)" != vhost-loadgen ]; do sleep 0.05; done
+		sleep 0.5	# its device is open by then
+		start_tracer o /tmp/go "$other"
+		tpids=$tpid spids=$spid
 	elif [ -n "$tracers" ]; then
 		start_tracer "$tracers" /tmp/go "$lg"
 		tpids=$tpid spids=$spid
@@ -139,11 +148,13 @@ run_one() { # config round
 		bpftool -j prog show >$T/progs 2>/dev/null
 		[ "$round" = 1 ] && [ "$cfg" != cmp ] && helper_calls "$cfg" $T/progs
 		[ -n "$btpid" ] && kill -INT "$btpid"	# vqtrace -p ends with its owner
+		[ -n "$other" ] && kill -TERM "$other"
 		for p in $tpids; do watchdog 60 kill -KILL "$p"; done
 	fi
 	kill -CONT "$lg" 2>/dev/null
 	wait "$lg"
 	lrc=$?
+	[ -n "$other" ] && wait "$other"
 	trc=0
 	for p in $tpids; do wait "$p" || trc=$?; done
 	for p in $spids; do wait "$p"; done

@@ -14,8 +14,8 @@ def verdict: if . == null then "n/a" elif . then "**MET**" else "**MISSED**" end
 
 def names: {a: "(a) no tracing", b: "(b) vqtrace default", c: "(c) vqtrace --hist",
 	d: "(d) vqtrace --events", e: "(e) bpftrace script", ff: "(f) vqtrace --add-used-mode fentry",
-	fk: "(f) vqtrace --add-used-mode kprobe"};
-def order: ["a", "b", "c", "d", "e", "ff", "fk"];
+	fk: "(f) vqtrace --add-used-mode kprobe", o: "(o) vqtrace -p of another VM (this load filtered out)"};
+def order: ["a", "b", "c", "d", "e", "ff", "fk", "o"];
 
 def rate: ([.gt.queues[].completed] | add) / .gt.elapsed_s;
 # The traced function a program belongs to (vqtrace's and bpftrace's names).
@@ -44,11 +44,14 @@ def tracer_progs($who):
 	end;
 
 # Did the tracer count exactly what the load generator did (used, signals)?
-def exact($lines; $gt):
+# (o) traces another owner: exact is counting none of it, having filtered it.
+def exact($lines; $gt; $cfg):
 	($gt.queues | map(.completed) | add) as $c | ($gt.queues | map(.interrupts) | add) as $i
 	| ($lines | map(select(.type == "total"))) as $vq
 	| ($lines | map(select(.type == "map")) | map(.data) | add // {}) as $bt
-	| if ($vq | length) > 0 then ($vq | map(.used) | add) == $c and ($vq | map(.signals) | add) == $i
+	| if $cfg == "o" then ($vq | map(.used) | add // 0) == 0 and
+		($lines | map(select(.type == "probe")) | .[0].filtered_out // 0) > 0
+	  elif ($vq | length) > 0 then ($vq | map(.used) | add) == $c and ($vq | map(.signals) | add) == $i
 	  elif ($bt | length) > 0 then (($bt["@used"] // {}) | [.[]] | add) == $c and (($bt["@signals"] // {}) | [.[]] | add) == $i
 	  else null end;
 
@@ -110,12 +113,12 @@ def kernel_report($k; $all):
 	   elif ($runs | any(.config == $c)) | not then empty
 	   else ($runs | map(select(.config == $c))) as $cr
 	   | (pcosts($c)) as $pc
-	   | ($cr | map(. as $run | exact($totals | map(select(.config == $c and .round == $run.round)) | map(.line); $run.gt)) | map(select(. != null))) as $ex
+	   | ($cr | map(. as $run | exact($totals | map(select(.config == $c and .round == $run.round)) | map(.line); $run.gt; $c)) | map(select(. != null))) as $ex
 	   | (steady_ratios($c)) as $sr
 	   | "| \(names[$c]) | \(if $c == "a" then "1 (baseline)" else ratios($c) | spread(3) end) | \(if $c == "a" then "" else "\($sr | spread(3)) n=\($sr | length)" end) | \(if $c == "a" then "-" else shares($c) | map(select(. != null) * 100) | spread(1) | . + " %" end) | \($cr | map(rate) | spread(0)) | \($pc | map(.add_ns) | spread(0)) | \($pc | map(.notify_ns) | spread(0)) | \($pc | map(.event_ns) | spread(0)) | \(if ($ex | length) == 0 then "-" else "\($ex | map(select(.)) | length)/\($ex | length)" end) |"
 	   end),
 	"",
-	"Median (min..max) over the rounds. Throughput: completed / elapsed_s of the load generator, divided by the mean of the nearest (a) runs before and after it (at most one run away); steady rounds: those two (a) runs agree within 10 %, i.e. the host's load did not change much around the run. BPF share: the tracer's hook programs' run_time_ns over the CPU time of the vhost worker thread in the same run, a ratio of two times taken together, so host contention largely cancels; it leaves out the cost of the hooks themselves (trampoline, kprobe, return probe, bpf_stats), so it is a lower bound of the throughput cost when vhost is the bottleneck. BPF ns: run_time_ns / run_cnt with bpf_stats; an event is one traced call of __vhost_add_used_n or vhost_notify (entry + exit program). Counts exact: the tracer's used and signals equal the load generator's completed and interrupts.",
+	"Median (min..max) over the rounds. Throughput: completed / elapsed_s of the load generator, divided by the mean of the nearest (a) runs before and after it (at most one run away); steady rounds: those two (a) runs agree within 10 %, i.e. the host's load did not change much around the run. BPF share: the tracer's hook programs' run_time_ns over the CPU time of the vhost worker thread in the same run, a ratio of two times taken together, so host contention largely cancels; it leaves out the cost of the hooks themselves (trampoline, kprobe, return probe, bpf_stats), so it is a lower bound of the throughput cost when vhost is the bottleneck. BPF ns: run_time_ns / run_cnt with bpf_stats; an event is one traced call of __vhost_add_used_n or vhost_notify (entry + exit program). Counts exact: the tracer's used and signals equal the load generator's completed and interrupts; for (o), the tracer counted none of the load and its filter turned it away (filtered_out > 0).",
 	"",
 	(if ($progs | any(.config == "cmp")) then
 	 "### BPF cost per event, all tracers attached at once (same moments, same noise)",
