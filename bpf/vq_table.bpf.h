@@ -157,18 +157,20 @@ static long vq_claim_free(struct bpf_map *map, u32 *key, struct vq_stats *s, str
 }
 
 /* Takes a free slot for vq and records it in vq_ids; -ENOSPC when every
- * slot is taken, -EEXIST when vq already has one (another CPU won). The
- * caller fills the entry, first_ns last. */
+ * slot is taken, -EEXIST when vq already has one (another CPU won), or
+ * vq_ids' own error. The caller fills the entry, first_ns last. */
 static __always_inline int vq_slot_claim(u64 vq, u32 *id)
 {
 	struct vq_claim c = { .vq = vq };
+	long err;
 
 	bpf_for_each_map_elem(&vqs, vq_claim_free, &c, 0);
 	if (!c.found)
 		return -28;	/* ENOSPC */
-	if (bpf_map_update_elem(&vq_ids, &vq, &c.id, BPF_NOEXIST)) {
+	err = bpf_map_update_elem(&vq_ids, &vq, &c.id, BPF_NOEXIST);
+	if (err) {
 		bpf_map_delete_elem(&vq_slots, &c.id);
-		return -17;	/* EEXIST */
+		return (int)err;
 	}
 	*id = c.id;
 	return 0;
