@@ -291,8 +291,11 @@ int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd)
 		if (!t->view[i].first_ns)
 			continue;	/* a free slot */
 		memcpy(&s, &t->view[i], sizeof(s));
-		if (!s.first_ns)
-			continue;	/* freed meanwhile */
+		/* Freed (or still being filled) meanwhile: the BPF side writes
+		 * first_ns last when filling and first when freeing, and vq is
+		 * never 0 in a filled slot. */
+		if (!s.first_ns || !s.vq)
+			continue;
 		err = vqtable_update(t, &s);
 		if (err)
 			return err;
