@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The per-vq state (its table: vq_table.bpf.h), the owner filter and the probes' health counters. A vq is
- * identified on its first add_used: owner process, device, queue index and
- * kick handler are read once and kept with its counters. */
+/* The per-vq state (its table: vq_table.bpf.h), the owner filter and the
+ * probes' health counters. A vq is identified on its first add_used: owner
+ * process, device, queue index and kick handler are read once and kept
+ * with its counters. */
 #ifndef __VQTRACE_VQ_STATE_BPF_H
 #define __VQTRACE_VQ_STATE_BPF_H
 
@@ -230,7 +231,7 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	__builtin_memcpy(s, &init, sizeof(init));
 	asm volatile("" ::: "memory");
 	s->first_ns = bpf_ktime_get_ns();
-	h = key & 7 ? NULL : vq_hint_of(key);
+	h = vq_hint_of(key);
 	if (h)
 		vq_hint_set(h, key | VQ_HINT_TRACED, *id);
 	return s;

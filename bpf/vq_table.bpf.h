@@ -63,10 +63,14 @@ struct {
 	__type(value, struct vq_hint);
 } vq_hints SEC(".maps");
 
+/* vq's hint entry. A vq is 8-byte aligned; any other value (a wrong
+ * notify argument) has none, since the tag's low bits are its kind. */
 static __always_inline struct vq_hint *vq_hint_of(u64 vq)
 {
 	u32 key = (u32)((vq * 0x9E3779B97F4A7C15ull) >> (64 - VQ_HINT_BITS));
 
+	if (vq & 7)
+		return NULL;
 	return bpf_map_lookup_elem(&vq_hints, &key);
 }
 
@@ -82,19 +86,10 @@ static __always_inline void vq_hint_set(struct vq_hint *h, u64 tag, u32 id)
 /* The filter turned vq away: its later calls stop at the hint. */
 static __always_inline void vq_hint_ignore(u64 vq)
 {
-	struct vq_hint *h = vq & 7 ? NULL : vq_hint_of(vq);
+	struct vq_hint *h = vq_hint_of(vq);
 
 	if (h)
 		h->tag = vq | VQ_HINT_IGNORED;
-}
-
-/* Whatever the hint knows about vq, forgotten. */
-static __always_inline void vq_hint_forget(u64 vq)
-{
-	struct vq_hint *h = vq_hint_of(vq);
-
-	if (h && (h->tag & ~7ull) == vq)
-		h->tag = 0;
 }
 
 /* The entry in slot id if it is vq's and filled. */
@@ -108,12 +103,12 @@ static __always_inline struct vq_stats *vq_at(u32 id, u64 vq)
 }
 
 /* vq's entry (and its slot in *id), or NULL when it has none; then
- * *ignored says whether the hint knows the filter turned it away. A vq is
- * 8-byte aligned; any other value (a wrong notify argument) skips the hint,
- * whose low bits are the tag. */
+ * *ignored says whether the hint knows the filter turned it away. A
+ * "traced" hint is only ever a guess, checked against the slot's own vq:
+ * one left behind by a freed slot costs a fallback, never a wrong entry. */
 static __always_inline struct vq_stats *vq_find(u64 vq, u32 *id, bool *ignored)
 {
-	struct vq_hint *h = vq & 7 ? NULL : vq_hint_of(vq);
+	struct vq_hint *h = vq_hint_of(vq);
 	struct vq_stats *s;
 	u32 *exact;
 	u64 tag;
@@ -185,7 +180,6 @@ static __always_inline void vq_slot_free(u32 id, struct vq_stats *s)
 
 	s->first_ns = 0;
 	asm volatile("" ::: "memory");	/* first_ns cleared before the rest */
-	vq_hint_forget(vq);
 	bpf_map_delete_elem(&vq_ids, &vq);
 	bpf_map_update_elem(&vqs, &id, &empty, BPF_ANY);
 	bpf_map_delete_elem(&vq_slots, &id);

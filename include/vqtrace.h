@@ -27,10 +27,10 @@ enum vq_notify_arg {
  * the per-interval refresh, times it. No real ktime is 1. */
 #define VQ_WAIT_UNSTAMPED	1
 
-/* Per virtqueue, keyed by the kernel address of struct vhost_virtqueue. */
+/* Per virtqueue: one slot of the vqs array (bpf/vq_table.bpf.h). */
 struct vq_stats {
 	/* identity, set once when the vq is first seen */
-	__u64 vq;		/* struct vhost_virtqueue * (the map key) */
+	__u64 vq;		/* struct vhost_virtqueue *; 0: a free slot */
 	__u64 dev;		/* vq->dev */
 	__u64 handle_kick;	/* vq->handle_kick, a symbol for userspace */
 	__u64 first_ns;		/* bpf_ktime_get_ns() of the first event */
