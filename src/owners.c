@@ -21,10 +21,10 @@ bool owners_alive(struct owners *o, const struct env *env)
 	bool alive = false;
 
 	for (int i = 0; i < env->npids; i++) {
-		if (!proc_alive(env->pids[i]))
+		if (!proc_alive_name(env->pids[i], name))
 			continue;
 		alive = true;
-		if (proc_name(env->pids[i], name))
+		if (name[0])
 			strcpy(o->names[i], name);
 	}
 	return alive || env->npids == 0;

@@ -7,20 +7,35 @@
 #include <string.h>
 #include <unistd.h>
 
-/* /proc/PID/stat: "pid (comm) S ppid ..."; comm may hold spaces and ')'. */
-static bool read_stat(pid_t pid, char *state, unsigned long long *start)
+struct proc_stat {
+	char name[PROC_NAME_LEN];	/* comm */
+	char state;
+	unsigned long long start;	/* clock ticks since boot */
+};
+
+/* /proc/PID/stat: "pid (comm) S ppid ..."; comm may hold spaces and ')',
+ * so it runs from the first '(' to the last ')'. One read gives all that
+ * vqtrace asks of a process. */
+static bool read_stat(pid_t pid, struct proc_stat *ps)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
+	char path[64], buf[1024], *open, *p;
 	bool ok = false;
+	size_t n;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "r");
 	if (!f)
 		return false;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ' && p[2]) {
-		*state = p[2];
+	if (fgets(buf, sizeof(buf), f) && (open = strchr(buf, '(')) && (p = strrchr(buf, ')')) &&
+	    p > open && p[1] == ' ' && p[2]) {
+		n = (size_t)(p - open - 1);
+		if (n > PROC_NAME_LEN - 1)
+			n = PROC_NAME_LEN - 1;
+		memcpy(ps->name, open + 1, n);
+		ps->name[n] = '\0';
+		ps->state = p[2];
+		ps->start = 0;
 		/* starttime is field 22; field 3 is the state after ") ". */
 		p += 3;
 		for (int field = 3; p && field < 22; field++) {
@@ -29,8 +44,7 @@ static bool read_stat(pid_t pid, char *state, unsigned long long *start)
 				p++;
 		}
 		if (p)
-			v = strtoull(p, NULL, 10);
-		*start = v;
+			ps->start = strtoull(p, NULL, 10);
 		ok = true;
 	}
 	fclose(f);
@@ -44,35 +58,36 @@ static bool state_alive(char st)
 
 bool proc_alive(pid_t pid)
 {
-	unsigned long long start;
-	char st;
+	struct proc_stat ps;
 
-	return read_stat(pid, &st, &start) && state_alive(st);
+	return read_stat(pid, &ps) && state_alive(ps.state);
+}
+
+bool proc_alive_name(pid_t pid, char name[PROC_NAME_LEN])
+{
+	struct proc_stat ps;
+
+	if (!read_stat(pid, &ps) || !state_alive(ps.state))
+		return false;
+	memcpy(name, ps.name, PROC_NAME_LEN);
+	return true;
 }
 
 unsigned long long proc_start_ticks(pid_t pid)
 {
-	unsigned long long start;
-	char st;
+	struct proc_stat ps;
 
-	return read_stat(pid, &st, &start) ? start : 0;
+	return read_stat(pid, &ps) ? ps.start : 0;
 }
 
 bool proc_name(pid_t pid, char name[PROC_NAME_LEN])
 {
-	char path[64];
-	size_t n;
-	FILE *f;
+	struct proc_stat ps;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (!read_stat(pid, &ps) || !ps.name[0])
 		return false;
-	n = fread(name, 1, PROC_NAME_LEN - 1, f);
-	fclose(f);
-	name[n] = '\0';
-	name[strcspn(name, "\n")] = '\0';
-	return n > 0;
+	memcpy(name, ps.name, PROC_NAME_LEN);
+	return true;
 }
 
 bool proc_has_vhost(pid_t pid)
@@ -110,8 +125,7 @@ static int cmp_pid(const void *a, const void *b)
 
 int proc_find_named(const char *name, unsigned long long after, pid_t *out, int max)
 {
-	char comm[PROC_NAME_LEN], st;
-	unsigned long long start;
+	struct proc_stat ps;
 	struct dirent *de;
 	int n = 0;
 	DIR *d = opendir("/proc");
@@ -124,9 +138,8 @@ int proc_find_named(const char *name, unsigned long long after, pid_t *out, int 
 
 		if (*end || pid <= 0 || pid == getpid())
 			continue;
-		if (!proc_name((pid_t)pid, comm) || strcmp(comm, name))
-			continue;
-		if (read_stat((pid_t)pid, &st, &start) && start > after && state_alive(st))
+		if (read_stat((pid_t)pid, &ps) && !strcmp(ps.name, name) && ps.start > after &&
+		    state_alive(ps.state))
 			out[n++] = (pid_t)pid;
 	}
 	closedir(d);

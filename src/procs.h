@@ -13,7 +13,9 @@
 
 /* Alive and not a zombie: a zombie's vhost devices are already released. */
 bool proc_alive(pid_t pid);
-/* The process name (/proc/PID/comm); false if it is gone. */
+/* The same, and its name with it, from one read of /proc/PID/stat. */
+bool proc_alive_name(pid_t pid, char name[PROC_NAME_LEN]);
+/* The process name (comm, as /proc/PID/stat gives it); false if it is gone. */
 bool proc_name(pid_t pid, char name[PROC_NAME_LEN]);
 /* The process start time in clock ticks since boot; 0 if it is gone. */
 unsigned long long proc_start_ticks(pid_t pid);

@@ -82,6 +82,24 @@ static void test_name_and_start(void **state)
 	assert_false(proc_name(pid, name));
 }
 
+/* comm runs from the first '(' to the last ')' of /proc/PID/stat, and may
+ * hold both, spaces and the full 15 characters. */
+static void test_awkward_name(void **state)
+{
+	const char *awkward = "q) (x y) z(0123";	/* 15 characters */
+	char name[PROC_NAME_LEN];
+	pid_t pid, found[2];
+
+	(void)state;
+	pid = start_named(awkward);
+	assert_true(proc_alive_name(pid, name));
+	assert_string_equal(name, awkward);
+	assert_int_equal(proc_find_named(awkward, 0, found, 2), 1);
+	assert_int_equal(found[0], pid);
+	stop(pid);
+	assert_false(proc_alive_name(pid, name));
+}
+
 static void test_find_named_only_newer(void **state)
 {
 	pid_t old, young, found[8];
@@ -127,6 +145,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alive_and_zombie),
 		cmocka_unit_test(test_name_and_start),
+		cmocka_unit_test(test_awkward_name),
 		cmocka_unit_test(test_find_named_only_newer),
 		cmocka_unit_test(test_has_vhost),
 	};
