@@ -126,9 +126,7 @@ run_one() { # config round
 		touch /tmp/go
 	elif [ "$cfg" = o ]; then	# trace an idle owner; the load is not its
 		vhost-loadgen --tx 1 --wait-file /tmp/never --gt /dev/null 2>>$T/lg.err &
-		other=$!
-		while [ "$(cat /proc/$other/comm 2>/dev/null)" != vhost-loadgen ]; do sleep 0.05; done
-		sleep 0.5	# its device is open by then
+		other=$!	# -p filters by pid: its name and device may come later
 		start_tracer o /tmp/go "$other"
 		tpids=$tpid spids=$spid
 	elif [ -n "$tracers" ]; then
