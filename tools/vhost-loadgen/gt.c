@@ -55,6 +55,8 @@ static void misbehaviour(struct sbuf *b, const struct lg_vq *vq)
 			  (unsigned long long)vq->consumed_at_freeze);
 	if (vq->avail_jumped)
 		sb_printf(b, ",\"avail_jumped_to\":%u", vq->avail_jumped_to);
+	if (vq->backend_resets)
+		sb_printf(b, ",\"backend_resets\":%u", vq->backend_resets);
 	if (vq->call_off_at && vq->phase >= 1)
 		sb_printf(b, ",\"call_off_at\":%llu",
 			  (unsigned long long)vq->call_off_at);

@@ -59,6 +59,7 @@ struct lg_opts {
 	bool no_call;
 	bool call_toggle;
 	uint64_t toggle[3];      /* A:B:C */
+	bool reset_backend;      /* --reset-backend: when the call comes back */
 	unsigned devices;
 	unsigned procs;
 	bool kthread;
@@ -135,6 +136,7 @@ struct lg_vq {
 	/* scenario */
 	uint64_t target;         /* how many entries this queue must complete */
 	unsigned phase;          /* --call-toggle phase 0..2, 3 = done */
+	unsigned backend_resets; /* --reset-backend: detach/re-attach done */
 	uint64_t phase_end[3];   /* cumulative entry count at each phase end */
 
 	/* misbehaviour checkpoints (misbehave.c): counts at which the queue

@@ -92,6 +92,10 @@ static void usage(FILE *f)
 "                      each switch waits until every buffer has completed.\n"
 "                      --tx/--rx, when given, must equal A+B+C; when neither\n"
 "                      is given, --tx defaults to A+B+C\n"
+"  --reset-backend     with --call-toggle: when the call eventfd comes back,\n"
+"                      also detach and re-attach the tap (VHOST_NET_SET_BACKEND\n"
+"                      -1, then the tap): vhost re-reads its used index and\n"
+"                      clears signalled_used_valid (vhost_vq_init_access)\n"
 "  --always-kick       kick after every submission batch (default: honour\n"
 "                      avail_event with EVENT_IDX, VRING_USED_F_NO_NOTIFY\n"
 "                      without it)\n"
@@ -209,7 +213,7 @@ enum {
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
 	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
-	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS,
+	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -223,6 +227,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT },
 		{ "no-call", no_argument, NULL, OPT_NO_CALL },
 		{ "call-toggle", required_argument, NULL, OPT_CALL_TOGGLE },
+		{ "reset-backend", no_argument, NULL, OPT_RESET_BACKEND },
 		{ "devices", required_argument, NULL, OPT_DEVICES },
 		{ "procs", required_argument, NULL, OPT_PROCS },
 		{ "kthread", no_argument, NULL, OPT_KTHREAD },
@@ -289,6 +294,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			break;
 		case OPT_CALL_TOGGLE:
 			parse_toggle(o, optarg);
+			break;
+		case OPT_RESET_BACKEND:
+			o->reset_backend = true;
 			break;
 		case OPT_DEVICES:
 			o->devices = (unsigned)parse_num("--devices", optarg, 1, LG_MAX_DEVICES);
@@ -373,6 +381,8 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		bad_usage("--event-every needs EVENT_IDX; drop --no-event-idx");
 	mis_check_opts(o, tx_set);
 	hostile_check_opts(o, tx_set);
+	if (o->reset_backend && !o->call_toggle)
+		bad_usage("--reset-backend acts at the switches of --call-toggle; add --call-toggle A:B:C");
 	if (o->call_toggle) {
 		uint64_t total = o->toggle[0] + o->toggle[1] + o->toggle[2];
 
@@ -414,6 +424,11 @@ static void advance_phase(const struct lg_opts *o, struct lg_dev *d, struct lg_v
 		if (o->call_toggle && vq->phase < 3) {
 			vq_read_call(vq);
 			dev_set_call(d, vq, phase_call_on[vq->phase]);
+			if (o->reset_backend && vq->phase == 2) {	/* quiet: all completed */
+				dev_set_backend(d, -1);
+				dev_set_backend(d, d->tap_fd);
+				vq->backend_resets++;
+			}
 		}
 	}
 }
