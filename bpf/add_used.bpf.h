@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* __vhost_add_used_n(vq, heads, count): vhost publishes `count` used entries
  * and advances last_used_idx (or vhost_add_used_n, which wraps it). The
- * entry keeps the index and signalled_used_valid as they were, so that the
- * exit can tell the u16 wrap check apart from an invalidation it caused.
+ * exit needs the index and signalled_used_valid as they were on entry, to
+ * tell the u16 wrap check apart from an invalidation it caused.
  *
- * The hot path has no hash lookup: the exit finds the vq's entry through
- * the table's hint array (vq_table.bpf.h), the entry only saves two values
- * in the thread's call slot, and fentry and fexit read vhost's fields
- * straight through their BTF-typed argument instead of calling
- * bpf_probe_read_kernel.
+ * The hot path has no hash lookup and, with BTF, no helper call: the exit
+ * finds the vq's entry through the table's hint array (vq_table.bpf.h),
+ * and fexit reads vhost's fields straight through its BTF-typed argument
+ * instead of calling bpf_probe_read_kernel. Without BTF, a kprobe saves the
+ * entry state in the thread's call slot for the kretprobe.
  *
  * Counters are plain increments: every hook of one vq runs in that vq's
  * vhost worker, one call at a time (vhost serialises a vq's work), and
@@ -106,6 +106,7 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	s->last_used_idx = c->new;
 	s->signalled_used = c->su;
 	s->signalled_used_valid = c->valid;
+	s->valid_track = c->valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
 	notified = s->notified;
 	s->notified = 0;
 	if (!vq_has_feature(c->features, VIRTIO_RING_F_EVENT_IDX))
@@ -122,46 +123,35 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 		vq_track_event(s, event, c->new);
 }
 
-/* fentry: no lookup, no filter; the exit decides. */
-static __always_inline void add_used_enter_direct(struct vhost_virtqueue *vq)
+/* fexit alone, no entry program: the arguments and the state after the
+ * call give the state before it. The call moved last_used_idx by count
+ * (not at all when it failed), and it writes signalled_used_valid only to
+ * clear it when its wrap check holds; so before the call valid was what it
+ * is now, except after a wrap check, where it was what the vq's last hooked
+ * event left (valid_track, kept by every writer vhost has: this hook,
+ * vhost_notify and vhost_vq_init_access; vhost_vq_reset comes with a new
+ * identity). An entry program cost as much as a third of the hook, for
+ * that one bit. key is vq's address as a plain number (bpf_get_func_arg,
+ * inlined): the verifier allows no arithmetic on a BTF pointer. */
+static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u64 key, u32 count,
+						 int ret)
 {
-	struct call_slot *c = slot_enter(&add_slots, current_tid());
-
-	if (!c)
-		return;
-	c->vq = (u64)vq;
-	c->old_used_idx = vq->last_used_idx;
-	c->valid = vq->signalled_used_valid;
-}
-
-static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u32 count, int ret)
-{
-	struct call_slot slot;
 	struct add_call c;
 	struct vq_stats *s;
-	bool saved;
-	u64 key;
 	u32 id;
 
 	add_read_direct(vq, &c);
-	saved = slot_take(&add_slots, current_tid(), &slot) && slot.vq == (u64)vq;
-	if (saved) {
-		key = slot.vq;	/* vq as a number (see vq_get_or_create) */
-		c.old = slot.old_used_idx;
-		c.valid_before = slot.valid;
-	} else {
-		/* The entry's slot was lost (counted in stash_full). The call
-		 * moved the index by count, and set valid only by its wrap
-		 * check; when that held, the last state seen must do. */
-		c.old = ret ? c.new : (u16)(c.new - count);
-		c.valid_before = c.valid;
-		bpf_probe_read_kernel(&key, sizeof(key), &vq);	/* a copy, as a number */
-	}
+	c.old = ret ? c.new : (u16)(c.new - count);
+	c.valid_before = c.valid;
 	s = vq_get_or_create(vq, key, c.old, &id);
 	if (!s)
 		return;
-	if (!saved && vq_rule_wrap_check(c.su, c.old, c.new))
-		c.valid_before = s->signalled_used_valid;
+	if (!ret && vq_rule_wrap_check(c.su, c.old, c.new)) {
+		if (s->valid_track)
+			c.valid_before = s->valid_track == VQ_VALID_TRUE;
+		else
+			GLOBAL_INC(stash_full);	/* first call seen: unknown */
+	}
 	add_used_finish(s, &c, ret);
 	event_add_used(s, vq, c.old, c.valid_before, ret);
 }

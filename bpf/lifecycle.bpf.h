@@ -2,7 +2,8 @@
 /* Device teardown and the periodic state refresh.
  *
  * vhost_dev_cleanup(dev) runs before a device's vqs are freed: its vqs are
- * marked retired, so that the refresh never reads freed memory and a later
+ * marked retired (vhost_vq_reset clears their state there: a later call
+ * starts a new identity, with its state unknown), so that the refresh never reads freed memory and a later
  * vq at the same address gets a new identity (vq_get_or_create).
  *
  * The refresh program is never attached: userspace runs it once per
@@ -82,6 +83,21 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	bpf_for_each_map_elem(&ignored_vqs, forget_dev_vqs, &ctx, 0);
 	bpf_for_each_map_elem(&overflow_vqs, forget_dev_vqs, &ctx, 0);
 	bpf_for_each_map_elem(&vq_hints, forget_ignored_hint, NULL, 0);
+}
+
+/* vhost_vq_init_access(vq), when a backend is set, re-reads last_used_idx
+ * from the guest and clears signalled_used_valid outside the hot hooks;
+ * the add_used fexit's valid_track must follow (bpf/add_used.bpf.h). It
+ * runs under the vq's mutex, as they do. */
+static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key)
+{
+	struct vq_stats *s;
+	bool ignored;
+	u32 id;
+
+	s = vq_find(key, &id, &ignored);
+	if (s && !s->retired)
+		s->valid_track = vq->signalled_used_valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
 }
 
 static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)

@@ -94,6 +94,10 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	s->signalled_used = ix.signalled_used;
 	s->signalled_used_valid = ix.valid;
 	vq_track_avail(s, ix.avail_idx, ix.last_avail_idx);
+	/* What vhost_notify leaves, known from its inputs: a missed return
+	 * probe cannot leave it wrong. The add_used exit relies on it. */
+	s->valid_track = vq_rule_valid_after_notify(s->features, ix.valid, ix.avail_idx,
+						    ix.last_avail_idx) ? VQ_VALID_TRUE : VQ_VALID_FALSE;
 	s->notify_guest_ok = !bpf_probe_read_user(&value, sizeof(value), notify_guest_addr(s));
 	s->notify_guest_value = value;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* vqtrace's BPF programs: thin attach points over the shared helpers in
- * add_used.bpf.h and notify.bpf.h. Userspace picks one of the two add_used
- * pairs (fentry/fexit where __vhost_add_used_n has BTF, kprobes otherwise)
- * and attaches the notify kprobes to the symbol it resolved. */
+ * add_used.bpf.h and notify.bpf.h. Userspace picks fexit on
+ * __vhost_add_used_n (with vhost_vq_init_access) where they have BTF, else
+ * the kprobe/kretprobe pair, and attaches the notify kprobes to the symbol
+ * it resolved. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -10,18 +11,24 @@
 #include "notify.bpf.h"
 #include "lifecycle.bpf.h"
 
-SEC("fentry/__vhost_add_used_n")
-int BPF_PROG(add_used_fentry, struct vhost_virtqueue *vq)
-{
-	add_used_enter_direct(vq);
-	return 0;
-}
-
 SEC("fexit/__vhost_add_used_n")
 int BPF_PROG(add_used_fexit, struct vhost_virtqueue *vq, void *heads,
 	     unsigned int count, int ret)
 {
-	add_used_exit_direct(vq, count, ret);
+	u64 key = 0;
+
+	bpf_get_func_arg(ctx, 0, &key);	/* vq as a number; inlined */
+	add_used_exit_direct(vq, key, count, ret);
+	return 0;
+}
+
+SEC("fexit/vhost_vq_init_access")
+int BPF_PROG(init_access_fexit, struct vhost_virtqueue *vq, int ret)
+{
+	u64 key = 0;
+
+	bpf_get_func_arg(ctx, 0, &key);
+	init_access_exit(vq, key);
 	return 0;
 }
 

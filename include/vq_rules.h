@@ -38,6 +38,19 @@ VQ_RULE int vq_rule_decide(__u64 features, __u16 guest, __u16 last_used_idx,
 	return vq_rule_need_event(guest, last_used_idx, signalled_used);
 }
 
+/* signalled_used_valid once vhost_notify has run on this state: its
+ * EVENT_IDX path sets it whatever it decides; the NOTIFY_ON_EMPTY early
+ * return and the path without EVENT_IDX leave it as it was. */
+VQ_RULE int vq_rule_valid_after_notify(__u64 features, int signalled_used_valid,
+				       __u16 avail_idx, __u16 last_avail_idx)
+{
+	if ((features & (1ULL << VQ_RULE_F_NOTIFY_ON_EMPTY)) && avail_idx == last_avail_idx)
+		return signalled_used_valid;
+	if (!(features & (1ULL << VQ_RULE_F_EVENT_IDX)))
+		return signalled_used_valid;
+	return 1;
+}
+
 /* __vhost_add_used_n's test after publishing old..new: the stored
  * signalled_used can no longer be told apart after a u16 wrap. */
 VQ_RULE int vq_rule_wrap_check(__u16 signalled_used, __u16 old, __u16 new_idx)

@@ -90,6 +90,16 @@ struct vq_stats {
 	__u8 notified;		/* a notify ran since the last add_used */
 	__u8 wait_wrapped;	/* more than 65535 entries since the last signal
 				 * (in the tail padding: the size stays 272) */
+	__u8 valid_track;	/* vhost's signalled_used_valid after the vq's
+				 * last hooked call: VQ_VALID_* (tail padding) */
+};
+
+/* valid_track: what the fexit hook takes for signalled_used_valid before a
+ * call whose wrap check held (bpf/add_used.bpf.h). */
+enum vq_valid_track {
+	VQ_VALID_UNKNOWN = 0,	/* no call of the vq seen yet */
+	VQ_VALID_FALSE = 1,
+	VQ_VALID_TRUE = 2,
 };
 
 /* Whole-run health counters of the probes themselves (one array slot). */

@@ -71,15 +71,18 @@ static int plan_add_used(struct attach_plan *p, const struct ksyms *ks,
 			 syms[0]);
 		return 0;
 	}
-	if (btf_func_params(btf, "__vhost_add_used_n") == 3 && req != ADD_MODE_KPROBE) {
+	/* The fexit works out the entry state, which needs every other writer
+	 * of signalled_used_valid hooked: vhost_vq_init_access too. */
+	if (btf_func_params(btf, "__vhost_add_used_n") == 3 &&
+	    btf_func_params(btf, "vhost_vq_init_access") == 1 && req != ADD_MODE_KPROBE) {
 		p->add_fentry = true;
 		snprintf(p->add_sym, sizeof(p->add_sym), "__vhost_add_used_n");
 		snprintf(p->add_why, sizeof(p->add_why),
-			 "fentry/fexit: __vhost_add_used_n has BTF in the vhost module");
+			 "fexit (with fexit on vhost_vq_init_access): both have BTF in the vhost module");
 		return 0;
 	}
 	if (req == ADD_MODE_FENTRY) {
-		elog("--add-used-mode fentry: __vhost_add_used_n has no BTF on this kernel; use kprobe");
+		elog("--add-used-mode fentry: __vhost_add_used_n or vhost_vq_init_access has no BTF on this kernel; use kprobe");
 		return -1;
 	}
 	/* No BTF, or kprobes requested; if __vhost_add_used_n was inlined,
@@ -142,16 +145,16 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 
 int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 {
-	struct bpf_program *fentry = skel->progs.add_used_fentry;
 	struct bpf_program *fexit = skel->progs.add_used_fexit;
+	struct bpf_program *init = skel->progs.init_access_fexit;
 
-	bpf_program__set_autoload(fentry, p->add_fentry);
 	bpf_program__set_autoload(fexit, p->add_fentry);
+	bpf_program__set_autoload(init, p->add_fentry);
 	bpf_program__set_autoload(skel->progs.add_used_kprobe, !p->add_fentry);
 	bpf_program__set_autoload(skel->progs.add_used_kretprobe, !p->add_fentry);
 	if (p->add_fentry) {
-		if (bpf_program__set_attach_target(fentry, 0, p->add_sym) ||
-		    bpf_program__set_attach_target(fexit, 0, p->add_sym))
+		if (bpf_program__set_attach_target(fexit, 0, p->add_sym) ||
+		    bpf_program__set_attach_target(init, 0, "vhost_vq_init_access"))
 			return -1;
 	}
 	skel->rodata->notify_arg_first = p->notify_arg_first;
@@ -191,9 +194,10 @@ int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 	}
 	if (p->cleanup_sym && add_link(p, skel->progs.dev_cleanup_kprobe, false, p->cleanup_sym))
 		return -1;
+	/* The state tracker before the hook that relies on it. */
 	if (p->add_fentry)
-		return add_link(p, skel->progs.add_used_fexit, false, NULL) ||
-		       add_link(p, skel->progs.add_used_fentry, false, NULL) ? -1 : 0;
+		return add_link(p, skel->progs.init_access_fexit, false, NULL) ||
+		       add_link(p, skel->progs.add_used_fexit, false, NULL) ? -1 : 0;
 	return add_link(p, skel->progs.add_used_kretprobe, true, p->add_sym) ||
 	       add_link(p, skel->progs.add_used_kprobe, false, p->add_sym) ? -1 : 0;
 }
@@ -208,6 +212,6 @@ void attach_detach(struct attach_plan *p)
 void attach_describe(const struct attach_plan *p, char *add, size_t add_len, char *notify,
 		     size_t notify_len)
 {
-	snprintf(add, add_len, "%s:%s", p->add_fentry ? "fentry" : "kprobe", p->add_sym);
+	snprintf(add, add_len, "%s:%s", p->add_fentry ? "fexit" : "kprobe", p->add_sym);
 	snprintf(notify, notify_len, "kprobe:%s", p->n_notify ? p->notify_syms[0] : "");
 }

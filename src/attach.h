@@ -16,7 +16,7 @@
 struct vqtrace_bpf;
 
 struct attach_plan {
-	bool add_fentry;		/* else kprobe/kretprobe */
+	bool add_fentry;		/* a BPF trampoline (fexit); else kprobe/kretprobe */
 	char add_sym[128];
 	char add_why[256];
 	const char *notify_syms[MAX_NOTIFY_SYMS];
@@ -36,7 +36,7 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel);
 /* After load: attach every hook; on failure prints one line, returns -1. */
 int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel);
 void attach_detach(struct attach_plan *p);
-/* "fentry:SYM" or "kprobe:SYM" for the add_used hook, "kprobe:SYM" for notify. */
+/* "fexit:SYM" or "kprobe:SYM" for the add_used hook, "kprobe:SYM" for notify. */
 void attach_describe(const struct attach_plan *p, char *add, size_t add_len, char *notify,
 		     size_t notify_len);
 

@@ -75,6 +75,6 @@ void output_probe_table(FILE *f, const struct vq_global *g)
 		fprintf(f, "vqtrace: %llu torn-down virtqueues' final counts were lost (raise -m)\n",
 			(unsigned long long)g->retired_full);
 	if (g->stash_full)
-		fprintf(f, "vqtrace: %llu calls lost their entry state to another thread's call (not counted)\n",
+		fprintf(f, "vqtrace: %llu calls lacked their entry state (see stash_full in --help)\n",
 			(unsigned long long)g->stash_full);
 }

@@ -62,7 +62,7 @@ def hooks:
   if (.name | endswith("-kp")) then
     [c("add_used hook"; "kprobe:__vhost_add_used_n"; probe.add_used_hook)]
   else
-    [c("add_used hook"; "fentry:__vhost_add_used_n"; probe.add_used_hook)]
+    [c("add_used hook"; "fexit:__vhost_add_used_n"; probe.add_used_hook)]
   end
   + [c("notify hook"; "kprobe:vhost_notify.constprop.0"; probe.notify_hook)];
 
@@ -186,6 +186,24 @@ def specific:
       c("flags raised"; ["NEAR_WRAP", "STALE_SIGNALLED", "WRAP_INVALIDATED"]; flags_raised) ]
     + if .name == "rec-toggle" then rec_checks + trigger_checks("WRAP_INVALIDATED"; "event"; 64)
       else [] end
+  elif .name == "reset" or .name == "reset-kp" then
+    # On 1000 / off 65535 / on 1000, the tap detached and re-attached as
+    # the call eventfd comes back: vhost_vq_init_access clears
+    # signalled_used_valid there, behind the hot hooks. The silent entries
+    # stop one short of signalled_used + 65536, so the wrap check holds on
+    # the very next call, with valid already false: one WRAP_CHECK, no
+    # invalidation. Without an entry program the fexit hook gets this
+    # right only by following vhost_vq_init_access.
+    [ c("tx used"; 67535; vall("tx"; .used)),
+      c("loadgen backend resets (tx)"; 1; gall("tx"; .backend_resets // 0)),
+      c("wrap_checks"; 1; vall("tx"; .wrap_checks)),
+      c("invalidations"; 0; vall("tx"; .invalidations)),
+      c("stale_signals"; 2; vall("tx"; .stale_signals)),
+      c("flag WRAP_CHECK"; 1; flag("WRAP_CHECK")),
+      c("flag WRAP_INVALIDATED"; 0; flag("WRAP_INVALIDATED")),
+      c("flag STALE_SIGNALLED"; 1; flag("STALE_SIGNALLED")),
+      c("flag NEAR_WRAP (episodes)"; 1; flag("NEAR_WRAP")),
+      c("flags raised"; ["NEAR_WRAP", "STALE_SIGNALLED", "WRAP_CHECK"]; flags_raised) ]
   elif .name == "noint" then
     # No EVENT_IDX and VRING_AVAIL_F_NO_INTERRUPT: every notify suppressed;
     # signalled_used_valid is never consulted.

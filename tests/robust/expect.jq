@@ -311,12 +311,12 @@ def specific:
     + exact(totals; "")
   elif .name == "hostile" then
     # Five hostile loads one after the other (scenarios file), watched by
-    # A (fentry) and B (kprobe on __vhost_add_used_n) at once.
+    # A (fexit) and B (kprobe on __vhost_add_used_n) at once.
     (rows(.vq2)) as $b
     | common + leak_checks
     + [ c("B exit status"; 0; f("rc2")),
         c("loads"; 5; (.gt | length)),
-        c("A: add_used hook"; "fentry:__vhost_add_used_n"; probe.add_used_hook),
+        c("A: add_used hook"; "fexit:__vhost_add_used_n"; probe.add_used_hook),
         c("B: add_used hook"; "kprobe:__vhost_add_used_n"; probe2.add_used_hook) ]
     + probe_clean(probe; "A: ") + probe_clean(probe2; "B: ")
     + hostile_instance(totals; .gt; "A: ") + hostile_instance($b; .gt; "B: ")

@@ -699,8 +699,10 @@ static void test_packed_exhaustive_small_rings(void **state)
 }
 
 /* The BPF programs judge live decisions with vq_rule_decide (include/
- * vq_rules.h); vqtrace explain uses vq_split_decide. They must agree on
- * every input: random states over all paths (features, flags, validity). */
+ * vq_rules.h) and follow signalled_used_valid with
+ * vq_rule_valid_after_notify; vqtrace explain uses vq_split_decide. They
+ * must agree on every input: random states over all paths (features,
+ * flags, validity). */
 static void test_rule_decide_matches_model(void **state)
 {
 	for (int i = 0; i < 2000000; i++) {
@@ -734,6 +736,12 @@ static void test_rule_decide_matches_model(void **state)
 				 rule, vq_decision_str(res.decision),
 				 (unsigned long long)in.features, in.used_event, in.last_used_idx,
 				 in.signalled_used, in.signalled_used_valid);
+		/* The fexit hook's tracker (valid_track) relies on this one. */
+		if (vq_rule_valid_after_notify(in.features, in.signalled_used_valid, in.avail_idx,
+					       in.last_avail_idx) != res.next_signalled_used_valid)
+			fail_msg("valid after notify: rule %d, model %d for features %#llx valid %d",
+				 !res.next_signalled_used_valid, res.next_signalled_used_valid,
+				 (unsigned long long)in.features, in.signalled_used_valid);
 	}
 }
 

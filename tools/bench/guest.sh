@@ -256,7 +256,7 @@ while [ "$r" -le "$RUNS" ]; do
 	for c in $CONFIGS; do
 		case $c in a | cmp) continue ;; esac
 		# (f) fentry is (b) itself when vqtrace picks fentry by default.
-		if [ "$c" = ff ] && grep -q '"add_used_hook":"fentry' $T/b.out 2>/dev/null; then
+		if [ "$c" = ff ] && grep -q '"add_used_hook":"fexit' $T/b.out 2>/dev/null; then
 			[ "$r" = 1 ] && emit '{"type":"note","ff_is_b":true}'
 			continue
 		fi

@@ -67,7 +67,7 @@ def kernel_report($k; $all):
 	| ($L | map(select(.type == "totals"))) as $totals
 	| ($runs | map(select(.config == "a")) | map({seq, rate: rate})) as $A
 	| ($totals | map(select(.config == "b" and .line.type == "probe")) | .[0].line // {}) as $probe
-	| ($probe.add_used_hook // "" | if startswith("fentry") then "add_used_fentry" else "add_used_kprobe" end) as $bprog
+	| ($probe.add_used_hook // "" | if startswith("fexit") then "add_used_fexit" else "add_used_kprobe" end) as $bprog
 	# throughput relative to the (a) runs just before and after
 	| def neighbours: .seq as $s | [($A | map(select(.seq < $s)) | last), ($A | map(select(.seq > $s)) | first)] | map(select(. != null) | .rate);
 	  def ratio: rate / (neighbours | if length > 0 then add / length else null end);
@@ -107,7 +107,7 @@ def kernel_report($k; $all):
 	"|---|---|---|---|---|---|---|---|---|",
 	(order[] as $c
 	 | if absent($c) then "| \(names[$c]) | not implemented yet | | | | | | | |"
-	   elif $c == "ff" and $ff_is_b then "| \(names[$c]) | = (b): vqtrace's default hook is fentry here | | | | | | | |"
+	   elif $c == "ff" and $ff_is_b then "| \(names[$c]) | = (b): vqtrace's default hook is the fentry mode (fexit) here | | | | | | | |"
 	   elif ($all_runs | any(.config == $c)) and (($runs | any(.config == $c)) | not) then
 		"| \(names[$c]) | tracer failed in \($all_runs | map(select(.config == $c)) | length) of \($all_runs | map(select(.config == $c)) | length) runs: \($errors | map(select(.config == $c)) | .[0].msg // "?" | gsub("\\|"; "/") | .[0:200]) | | | | | | | |"
 	   elif ($runs | any(.config == $c)) | not then empty
@@ -125,7 +125,7 @@ def kernel_report($k; $all):
 	 "",
 	 "| tracer | BPF ns per add_used call | BPF ns per notify call | BPF ns per event | per event vs bpftrace |",
 	 "|---|---|---|---|---|",
-	 (["add_used_fentry", "add_used_kprobe", "bpftrace"][] as $w | cmp($w) as $cw
+	 (["add_used_fexit", "add_used_kprobe", "bpftrace"][] as $w | cmp($w) as $cw
 	  | (cmp("bpftrace")) as $bt
 	  | "| \(if $w == "bpftrace" then "(e) bpftrace" else "vqtrace, add_used by \($w | sub("add_used_"; ""))\(if $w == $bprog then " (default)" else "" end)" end) | \($cw | map(.add_ns) | spread(0)) | \($cw | map(.notify_ns) | spread(0)) | \($cw | map(.event_ns) | spread(0)) | \($cw | map(.round as $r | .event_ns as $v | $bt | map(select(.round == $r)) | .[0].event_ns as $b | if $v and $b then $v / $b else null end) | spread(2)) |"),
 	 "",
