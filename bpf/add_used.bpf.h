@@ -30,6 +30,8 @@ struct add_call {
 	u16 old;		/* last_used_idx on entry... */
 	u16 new;		/* ...and on return */
 	u16 su;			/* signalled_used on return (the call never moves it) */
+	u16 avail_idx;		/* vhost's avail indexes on return (fexit only) */
+	u16 last_avail_idx;
 	u8 valid_before;	/* signalled_used_valid on entry... */
 	u8 valid;		/* ...and on return */
 };
@@ -43,6 +45,8 @@ static __always_inline void add_read_direct(struct vhost_virtqueue *vq, struct a
 	c->num = vq->num;
 	c->avail = (u64)vq->avail;
 	c->features = vq->acked_features;
+	c->avail_idx = vq->avail_idx;
+	c->last_avail_idx = vq->last_avail_idx;
 }
 
 /* kretprobe: a saved address, read with the probe helpers. */
@@ -107,6 +111,7 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	s->signalled_used = c->su;
 	s->signalled_used_valid = c->valid;
 	s->valid_track = c->valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
+	s->su_track = c->su;
 	notified = s->notified;
 	s->notified = 0;
 	if (!vq_has_feature(c->features, VIRTIO_RING_F_EVENT_IDX))
@@ -153,6 +158,8 @@ static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u64
 			GLOBAL_INC(stash_full);	/* first call seen: unknown */
 	}
 	add_used_finish(s, &c, ret);
+	/* For vhost_notify's entry, which then need not read them. */
+	vq_track_avail(s, c.avail_idx, c.last_avail_idx);
 	event_add_used(s, vq, c.old, c.valid_before, ret);
 }
 

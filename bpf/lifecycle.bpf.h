@@ -87,8 +87,9 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 
 /* vhost_vq_init_access(vq), when a backend is set, re-reads last_used_idx
  * from the guest and clears signalled_used_valid outside the hot hooks;
- * the add_used fexit's valid_track must follow (bpf/add_used.bpf.h). It
- * runs under the vq's mutex, as they do. */
+ * the state the add_used fexit and vhost_notify's entry take from the
+ * entry must follow (bpf/add_used.bpf.h, bpf/notify.bpf.h). It runs under
+ * the vq's mutex, as they do. */
 static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key)
 {
 	struct vq_stats *s;
@@ -96,8 +97,11 @@ static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key
 	u32 id;
 
 	s = vq_find(key, &id, &ignored);
-	if (s && !s->retired)
-		s->valid_track = vq->signalled_used_valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
+	if (!s || s->retired)
+		return;
+	s->last_used_idx = vq->last_used_idx;
+	s->su_track = vq->signalled_used;
+	s->valid_track = vq->signalled_used_valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
 }
 
 static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* vhost_notify(vq) decides whether vhost interrupts the guest. It has no BTF
  * and is usually a compiler clone, so it is hooked with kprobe/kretprobe.
- * Entry snapshots the inputs of the decision (vhost's indexes, and the
- * guest's used_event or avail flags, read from guest memory in the worker,
- * which runs on the owner's mm) into the vq's own entry; the return adds
- * the decision. One vq's notifies never overlap (vhost holds vq->mutex), so
+ * Entry takes the inputs of the decision (vhost's indexes, kept by the
+ * hooks or read, and the guest's used_event or avail flags, read from
+ * guest memory in the worker, which runs on the owner's mm) into the vq's
+ * own entry; the return adds the decision. One vq's notifies never overlap (vhost holds vq->mutex), so
  * the entry can hold them; the thread's call slot tells the return which
  * vq it was. The ring's size, address and features come from the add_used
  * call that just ran under the same mutex. */
@@ -16,6 +16,8 @@
 #include "call_slot.bpf.h"
 
 const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
+/* Set by userspace with the fexit add_used hook (see notify_inputs). */
+const volatile bool notify_inputs_tracked = false;
 
 CALL_SLOT_MAP(notify_slots);
 
@@ -69,6 +71,28 @@ static __always_inline void *notify_guest_addr(const struct vq_stats *s)
 	return (void *)s->avail;
 }
 
+/* vhost's indexes as vhost_notify finds them. With the fexit add_used hook
+ * the vq's entry has them already: every writer of last_used_idx,
+ * signalled_used and signalled_used_valid is hooked (add_used, notify
+ * itself, vhost_vq_init_access; teardown retires the entry), all under the
+ * vq's mutex, and the avail indexes only decide with NOTIFY_ON_EMPTY, a
+ * legacy feature. Otherwise, and for a vq with no state yet, one probe
+ * read, which under TCG cost as much as the rest of this program. */
+static __always_inline void notify_inputs(struct vq_stats *s, u64 vq, struct vq_indexes *ix)
+{
+	if (notify_inputs_tracked && s->valid_track != VQ_VALID_UNKNOWN &&
+	    !vq_has_feature(s->features, VIRTIO_F_NOTIFY_ON_EMPTY)) {
+		ix->last_used_idx = s->last_used_idx;
+		ix->signalled_used = s->su_track;
+		ix->valid = s->valid_track == VQ_VALID_TRUE;
+		ix->avail_idx = s->avail_idx;
+		ix->last_avail_idx = s->last_avail_idx;
+		return;
+	}
+	vq_read_indexes((void *)vq, ix);
+	vq_track_avail(s, ix->avail_idx, ix->last_avail_idx);
+}
+
 static __always_inline void notify_enter(u64 a1, u64 a2)
 {
 	u32 tid = current_tid();
@@ -89,15 +113,19 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 		return;
 	c->vq = vq;
 	c->id = id;
-	vq_read_indexes((void *)vq, &ix);
+	notify_inputs(s, vq, &ix);
 	s->last_used_idx = ix.last_used_idx;
 	s->signalled_used = ix.signalled_used;
 	s->signalled_used_valid = ix.valid;
-	vq_track_avail(s, ix.avail_idx, ix.last_avail_idx);
 	/* What vhost_notify leaves, known from its inputs: a missed return
-	 * probe cannot leave it wrong. The add_used exit relies on it. */
-	s->valid_track = vq_rule_valid_after_notify(s->features, ix.valid, ix.avail_idx,
-						    ix.last_avail_idx) ? VQ_VALID_TRUE : VQ_VALID_FALSE;
+	 * probe cannot leave it wrong. The next hooks rely on it. */
+	if (vq_rule_notify_updates_state(s->features, ix.avail_idx, ix.last_avail_idx)) {
+		s->su_track = ix.last_used_idx;
+		s->valid_track = VQ_VALID_TRUE;
+	} else {
+		s->su_track = ix.signalled_used;
+		s->valid_track = ix.valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
+	}
 	s->notify_guest_ok = !bpf_probe_read_user(&value, sizeof(value), notify_guest_addr(s));
 	s->notify_guest_value = value;
 }

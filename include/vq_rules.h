@@ -38,17 +38,15 @@ VQ_RULE int vq_rule_decide(__u64 features, __u16 guest, __u16 last_used_idx,
 	return vq_rule_need_event(guest, last_used_idx, signalled_used);
 }
 
-/* signalled_used_valid once vhost_notify has run on this state: its
- * EVENT_IDX path sets it whatever it decides; the NOTIFY_ON_EMPTY early
- * return and the path without EVENT_IDX leave it as it was. */
-VQ_RULE int vq_rule_valid_after_notify(__u64 features, int signalled_used_valid,
-				       __u16 avail_idx, __u16 last_avail_idx)
+/* Does vhost_notify, entered in this state, move signalled_used to
+ * last_used_idx and set signalled_used_valid? Its EVENT_IDX path does,
+ * whatever it decides; the NOTIFY_ON_EMPTY early return and the path
+ * without EVENT_IDX leave both as they were. */
+VQ_RULE int vq_rule_notify_updates_state(__u64 features, __u16 avail_idx, __u16 last_avail_idx)
 {
 	if ((features & (1ULL << VQ_RULE_F_NOTIFY_ON_EMPTY)) && avail_idx == last_avail_idx)
-		return signalled_used_valid;
-	if (!(features & (1ULL << VQ_RULE_F_EVENT_IDX)))
-		return signalled_used_valid;
-	return 1;
+		return 0;
+	return !!(features & (1ULL << VQ_RULE_F_EVENT_IDX));
 }
 
 /* __vhost_add_used_n's test after publishing old..new: the stored

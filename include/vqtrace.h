@@ -92,10 +92,13 @@ struct vq_stats {
 				 * (in the tail padding: the size stays 272) */
 	__u8 valid_track;	/* vhost's signalled_used_valid after the vq's
 				 * last hooked call: VQ_VALID_* (tail padding) */
+	__u16 su_track;		/* ...and its signalled_used (tail padding: the
+				 * size stays 272) */
 };
 
 /* valid_track: what the fexit hook takes for signalled_used_valid before a
- * call whose wrap check held (bpf/add_used.bpf.h). */
+ * call whose wrap check held (bpf/add_used.bpf.h), and what vhost_notify
+ * is entered with (bpf/notify.bpf.h). */
 enum vq_valid_track {
 	VQ_VALID_UNKNOWN = 0,	/* no call of the vq seen yet */
 	VQ_VALID_FALSE = 1,

@@ -113,9 +113,10 @@ static int plan_notify(struct attach_plan *p, const struct ksyms *ks)
 	p->notify_arg_first = strchr(p->notify_syms[0], '.') ? VQ_NOTIFY_ARG1_FIRST
 							       : VQ_NOTIFY_ARG2_FIRST;
 	snprintf(p->notify_why, sizeof(p->notify_why),
-		 "kprobe/kretprobe on %s%s (no BTF for it, so no fentry); vq looked for in argument %d first, confirmed per call",
+		 "kprobe/kretprobe on %s%s (no BTF for it, so no fentry); vq looked for in argument %d first, confirmed per call; vhost's indexes %s",
 		 p->notify_syms[0], p->n_notify > 1 ? " and its other clones" : "",
-		 p->notify_arg_first == VQ_NOTIFY_ARG1_FIRST ? 1 : 2);
+		 p->notify_arg_first == VQ_NOTIFY_ARG1_FIRST ? 1 : 2,
+		 p->add_fentry ? "as the fexit hooks left them" : "read at entry");
 	return 0;
 }
 
@@ -158,6 +159,7 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 			return -1;
 	}
 	skel->rodata->notify_arg_first = p->notify_arg_first;
+	skel->rodata->notify_inputs_tracked = p->add_fentry;
 	return 0;
 }
 

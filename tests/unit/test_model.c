@@ -699,8 +699,8 @@ static void test_packed_exhaustive_small_rings(void **state)
 }
 
 /* The BPF programs judge live decisions with vq_rule_decide (include/
- * vq_rules.h) and follow signalled_used_valid with
- * vq_rule_valid_after_notify; vqtrace explain uses vq_split_decide. They
+ * vq_rules.h) and follow vhost's state with
+ * vq_rule_notify_updates_state; vqtrace explain uses vq_split_decide. They
  * must agree on every input: random states over all paths (features,
  * flags, validity). */
 static void test_rule_decide_matches_model(void **state)
@@ -736,12 +736,12 @@ static void test_rule_decide_matches_model(void **state)
 				 rule, vq_decision_str(res.decision),
 				 (unsigned long long)in.features, in.used_event, in.last_used_idx,
 				 in.signalled_used, in.signalled_used_valid);
-		/* The fexit hook's tracker (valid_track) relies on this one. */
-		if (vq_rule_valid_after_notify(in.features, in.signalled_used_valid, in.avail_idx,
-					       in.last_avail_idx) != res.next_signalled_used_valid)
-			fail_msg("valid after notify: rule %d, model %d for features %#llx valid %d",
-				 !res.next_signalled_used_valid, res.next_signalled_used_valid,
-				 (unsigned long long)in.features, in.signalled_used_valid);
+		/* The hooks' state tracker (valid_track, su_track) relies on it. */
+		if (vq_rule_notify_updates_state(in.features, in.avail_idx, in.last_avail_idx) !=
+		    res.updates_state)
+			fail_msg("notify updates state: rule %d, model %d for features %#llx",
+				 !res.updates_state, res.updates_state,
+				 (unsigned long long)in.features);
 	}
 }
 

@@ -6,7 +6,7 @@
 #   CPU_SECONDS  length of the vqtrace -i 1 CPU/RSS run (0 = skip)
 #   CONFIGS      a  no tracing                 b   vqtrace (default hooks)
 #                c  vqtrace --hist             d   vqtrace --events
-#                e  bpftrace (trace.bt)        ff  vqtrace --add-used-mode fentry
+#                e  bpftrace (trace.bt)        ff  vqtrace --add-used-mode fentry (fexit)
 #                fk vqtrace --add-used-mode kprobe
 #                o  vqtrace -p of another, idle load generator: the load is
 #                   another VM's, filtered out (the cost on untraced VMs)
@@ -255,7 +255,7 @@ while [ "$r" -le "$RUNS" ]; do
 	n=0
 	for c in $CONFIGS; do
 		case $c in a | cmp) continue ;; esac
-		# (f) fentry is (b) itself when vqtrace picks fentry by default.
+		# (f) fentry is (b) itself when vqtrace picks that mode (fexit) by default.
 		if [ "$c" = ff ] && grep -q '"add_used_hook":"fexit' $T/b.out 2>/dev/null; then
 			[ "$r" = 1 ] && emit '{"type":"note","ff_is_b":true}'
 			continue
