@@ -21,8 +21,8 @@ const volatile bool notify_inputs_tracked = false;
 
 CALL_SLOT_MAP(notify_slots);
 
-/* The entry of candidate `cand` if it is a traced vq, counting which
- * argument (a1 or not) held it. */
+/* The entry of candidate `cand` if it is a traced vq, noting which
+ * argument (a1 or not) held it. One vq's notifies never overlap. */
 static __always_inline struct vq_stats *notify_try_vq(u64 cand, u64 a1, u64 *vq, u32 *id,
 						      bool *ignored)
 {
@@ -30,17 +30,22 @@ static __always_inline struct vq_stats *notify_try_vq(u64 cand, u64 a1, u64 *vq,
 
 	if (!s)
 		return NULL;
-	if (cand == a1)
+	/* Once per vq and argument: a per-CPU counter per call was a helper
+	 * call on every notify where the kernel does not inline it (6.1). */
+	if (cand == a1 && !(s->notify_args_seen & 1)) {
+		s->notify_args_seen |= 1;
 		GLOBAL_INC(notify_arg1);
-	else
+	} else if (cand != a1 && !(s->notify_args_seen & 2)) {
+		s->notify_args_seen |= 2;
 		GLOBAL_INC(notify_arg2);
+	}
 	*vq = cand;
 	return s;
 }
 
 /* Which argument is the vq is settled by evidence: it must be a vq the
- * add_used hook has already seen (or filtered). Each match is counted so
- * that `-v` can show which register held it. */
+ * add_used hook has already seen (or filtered). Each vq's first match in
+ * each argument is counted, so that `-v` can show which register held it. */
 static __always_inline struct vq_stats *notify_find_vq(u64 a1, u64 a2, u64 *vq, u32 *id)
 {
 	u64 first = notify_arg_first == VQ_NOTIFY_ARG2_FIRST ? a2 : a1;

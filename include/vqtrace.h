@@ -92,6 +92,8 @@ struct vq_stats {
 				 * (in the tail padding: the size stays 272) */
 	__u8 valid_track;	/* vhost's signalled_used_valid after the vq's
 				 * last hooked call: VQ_VALID_* (tail padding) */
+	__u8 notify_args_seen;	/* bit 0: a notify found the vq in argument 1,
+				 * bit 1: in argument 2 (tail padding) */
 	__u16 su_track;		/* ...and its signalled_used (tail padding: the
 				 * size stays 272) */
 };
@@ -110,8 +112,8 @@ struct vq_global {
 	__u64 vq_map_full;	/* vqs not stored (map full): not counted at all */
 	__u64 filtered_out;	/* add_used calls of vqs of other owners */
 	__u64 notify_unknown_vq;/* notify whose vq no add_used hook had seen */
-	__u64 notify_arg1;	/* vq found in the first argument */
-	__u64 notify_arg2;	/* vq found in the second argument */
+	__u64 notify_arg1;	/* vqs a notify found in the first argument... */
+	__u64 notify_arg2;	/* ...or in the second (once per vq and argument) */
 	__u64 stash_full;	/* a call's entry state was taken over by another
 			 * thread's call in the same slot (bpf/call_slot.bpf.h) */
 	__u64 retired_full;	/* a retired vq's final counts found no room */

@@ -338,7 +338,7 @@ static int run(struct env *env)
 	}
 	else
 		output_probe_table(stderr, &g);
-	vlog("vhost_notify: vq found in argument 1 %llu times, argument 2 %llu times",
+	vlog("vhost_notify: the vq was found in argument 1 for %llu vqs, in argument 2 for %llu",
 	     (unsigned long long)g.notify_arg1, (unsigned long long)g.notify_arg2);
 	err = evsess_finish(&evs, &g);
 cleanup:

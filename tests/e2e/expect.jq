@@ -25,7 +25,11 @@ def generic:
     c("vqtrace reported only traced pids"; []; ([totals[].pid] - [mine[].pid] | unique)),
     c("probe: vqs lost to a full map"; 0; probe.vq_map_full),
     c("probe: notifies of unseen vqs"; 0; probe.notify_unknown_vq),
-    c("probe: entry state lost"; 0; probe.stash_full) ]
+    c("probe: entry state lost"; 0; probe.stash_full),
+    # The clone vhost_notify.constprop.0 takes the vq first: each vq with
+    # notifies is counted once in argument 1, none in argument 2.
+    c("probe: vqs found in notify argument 1"; ([totals[] | select(.notifies > 0)] | length); probe.notify_arg1),
+    c("probe: vqs found in notify argument 2"; 0; probe.notify_arg2) ]
   + [ mine[] as $g | ("rx", "tx") as $d |
       c("pid \($g.pid) \($d): used == loadgen completed"; gsum($g; $d; .completed); vsum($g.pid; $d; .used)),
       c("pid \($g.pid) \($d): signals == loadgen interrupts"; gsum($g; $d; .interrupts); vsum($g.pid; $d; .signals)),
