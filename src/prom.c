@@ -466,7 +466,7 @@ static void render_probe(struct prom_buf *b, const struct vq_global *g)
 		    "Notifies on virtqueues no add_used hook had seen (not counted).");
 	prom_sample_u64(b, "vqtrace_probe_notify_unknown_vq_total", NULL, 0, g->notify_unknown_vq);
 	prom_family(b, "vqtrace_probe_stash_full_total", PROM_COUNTER,
-		    "Calls whose entry state vqtrace lacks: taken over by another thread's call (not counted), or a wrap check on a vq's first call (valid before it unknown).");
+		    "Calls whose entry state vqtrace lacked or had wrong: taken over by another thread's call (not counted), a wrap check on a vq's first call (valid before it unknown), or kept indexes that differed from a read (every 64th notify).");
 	prom_sample_u64(b, "vqtrace_probe_stash_full_total", NULL, 0, g->stash_full);
 }
 
