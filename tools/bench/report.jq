@@ -67,7 +67,8 @@ def kernel_report($k; $all):
 	| ($L | map(select(.type == "totals"))) as $totals
 	| ($runs | map(select(.config == "a")) | map({seq, rate: rate})) as $A
 	| ($totals | map(select(.config == "b" and .line.type == "probe")) | .[0].line // {}) as $probe
-	| ($probe.add_used_hook // "" | if startswith("fexit") then "add_used_fexit" else "add_used_kprobe" end) as $bprog
+	# vqtrace's default add_used program, known from a (b) run; none without one
+	| ($probe.add_used_hook // null | if . == null then null elif startswith("fexit") then "add_used_fexit" else "add_used_kprobe" end) as $bprog
 	# throughput relative to the (a) runs just before and after
 	| def neighbours: .seq as $s | [($A | map(select(.seq < $s)) | last), ($A | map(select(.seq > $s)) | first)] | map(select(. != null) | .rate);
 	  def ratio: rate / (neighbours | if length > 0 then add / length else null end);
@@ -99,7 +100,7 @@ def kernel_report($k; $all):
 	| {k: $k, text: ([
 	"## Kernel \($boot.uname // $k)",
 	"",
-	"\($runs | map(select(.config == "b")) | length) rounds; \($runs[0].tx // "?") TX buffers per run (`vhost-loadgen --event-every 1`); \($boot.vqtrace_version // "vqtrace"): add_used hook `\($probe.add_used_hook // "?")`, notify hook `\($probe.notify_hook // "?")`. Guest clocksource \($boot.clocksource // "?"); bpf_stats on in every run. The guest ran a fixed CPU job \($slow | f(1))x slower than the host (host load average \($host.loadavg_before // "?") before, \($host.loadavg_after // "?") after; \($host.other_qemus // "?") other QEMU processes). Times are TCG: only ratios within this boot are results.",
+	"\($runs | map(.round) | unique | length) rounds; \($runs[0].tx // "?") TX buffers per run (`vhost-loadgen --event-every 1`); \($boot.vqtrace_version // "vqtrace"): add_used hook `\($probe.add_used_hook // "?")`, notify hook `\($probe.notify_hook // "?")`. Guest clocksource \($boot.clocksource // "?"); bpf_stats on in every run. The guest ran a fixed CPU job \($slow | f(1))x slower than the host (host load average \($host.loadavg_before // "?") before, \($host.loadavg_after // "?") after; \($host.other_qemus // "?") other QEMU processes). Times are TCG: only ratios within this boot are results.",
 	"",
 	"### Throughput and BPF cost per traced call",
 	"",
