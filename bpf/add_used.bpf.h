@@ -110,8 +110,7 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	s->last_used_idx = c->new;
 	s->signalled_used = c->su;
 	s->signalled_used_valid = c->valid;
-	s->valid_track = c->valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
-	s->su_track = c->su;
+	vq_keep_state(s, c->su, c->valid);
 	notified = s->notified;
 	s->notified = 0;
 	if (!vq_has_feature(c->features, VIRTIO_RING_F_EVENT_IDX))

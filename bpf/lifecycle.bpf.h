@@ -3,8 +3,9 @@
  *
  * vhost_dev_cleanup(dev) runs before a device's vqs are freed: its vqs are
  * marked retired (vhost_vq_reset clears their state there: a later call
- * starts a new identity, with its state unknown), so that the refresh never reads freed memory and a later
- * vq at the same address gets a new identity (vq_get_or_create).
+ * starts a new identity, with its state unknown), so that the refresh
+ * never reads freed memory and a later vq at the same address gets a new
+ * identity (vq_get_or_create).
  *
  * The refresh program is never attached: userspace runs it once per
  * interval (BPF_PROG_TEST_RUN) to re-read vhost's own indexes of every live
@@ -100,8 +101,7 @@ static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key
 	if (!s || s->retired)
 		return;
 	s->last_used_idx = vq->last_used_idx;
-	s->su_track = vq->signalled_used;
-	s->valid_track = vq->signalled_used_valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
+	vq_keep_state(s, vq->signalled_used, vq->signalled_used_valid);
 }
 
 static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)

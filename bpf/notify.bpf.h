@@ -4,10 +4,11 @@
  * Entry takes the inputs of the decision (vhost's indexes, kept by the
  * hooks or read, and the guest's used_event or avail flags, read from
  * guest memory in the worker, which runs on the owner's mm) into the vq's
- * own entry; the return adds the decision. One vq's notifies never overlap (vhost holds vq->mutex), so
- * the entry can hold them; the thread's call slot tells the return which
- * vq it was. The ring's size, address and features come from the add_used
- * call that just ran under the same mutex. */
+ * own entry; the return adds the decision. One vq's notifies never
+ * overlap (vhost holds vq->mutex), so the entry can hold them; the
+ * thread's call slot tells the return which vq it was. The ring's size,
+ * address and features come from the add_used call that just ran under
+ * the same mutex. */
 #ifndef __VQTRACE_NOTIFY_BPF_H
 #define __VQTRACE_NOTIFY_BPF_H
 
@@ -146,13 +147,10 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	s->signalled_used_valid = ix.valid;
 	/* What vhost_notify leaves, known from its inputs: a missed return
 	 * probe cannot leave it wrong. The next hooks rely on it. */
-	if (vq_rule_notify_updates_state(s->features, ix.avail_idx, ix.last_avail_idx)) {
-		s->su_track = ix.last_used_idx;
-		s->valid_track = VQ_VALID_TRUE;
-	} else {
-		s->su_track = ix.signalled_used;
-		s->valid_track = ix.valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
-	}
+	if (vq_rule_notify_updates_state(s->features, ix.avail_idx, ix.last_avail_idx))
+		vq_keep_state(s, ix.last_used_idx, true);
+	else
+		vq_keep_state(s, ix.signalled_used, ix.valid);
 	s->notify_guest_ok = !bpf_probe_read_user(&value, sizeof(value), notify_guest_addr(s));
 	s->notify_guest_value = value;
 }

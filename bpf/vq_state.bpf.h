@@ -264,6 +264,15 @@ static __always_inline void vq_stamp_wait(struct vq_stats *s)
 	s->waiting_since_ns = s->last_ns;
 }
 
+/* vhost's signalled_used and signalled_used_valid as a hooked call left
+ * them: what the add_used fexit and vhost_notify's entry take the state
+ * before the next call to be (bpf/add_used.bpf.h, bpf/notify.bpf.h). */
+static __always_inline void vq_keep_state(struct vq_stats *s, u16 signalled_used, bool valid)
+{
+	s->su_track = signalled_used;
+	s->valid_track = valid ? VQ_VALID_TRUE : VQ_VALID_FALSE;
+}
+
 static __always_inline void vq_track_avail(struct vq_stats *s, u16 avail_idx, u16 last_avail_idx)
 {
 	bool over = vq_rule_avail_overrun(avail_idx, last_avail_idx, s->num);
