@@ -44,20 +44,13 @@ static __always_inline u32 ev_bits(struct vq_stats *s)
 	u16 p = s->ev_parity;
 	u32 bits = 0;
 
-	ev_moved(s->add_errors, VQ_EVB_ADD_ERROR, &p, &bits);
-	ev_moved(s->wrap_checks, VQ_EVB_WRAP_CHECK, &p, &bits);
-	ev_moved(s->invalidations, VQ_EVB_INVALIDATION, &p, &bits);
-	ev_moved(s->stale_signals, VQ_EVB_STALE_SIGNAL, &p, &bits);
-	ev_moved(s->event_read_errors, VQ_EVB_READ_ERROR, &p, &bits);
-	ev_moved(s->wrap_checks_invalid, VQ_EVB_WRAP_CHECK_INVALID, &p, &bits);
-	ev_moved(s->stale_repeat, VQ_EVB_STALE_REPEAT, &p, &bits);
-	ev_moved(s->event_stale, VQ_EVB_EVENT_STALE, &p, &bits);
-	ev_moved(s->event_ahead, VQ_EVB_EVENT_AHEAD, &p, &bits);
-	ev_moved(s->near_wrap, VQ_EVB_NEAR_WRAP, &p, &bits);
-	ev_moved(s->avail_overrun, VQ_EVB_AVAIL_OVERRUN, &p, &bits);
-	ev_moved(s->lost_notify, VQ_EVB_LOST_NOTIFY, &p, &bits);
-	ev_moved(s->spurious_notify, VQ_EVB_SPURIOUS_NOTIFY, &p, &bits);
-	ev_moved(s->model_races, VQ_EVB_MODEL_RACE, &p, &bits);
+	/* Every counter with an event bit (include/vq_fields.h); the others
+	 * are compiled out. */
+#define VQ_EV_MOVED(name, evbit, flag, help)			\
+	if ((evbit) != VQ_EVB_NONE)				\
+		ev_moved(s->name, (evbit) & 31, &p, &bits);
+	VQ_COUNTERS(VQ_EV_MOVED)
+#undef VQ_EV_MOVED
 	s->ev_parity = p;
 	return bits;
 }

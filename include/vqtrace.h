@@ -8,6 +8,8 @@
 #include <linux/types.h>
 #endif
 
+#include "vq_fields.h"
+
 #define VQ_DEFAULT_MAX_VQS	4096	/* entries in the per-vq map, -m changes it */
 #define VQ_MAX_TARGETS		256	/* owner pids in the filter set */
 #define VQ_MAX_DEV_VQS		16	/* dev->vqs scanned to find a vq's index */
@@ -27,76 +29,42 @@ enum vq_notify_arg {
  * the per-interval refresh, times it. No real ktime is 1. */
 #define VQ_WAIT_UNSTAMPED	1
 
-/* Per virtqueue: one slot of the vqs array (bpf/vq_table.bpf.h). */
+/* Per virtqueue: one slot of the vqs array (bpf/vq_table.bpf.h). The
+ * counters and the state userspace reads are laid out from the lists of
+ * include/vq_fields.h; the BPF side's own bookkeeping follows. Nothing
+ * outside this machine depends on the layout: captures name their fields. */
+#define VQ_DECLARE_COUNTER(name, evbit, flag, help)	__u64 name;
+#define VQ_DECLARE_STATE(ctype, name, kind, prom, help)	ctype name;
 struct vq_stats {
-	/* identity, set once when the vq is first seen */
-	__u64 vq;		/* struct vhost_virtqueue *; 0: a free slot */
-	__u64 dev;		/* vq->dev */
-	__u64 handle_kick;	/* vq->handle_kick, a symbol for userspace */
-	__u64 first_ns;		/* bpf_ktime_get_ns() of the first event */
-	__u32 owner_tgid;	/* pid of the owning process (dev->mm->owner) */
-	__s32 queue;		/* index of vq in dev->vqs, -1 if not found */
+	VQ_COUNTERS(VQ_DECLARE_COUNTER)
+	VQ_STATE(VQ_DECLARE_STATE)
 
-	/* counters, only ever incremented */
-	__u64 adds;		/* __vhost_add_used_n calls */
-	__u64 used;		/* used entries added by successful calls */
-	__u64 add_errors;	/* calls that returned an error */
-	__u64 notifies;		/* vhost_notify calls */
-	__u64 signals;		/* vhost_notify returned true */
-	__u64 suppressed;	/* vhost_notify returned false */
-	__u64 wrap_checks;	/* the u16 wrap condition held in add_used */
-	__u64 invalidations;	/* signalled_used_valid true -> false in add_used */
-	__u64 stale_signals;	/* EVENT_IDX notify entered with valid == false */
-	__u64 event_read_errors;/* guest used_event could not be read */
-
-	/* incident flags counted in the kernel (see --help for each) */
-	__u64 wrap_checks_invalid;	/* WRAP_CHECK: the wrap test held, valid already false */
-	__u64 stale_repeat;		/* STALE_SIGNALLED: stale notifies but the vq's first */
-	__u64 event_stale;		/* EVENT_STALE episodes */
-	__u64 event_ahead;		/* EVENT_AHEAD: notifies seeing used_event > num ahead */
-	__u64 near_wrap;		/* NEAR_WRAP episodes */
-	__u64 avail_overrun;		/* AVAIL_OVERRUN episodes */
-	__u64 lost_notify;		/* kernel suppressed where the rules say notify */
-	__u64 spurious_notify;		/* kernel notified where the rules say suppress */
-	__u64 model_races;		/* used_event changed during the call: not judged */
-
-	/* last seen state */
+	/* bookkeeping of the BPF side, read nowhere else */
 	__u64 last_ns;		/* time of the last clock read (--hist, --events,
 				 * a wait stamped) */
 	__u64 last_signal_ns;	/* time of the last signal (0: none yet; --hist) */
-	__u64 waiting_since_ns;	/* first add_used after the last signal (0: none;
-				 * VQ_WAIT_UNSTAMPED: started, time not read yet) */
 	__u64 avail;		/* vq->avail (guest address) as add_used last saw it */
-	__u64 features;		/* vq->acked_features */
-	__u32 num;		/* ring size */
-	__u16 last_used_idx;
-	__u16 signalled_used;
-	__u16 used_event;	/* guest's used_event, last successful read */
-	__u16 avail_idx;	/* vhost's cached avail index */
-	__u16 last_avail_idx;
-	__u16 avail_flags;	/* guest avail->flags (read without EVENT_IDX) */
-	__u16 used_idx_at_signal;	/* last_used_idx when the last signal went out */
-	__u16 event_ref;		/* used_event watched for EVENT_STALE... */
+	__u16 event_ref;	/* used_event watched for EVENT_STALE... */
 	__u16 event_ref_used_idx;	/* ...and last_used_idx when it was first seen */
-	__u8 signalled_used_valid;
-	__u8 last_decision;	/* 1 signal, 0 suppressed */
-	__u8 used_event_seen;	/* used_event was read at least once */
-	__u8 event_stale_active, near_wrap_active, avail_overrun_active;
-	__u8 retired;		/* its device was cleaned up (vhost_dev_cleanup) */
-	__u8 notify_guest_ok;	/* notify entry -> return: the guest value was read... */
-	__u16 notify_guest_value;	/* ...used_event (EVENT_IDX) or avail->flags */
+	__u16 notify_guest_value;	/* notify entry -> return: used_event
+					 * (EVENT_IDX) or avail->flags... */
 	__u16 ev_parity;	/* --events: low bit of each event counter at the vq's
 				 * previous call (bit = enum vq_event_bit) */
+	__u16 su_track;		/* vhost's signalled_used after the vq's last
+				 * hooked call (bpf/add_used.bpf.h) */
+	__u16 entry_old;	/* fentry on vhost_add_used_n: last_used_idx... */
+	__u8 entry_valid;	/* ...and signalled_used_valid on entry... */
+	__u8 entry_armed;	/* ...saved for the fexit of the same call */
+	__u8 notify_guest_ok;	/* ...and whether it was read */
+	__u8 last_decision;	/* 1 signal, 0 suppressed */
 	__u8 notified;		/* a notify ran since the last add_used */
-	__u8 wait_wrapped;	/* more than 65535 entries since the last signal
-				 * (in the tail padding: the size stays 272) */
 	__u8 valid_track;	/* vhost's signalled_used_valid after the vq's
-				 * last hooked call: VQ_VALID_* (tail padding) */
+				 * last hooked call: VQ_VALID_* */
 	__u8 notify_args_seen;	/* bit 0: a notify found the vq in argument 1,
-				 * bit 1: in argument 2 (tail padding) */
-	__u16 su_track;		/* ...and its signalled_used (tail padding: the
-				 * size stays 272) */
+				 * bit 1: in argument 2 */
 };
+#undef VQ_DECLARE_COUNTER
+#undef VQ_DECLARE_STATE
 
 /* valid_track: what the fexit hook takes for signalled_used_valid before a
  * call whose wrap check held (bpf/add_used.bpf.h), and what vhost_notify
@@ -107,17 +75,13 @@ enum vq_valid_track {
 	VQ_VALID_TRUE = 2,
 };
 
-/* Whole-run health counters of the probes themselves (one array slot). */
+/* Whole-run health counters of the probes themselves (one array slot),
+ * listed in include/vq_fields.h. */
+#define VQ_DECLARE_GLOBAL(name, loss, help)	__u64 name;
 struct vq_global {
-	__u64 vq_map_full;	/* vqs not stored (map full): not counted at all */
-	__u64 filtered_out;	/* add_used calls of vqs of other owners */
-	__u64 notify_unknown_vq;/* notify whose vq no add_used hook had seen */
-	__u64 notify_arg1;	/* vqs a notify found in the first argument... */
-	__u64 notify_arg2;	/* ...or in the second (once per vq and argument) */
-	__u64 stash_full;	/* a call's entry state was taken over by another
-			 * thread's call in the same slot (bpf/call_slot.bpf.h) */
-	__u64 retired_full;	/* a retired vq's final counts found no room */
+	VQ_GLOBALS(VQ_DECLARE_GLOBAL)
 };
+#undef VQ_DECLARE_GLOBAL
 
 /* Per-vq log2 histograms (only with --hist). Slot 0 holds the value 0 and
  * slot k >= 1 holds (2^(k-2), 2^(k-1)]: 1 | 2 | 3..4 | 5..8 | 9..16 ...

@@ -16,11 +16,13 @@
 
 #define CAP_MAGIC		"\x89VQT\r\n\x1a\n"
 #define CAP_MAGIC_LEN		8
-#define CAP_VERSION		1
+#define CAP_VERSION		2	/* 1: raw structs, before the schema */
 #define CAP_FILE_HDR_LEN	16	/* magic, u32 version, u32 reserved */
 #define CAP_REC_HDR_LEN		8	/* u16 type, u16 flags, u32 length */
 #define CAP_MAX_RECORD		65536	/* payload bytes */
 #define CAP_STR_MAX		255
+#define CAP_NAME_MAX		63	/* a schema name */
+#define CAP_MAX_FIELDS		1024	/* names in one schema list */
 #define CAP_MAX_QUEUE		65535	/* a VQ record's queue index, at most */
 
 enum cap_rec_type {

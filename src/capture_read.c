@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "evvq.h"
+#include "fields.h"
+#include "hist.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the capture format stores counters in host order, which must be little-endian"
@@ -39,6 +41,11 @@ struct rd {
 	uint32_t n_ids, cap_ids;
 	struct evvq_set seen;	/* (vq, first_ns) of the ids, for duplicates */
 	uint64_t n_add, n_notify;
+	/* META's schema: for each name the file lists, the field of this
+	 * vqtrace that holds it (vq_fields, vq_global_fields, hist_defs), or
+	 * -1 for a name it does not know (its values are skipped). */
+	int16_t stat_map[CAP_MAX_FIELDS], glob_map[CAP_MAX_FIELDS], hist_map[CAP_MAX_FIELDS];
+	uint16_t n_stat, n_glob, n_hist;
 };
 
 static const char *const type_names[] = {
@@ -130,16 +137,69 @@ static bool sane_wall(double s)
 
 /* ---- the records ----------------------------------------------------- */
 
+static int find_stat(const char *name)
+{
+	const struct vq_field *f = vq_field_by_name(name);
+
+	return f ? (int)(f - vq_fields) : -1;
+}
+
+static int find_global(const char *name)
+{
+	const struct vq_global_field *f = vq_global_by_name(name);
+
+	return f ? (int)(f - vq_global_fields) : -1;
+}
+
+static int find_hist(const char *name)
+{
+	for (int i = 0; i < VQ_HIST__COUNT; i++)
+		if (!strcmp(hist_defs[i].name, name))
+			return i;
+	return -1;
+}
+
+/* One list of the schema: u16 count, then the names. A name is [a-z0-9_]+
+ * and appears once. */
+static int get_schema(struct rd *r, struct dec *d, const char *what, int16_t *map,
+		      uint16_t *n, int (*find)(const char *))
+{
+	char name[CAP_NAME_MAX + 1];
+	uint16_t count = get_u16(d);
+
+	if (d->bad || count > CAP_MAX_FIELDS)
+		return fail(r, "META: the %s schema lists %u names (corrupt header)", what, count);
+	for (uint16_t i = 0; i < count; i++) {
+		get_str(d, name, sizeof(name));
+		if (d->bad || !name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+						  strlen(name))
+			return fail(r, "META: name %u of the %s schema is not a field name", i, what);
+		map[i] = (int16_t)find(name);
+		for (uint16_t k = 0; k < i && map[i] >= 0; k++)
+			if (map[k] == map[i])
+				return fail(r, "META: the %s schema names %s twice", what, name);
+	}
+	*n = count;
+	return 0;
+}
+
+static bool schema_has(const struct rd *r, const char *name)
+{
+	int want = find_stat(name);
+
+	for (uint16_t i = 0; i < r->n_stat; i++)
+		if (r->stat_map[i] == want)
+			return true;
+	return false;
+}
+
 static int rec_meta(struct rd *r, struct dec *d)
 {
 	struct cap_meta *m = &r->meta;
-	uint32_t stats_size, hists_size, global_size;
+	uint16_t slots;
 
 	if (r->have_meta)
 		return fail(r, "record at byte %" PRIu64 ": a second META record", r->off);
-	stats_size = get_u32(d);
-	hists_size = get_u32(d);
-	global_size = get_u32(d);
 	m->flags = get_u32(d);
 	m->sample = get_u32(d);
 	m->ringbuf_kb = get_u32(d);
@@ -153,13 +213,24 @@ static int rec_meta(struct rd *r, struct dec *d)
 	get_str(d, m->version, sizeof(m->version));
 	get_str(d, m->add_hook, sizeof(m->add_hook));
 	get_str(d, m->notify_hook, sizeof(m->notify_hook));
+	if (get_schema(r, d, "per-vq", r->stat_map, &r->n_stat, find_stat) ||
+	    get_schema(r, d, "probe", r->glob_map, &r->n_glob, find_global))
+		return -1;
+	r->n_hist = get_u16(d);
+	slots = get_u16(d);
+	if (!d->bad && (r->n_hist > CAP_MAX_FIELDS || slots != VQ_HIST_SLOTS))
+		return fail(r, "META: histograms of %u slots; this vqtrace reads %d", slots,
+			    VQ_HIST_SLOTS);
+	for (uint16_t i = 0; i < r->n_hist && !d->bad; i++) {
+		char name[CAP_NAME_MAX + 1];
+
+		get_str(d, name, sizeof(name));
+		r->hist_map[i] = (int16_t)find_hist(name);
+	}
 	if (decoded(r, d, CAP_META))
 		return -1;
-	if (stats_size != sizeof(struct vq_stats) || hists_size != sizeof(struct vq_hists) ||
-	    global_size != sizeof(struct vq_global))
-		return fail(r, "recorded by an incompatible vqtrace (counter records of %u/%u/%u bytes, this one reads %zu/%zu/%zu)",
-			    stats_size, hists_size, global_size, sizeof(struct vq_stats),
-			    sizeof(struct vq_hists), sizeof(struct vq_global));
+	if (!schema_has(r, "vq") || !schema_has(r, "first_ns"))
+		return fail(r, "META: the per-vq schema lacks the vq's identity (vq, first_ns)");
 	if (m->flags & ~(uint32_t)CAP_F_HIST)
 		return fail(r, "META: unknown flags 0x%x", m->flags);
 	if (m->sample < 1 || m->sample > VQ_EV_MAX_SAMPLE || !is_pow2(m->ringbuf_kb) ||
@@ -286,7 +357,13 @@ static int rec_stats(struct rd *r, struct dec *d)
 	struct vq_stats s;
 	uint32_t id = get_u32(d);
 
-	get(d, &s, sizeof(s));
+	memset(&s, 0, sizeof(s));
+	for (uint16_t i = 0; i < r->n_stat; i++) {
+		uint64_t v = get_u64(d);
+
+		if (r->stat_map[i] >= 0)
+			vq_field_set(&s, &vq_fields[r->stat_map[i]], v);
+	}
 	if (decoded(r, d, CAP_STATS) || known_id(r, id, CAP_STATS))
 		return -1;
 	if (s.vq != r->ids[id].vq || s.first_ns != r->ids[id].first_ns)
@@ -304,7 +381,16 @@ static int rec_hist(struct rd *r, struct dec *d)
 
 	if (!h)
 		return fail(r, "out of memory");
-	get(d, h, sizeof(*h));
+	memset(h, 0, sizeof(*h));
+	for (uint16_t i = 0; i < r->n_hist; i++) {
+		struct vq_hist one;
+
+		for (int k = 0; k < VQ_HIST_SLOTS; k++)
+			one.slots[k] = get_u64(d);
+		one.sum = get_u64(d);
+		if (r->hist_map[i] >= 0)
+			h->h[r->hist_map[i]] = one;
+	}
 	err = decoded(r, d, CAP_HIST) || known_id(r, id, CAP_HIST) ? -1 : 0;
 	if (!err && !(r->meta.flags & CAP_F_HIST))
 		err = fail(r, "record at byte %" PRIu64 ": a HIST record in a capture without histograms",
@@ -346,7 +432,13 @@ static int rec_end(struct rd *r, struct dec *d)
 	e.sampled_out = get_u64(d);
 	e.add_used = get_u64(d);
 	e.notify = get_u64(d);
-	get(d, &e.global, sizeof(e.global));
+	memset(&e.global, 0, sizeof(e.global));
+	for (uint16_t i = 0; i < r->n_glob; i++) {
+		uint64_t v = get_u64(d);
+
+		if (r->glob_map[i] >= 0)
+			vq_global_set(&e.global, &vq_global_fields[r->glob_map[i]], v);
+	}
 	if (decoded(r, d, CAP_END))
 		return -1;
 	if (!r->have_final)
@@ -387,6 +479,9 @@ static int read_header(struct rd *r)
 		return fail(r, "not a vqtrace capture (bad magic)");
 	memcpy(&version, hdr + 8, 4);
 	memcpy(&reserved, hdr + 12, 4);
+	if (version == 1)
+		return fail(r, "capture format version 1 (raw counter structs, vqtrace before 2026-12); this vqtrace reads version %u: record it again",
+			    CAP_VERSION);
 	if (version != CAP_VERSION)
 		return fail(r, "capture format version %u; this vqtrace reads version %u", version,
 			    CAP_VERSION);

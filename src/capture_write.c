@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fields.h"
+#include "hist.h"
+
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the capture format stores counters in host order, which must be little-endian"
 #endif
@@ -82,9 +85,6 @@ void capw_meta(struct cap_writer *w, const struct cap_meta *m)
 {
 	struct enc e = { .n = 0 };
 
-	put_u32(&e, sizeof(struct vq_stats));
-	put_u32(&e, sizeof(struct vq_hists));
-	put_u32(&e, sizeof(struct vq_global));
 	put_u32(&e, m->flags);
 	put_u32(&e, m->sample);
 	put_u32(&e, m->ringbuf_kb);
@@ -98,6 +98,17 @@ void capw_meta(struct cap_writer *w, const struct cap_meta *m)
 	put_str(&e, m->version, sizeof(m->version));
 	put_str(&e, m->add_hook, sizeof(m->add_hook));
 	put_str(&e, m->notify_hook, sizeof(m->notify_hook));
+	/* the schema: what STATS, END and HIST records hold, by name */
+	put_u16(&e, (uint16_t)vq_n_fields);
+	for (size_t i = 0; i < vq_n_fields; i++)
+		put_str(&e, vq_fields[i].name, CAP_NAME_MAX + 1);
+	put_u16(&e, (uint16_t)vq_n_global_fields);
+	for (size_t i = 0; i < vq_n_global_fields; i++)
+		put_str(&e, vq_global_fields[i].name, CAP_NAME_MAX + 1);
+	put_u16(&e, VQ_HIST__COUNT);
+	put_u16(&e, VQ_HIST_SLOTS);
+	for (int i = 0; i < VQ_HIST__COUNT; i++)
+		put_str(&e, hist_defs[i].name, CAP_NAME_MAX + 1);
 	emit(w, CAP_META, &e, NULL, 0);
 }
 
@@ -150,7 +161,9 @@ void capw_stats(struct cap_writer *w, uint32_t id, const struct vq_stats *s)
 	struct enc e = { .n = 0 };
 
 	put_u32(&e, id);
-	emit(w, CAP_STATS, &e, s, sizeof(*s));
+	for (size_t i = 0; i < vq_n_fields; i++)
+		put_u64(&e, vq_field_get(s, &vq_fields[i]));
+	emit(w, CAP_STATS, &e, NULL, 0);
 }
 
 void capw_hists(struct cap_writer *w, uint32_t id, const struct vq_hists *h)
@@ -158,7 +171,12 @@ void capw_hists(struct cap_writer *w, uint32_t id, const struct vq_hists *h)
 	struct enc e = { .n = 0 };
 
 	put_u32(&e, id);
-	emit(w, CAP_HIST, &e, h, sizeof(*h));
+	for (int i = 0; i < VQ_HIST__COUNT; i++) {
+		for (int k = 0; k < VQ_HIST_SLOTS; k++)
+			put_u64(&e, h->h[i].slots[k]);
+		put_u64(&e, h->h[i].sum);
+	}
+	emit(w, CAP_HIST, &e, NULL, 0);
 }
 
 void capw_snap(struct cap_writer *w, const struct cap_snap *s)
@@ -181,7 +199,9 @@ void capw_end(struct cap_writer *w, const struct cap_end *end)
 	put_u64(&e, end->sampled_out);
 	put_u64(&e, end->add_used);
 	put_u64(&e, end->notify);
-	emit(w, CAP_END, &e, &end->global, sizeof(end->global));
+	for (size_t i = 0; i < vq_n_global_fields; i++)
+		put_u64(&e, vq_global_get(&end->global, &vq_global_fields[i]));
+	emit(w, CAP_END, &e, NULL, 0);
 }
 
 int capw_close(struct cap_writer *w)

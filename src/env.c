@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fields.h"
 #include "flags.h"
 #include "flight.h"
+#include "hooks.h"
 #include "vqtrace_events.h"
 #include "hist.h"
 #include "http.h"
@@ -71,10 +73,15 @@ static const char usage_text[] =
 "      --stall-ms MS       NO_SIGNAL_STALL after MS milliseconds (default 1000);\n"
 "                          a wait is timed from the vq's next call that finds\n"
 "                          it open, at most one interval after it began\n"
-"      --add-used-mode fentry|kprobe\n"
-"                          force how __vhost_add_used_n is hooked (default:\n"
-"                          fentry, a BPF trampoline (fexit), where it has\n"
-"                          BTF, else kprobe)\n"
+"      --add-used-mode fentry|kprobe|MODE\n"
+"                          force how vhost publishing used entries is\n"
+"                          hooked: BPF trampolines (fentry/fexit) or\n"
+"                          kprobes, or one mode by name (fentry-n,\n"
+"                          kprobe-n, fexit-split, kprobe-split, kprobe-wrap;\n"
+"                          -v says\n"
+"                          which the kernel gets by default, and why).\n"
+"                          Without it a trampoline that fails to load or\n"
+"                          attach falls back to kprobes\n"
 "Events (one per add_used and per notify call, through a ring buffer):\n"
 "      --events            print every event on stdout: time, CPU, vq, the\n"
 "                          used index before/after, signalled_used, valid\n"
@@ -101,49 +108,25 @@ static const char usage_text[] =
 "                          interval rows, events) the live run printed\n"
 "  -h, --help              this text;  -V, --version  the version\n"
 "\n"
-"Counters (per vq; per interval in interval output, since start in totals):\n"
-"  adds               calls of __vhost_add_used_n (vhost publishing a batch)\n"
-"  used               used entries those calls added (buffers given back)\n"
-"  notifies           calls of vhost_notify (vhost asking: interrupt now?)\n"
-"  signals            vhost_notify returned true: the guest was interrupted\n"
-"  suppressed         vhost_notify returned false: the interrupt was skipped\n"
-"  wrap_checks        times (u16)(new - signalled_used) < (u16)(new - old)\n"
-"                     held inside __vhost_add_used_n (the u16 wrap check)\n"
-"  invalidations      signalled_used_valid true on entry and false on exit\n"
-"                     of __vhost_add_used_n (the wrap check fired)\n"
-"  stale_signals      notifies on an EVENT_IDX ring entered with\n"
-"                     signalled_used_valid false: vhost signalled without\n"
-"                     looking at used_event (0 without EVENT_IDX)\n"
-"  event_read_errors  the guest's used_event (or avail flags) could not be read\n"
-"State (last seen: after the last add_used, or the inputs of the last notify):\n"
-"  last_used_idx, signalled_used, signalled_used_valid, used_event, avail_idx,\n"
-"  features.  Table: SUPP% = suppressed/notifies, USED/SIG = used/signals.\n"
+"Counters (per vq; per interval in interval output, since start in totals;\n"
+"the JSON key is the name, Prometheus vqtrace_NAME_total):\n";
+
+static const char usage_state[] =
+"State (last seen: after the last add_used, or the inputs of the last notify;\n"
+"JSON keys, also event_idx: EVENT_IDX negotiated):\n";
+
+static const char usage_judge[] =
+"  Table: SUPP% = suppressed/notifies, USED/SIG = used/signals.\n"
 "  Cross-check: each decision is judged by the virtio rules on the inputs it\n"
 "  was entered with; lost_notify and spurious_notify count disagreements,\n"
 "  model_races the disagreements where the guest had rewritten used_event\n"
 "  (or avail flags) by the return, which are not judged.\n"
 "\n"
-"Probe health (whole run; the {\"type\":\"probe\"} JSON object; in table mode\n"
-"the losses among them are said on stderr at exit when non-zero):\n"
-"  vq_map_full        vqs not traced because -m live vqs were traced already\n"
-"  filtered_out       vqs of processes -p did not ask for, each counted when\n"
-"                     the filter first turned it away\n"
-"  notify_unknown_vq  notifies on a vq no add_used hook had seen (not counted)\n"
-"  notify_arg1, notify_arg2\n"
-"                     vqs whose notifies found them in vhost_notify's first\n"
-"                     or second argument, each vq counted once per argument\n"
-"                     (the evidence for the hook, see -v)\n"
-"  stash_full         calls whose entry state vqtrace lacked or had wrong:\n"
-"                     an overlapping call of another thread took its slot\n"
-"                     (kprobe hooks; not counted); the fexit hook saw the\n"
-"                     wrap check hold on a vq's first call (counted in\n"
-"                     wrap_checks, not in invalidations: valid before it\n"
-"                     unknown); or vhost's indexes as the hooks kept them\n"
-"                     differed from a read (checked every 64th notify of a\n"
-"                     vq, which then uses the read: a writer vqtrace misses)\n"
-"  retired_full       retired vqs whose final counts found no room in the\n"
-"                     retired map; for a vq whose address vhost reused,\n"
-"                     its counts since the last interval are lost\n"
+"Probe health (whole run; the {\"type\":\"probe\"} JSON object, Prometheus\n"
+"vqtrace_probe_NAME_total; in table mode the losses among them are said on\n"
+"stderr at exit when non-zero):\n";
+
+static const char usage_hist[] =
 "\n"
 "Histograms (--hist):\n";
 
@@ -162,6 +145,12 @@ static const char usage_examples[] =
 void env_usage(void)
 {
 	fputs(usage_text, stdout);
+	vq_fields_help(stdout, true);
+	fputs(usage_state, stdout);
+	vq_fields_help(stdout, false);
+	fputs(usage_judge, stdout);
+	vq_globals_help(stdout);
+	fputs(usage_hist, stdout);
 	hist_help(stdout);
 	fputs(usage_flags, stdout);
 	flags_help(stdout);
@@ -295,6 +284,7 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 	env->interval_s = 1.0;
 	env->max_vqs = VQ_DEFAULT_MAX_VQS;
 	env->stall_ms = 1000;
+	env->add_hook = -1;
 	opterr = 0;
 	optind = 0;	/* 0, not 1: also forgets a half-read -abc cluster */
 	while ((opt = getopt_long(argc, argv, "+p:i:d:jTqvm:o:hV", long_opts, NULL)) != -1) {
@@ -367,8 +357,9 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 				env->add_mode = ADD_MODE_FENTRY;
 			else if (!strcmp(optarg, "kprobe"))
 				env->add_mode = ADD_MODE_KPROBE;
-			else
-				BAD("invalid --add-used-mode '%s': use fentry or kprobe", optarg);
+			else if ((env->add_hook = add_hook_by_name(optarg)) < 0)
+				BAD("invalid --add-used-mode '%s': use fentry, kprobe or one of %s",
+				    optarg, add_hook_names());
 			break;
 		case OPT_PROMETHEUS:
 			if (http_parse_listen(optarg, env->prom_addr, &env->prom_port))

@@ -3,39 +3,20 @@
 
 #include <time.h>
 
+#include "fields.h"
 #include "flags.h"
-
-#define EVENT_IDX_BIT 29
-
-static const struct {
-	const char *counter;	/* field of struct vq_stats */
-	int flag;		/* enum vq_flag it raises, -1 for none */
-	bool event_idx_only;	/* flags.c counts it only with EVENT_IDX */
-} bit_defs[VQ_EVB__COUNT] = {
-	[VQ_EVB_ADD_ERROR] = { "add_errors", -1, false },
-	[VQ_EVB_WRAP_CHECK] = { "wrap_checks", -1, false },
-	[VQ_EVB_INVALIDATION] = { "invalidations", FLAG_WRAP_INVALIDATED, true },
-	[VQ_EVB_STALE_SIGNAL] = { "stale_signals", -1, false },
-	[VQ_EVB_READ_ERROR] = { "event_read_errors", -1, false },
-	[VQ_EVB_WRAP_CHECK_INVALID] = { "wrap_checks_invalid", FLAG_WRAP_CHECK, true },
-	[VQ_EVB_STALE_REPEAT] = { "stale_repeat", FLAG_STALE_SIGNALLED, false },
-	[VQ_EVB_EVENT_STALE] = { "event_stale", FLAG_EVENT_STALE, false },
-	[VQ_EVB_EVENT_AHEAD] = { "event_ahead", FLAG_EVENT_AHEAD, false },
-	[VQ_EVB_NEAR_WRAP] = { "near_wrap", FLAG_NEAR_WRAP, false },
-	[VQ_EVB_AVAIL_OVERRUN] = { "avail_overrun", FLAG_AVAIL_OVERRUN, false },
-	[VQ_EVB_LOST_NOTIFY] = { "lost_notify", FLAG_LOST_NOTIFY, false },
-	[VQ_EVB_SPURIOUS_NOTIFY] = { "spurious_notify", FLAG_SPURIOUS_NOTIFY, false },
-	[VQ_EVB_MODEL_RACE] = { "model_races", -1, false },
-};
+#include "vq_rules.h"
 
 const char *event_bit_counter(int bit)
 {
-	return bit >= 0 && bit < VQ_EVB__COUNT ? bit_defs[bit].counter : "?";
+	const struct vq_field *f = vq_field_of_evbit(bit);
+
+	return f ? f->name : "?";
 }
 
 static bool event_idx(const struct vq_event *e)
 {
-	return e->features & (1ULL << EVENT_IDX_BIT);
+	return e->features & (1ULL << VQ_RULE_F_EVENT_IDX);
 }
 
 unsigned int event_flags(const struct vq_event *e)
@@ -43,11 +24,13 @@ unsigned int event_flags(const struct vq_event *e)
 	unsigned int flags = 0;
 
 	for (int b = 0; b < VQ_EVB__COUNT; b++) {
-		if (!(e->bits & (1u << b)) || bit_defs[b].flag < 0)
+		const struct vq_field *f = vq_field_of_evbit(b);
+
+		if (!(e->bits & (1u << b)) || !f || f->flag == VQ_NO_FLAG)
 			continue;
-		if (bit_defs[b].event_idx_only && !event_idx(e))
+		if (flag_defs[f->flag].event_idx_only && !event_idx(e))
 			continue;
-		flags |= 1u << bit_defs[b].flag;
+		flags |= 1u << f->flag;
 	}
 	return flags;
 }
@@ -107,7 +90,7 @@ void event_print(FILE *f, const struct vq_event *e, const struct ev_ident *id, d
 		fprintf(f, " -> %s", e->decision ? "signal" : "suppress");
 	for (int b = 0; b < VQ_EVB__COUNT; b++)
 		if (e->bits & (1u << b))
-			fprintf(f, "%s%s", n++ ? "," : " moved ", bit_defs[b].counter);
+			fprintf(f, "%s%s", n++ ? "," : " moved ", event_bit_counter(b));
 	n = 0;
 	for (int i = 0; i < FLAG__COUNT; i++)
 		if (flags & (1u << i))
@@ -159,7 +142,7 @@ json_t *event_json(const struct vq_event *e, const struct ev_ident *id, double w
 		json_object_set_new(o, "decision", json_string(e->decision ? "signal" : "suppress"));
 	for (int b = 0; b < VQ_EVB__COUNT; b++)
 		if (e->bits & (1u << b))
-			json_array_append_new(moved, json_string(bit_defs[b].counter));
+			json_array_append_new(moved, json_string(event_bit_counter(b)));
 	for (int i = 0; i < FLAG__COUNT; i++)
 		if (flags & (1u << i))
 			json_array_append_new(fl, json_string(flag_defs[i].name));

@@ -3,13 +3,15 @@
 
 #include <string.h>
 
+#include "fields.h"
 #include "vq_rules.h"
 
 const struct flag_def flag_defs[FLAG__COUNT] = {
 	[FLAG_WRAP_INVALIDATED] = { "WRAP_INVALIDATED", "WI",
-		"signalled_used_valid went true -> false in __vhost_add_used_n (u16 wrap)" },
+		"signalled_used_valid went true -> false in __vhost_add_used_n (u16 wrap)",
+		true },
 	[FLAG_WRAP_CHECK] = { "WRAP_CHECK", "WC",
-		"the u16 wrap check held while signalled_used was already invalid" },
+		"the u16 wrap check held while signalled_used was already invalid", true },
 	[FLAG_STALE_SIGNALLED] = { "STALE_SIGNALLED", "SS",
 		"a signal forced by an invalid signalled_used, other than the vq's first" },
 	[FLAG_EVENT_STALE] = { "EVENT_STALE", "ES",
@@ -62,20 +64,21 @@ unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 
 	for (int i = 0; i < FLAG__COUNT; i++)
 		before[i] = fl->f[i].count;
-	/* The wrap state is meaningless without EVENT_IDX: vhost never
-	 * updates signalled_used then. */
-	set_count(&fl->f[FLAG_WRAP_INVALIDATED], event_idx ? s->invalidations : 0, now_s);
-	set_count(&fl->f[FLAG_WRAP_CHECK], event_idx ? s->wrap_checks_invalid : 0, now_s);
-	set_count(&fl->f[FLAG_STALE_SIGNALLED], s->stale_repeat, now_s);
-	set_count(&fl->f[FLAG_EVENT_STALE], s->event_stale, now_s);
+	/* Each flag counted in the kernel is a counter of the table
+	 * (include/vq_fields.h). The wrap state is meaningless without
+	 * EVENT_IDX: vhost never updates signalled_used then. */
+	for (size_t i = 0; i < vq_n_counters; i++) {
+		const struct vq_field *f = &vq_fields[i];
+
+		if (f->flag == VQ_NO_FLAG)
+			continue;
+		set_count(&fl->f[f->flag],
+			  flag_defs[f->flag].event_idx_only && !event_idx ? 0 : vq_field_get(s, f),
+			  now_s);
+	}
 	fl->f[FLAG_EVENT_STALE].active = s->event_stale_active;
-	set_count(&fl->f[FLAG_EVENT_AHEAD], s->event_ahead, now_s);
-	set_count(&fl->f[FLAG_NEAR_WRAP], s->near_wrap, now_s);
 	fl->f[FLAG_NEAR_WRAP].active = s->near_wrap_active;
-	set_count(&fl->f[FLAG_AVAIL_OVERRUN], s->avail_overrun, now_s);
 	fl->f[FLAG_AVAIL_OVERRUN].active = s->avail_overrun_active;
-	set_count(&fl->f[FLAG_LOST_NOTIFY], s->lost_notify, now_s);
-	set_count(&fl->f[FLAG_SPURIOUS_NOTIFY], s->spurious_notify, now_s);
 	if (stalled(s, o, now_ns)) {
 		if (!stall->active)
 			set_count(stall, stall->count + 1, now_s);

@@ -29,6 +29,7 @@ struct flag_def {
 	const char *name;	/* e.g. WRAP_INVALIDATED */
 	const char *code;	/* two letters for the table, e.g. WI */
 	const char *help;	/* one line for --help and the stderr notice */
+	bool event_idx_only;	/* counted only on EVENT_IDX rings */
 };
 
 extern const struct flag_def flag_defs[FLAG__COUNT];

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <sys/time.h>
 
+#include "fields.h"
 #include "hist.h"
 #include "output.h"
+#include "vq_rules.h"
 
 static double now_s(void)
 {
@@ -50,31 +52,26 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 			      "type", total ? "total" : "interval", "ts", ts, "seconds", seconds,
 			      "pid", (json_int_t)r->cur.owner_tgid, "dev", r->devname,
 			      "queue", (json_int_t)r->cur.queue, "dir", r->id.dir, "vq", hex);
-	json_object_set_new(o, "adds", json_integer((json_int_t)d->adds));
-	json_object_set_new(o, "used", json_integer((json_int_t)d->used));
-	json_object_set_new(o, "add_errors", json_integer((json_int_t)d->add_errors));
-	json_object_set_new(o, "notifies", json_integer((json_int_t)d->notifies));
-	json_object_set_new(o, "signals", json_integer((json_int_t)d->signals));
-	json_object_set_new(o, "suppressed", json_integer((json_int_t)d->suppressed));
-	json_object_set_new(o, "wrap_checks", json_integer((json_int_t)d->wrap_checks));
-	json_object_set_new(o, "invalidations", json_integer((json_int_t)d->invalidations));
-	json_object_set_new(o, "stale_signals", json_integer((json_int_t)d->stale_signals));
-	json_object_set_new(o, "event_read_errors", json_integer((json_int_t)d->event_read_errors));
-	json_object_set_new(o, "lost_notify", json_integer((json_int_t)d->lost_notify));
-	json_object_set_new(o, "spurious_notify", json_integer((json_int_t)d->spurious_notify));
-	json_object_set_new(o, "model_races", json_integer((json_int_t)d->model_races));
-	json_object_set_new(o, "last_used_idx", json_integer(d->last_used_idx));
-	json_object_set_new(o, "signalled_used", json_integer(d->signalled_used));
-	json_object_set_new(o, "signalled_used_valid", json_boolean(d->signalled_used_valid));
-	json_object_set_new(o, "used_event", json_integer(d->used_event));
-	json_object_set_new(o, "avail_idx", json_integer(d->avail_idx));
-	json_object_set_new(o, "last_avail_idx", json_integer(d->last_avail_idx));
-	json_object_set_new(o, "avail_flags", json_integer(d->avail_flags));
-	json_object_set_new(o, "num", json_integer(d->num));
-	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)d->features);
-	json_object_set_new(o, "features", json_string(hex));
-	json_object_set_new(o, "event_idx", json_boolean(d->features & (1ULL << 29)));
-	json_object_set_new(o, "retired", json_boolean(d->retired));
+	for (size_t i = 0; i < vq_n_fields; i++) {
+		const struct vq_field *f = &vq_fields[i];
+		uint64_t v = vq_field_get(d, f);
+
+		switch (f->kind) {
+		case VQ_FIELD_COUNTER:
+		case VQ_FIELD_INT:
+			json_object_set_new(o, f->name, json_integer((json_int_t)v));
+			break;
+		case VQ_FIELD_BOOL:
+			json_object_set_new(o, f->name, json_boolean(v));
+			break;
+		case VQ_FIELD_HEX:
+			snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)v);
+			json_object_set_new(o, f->name, json_string(hex));
+			break;
+		}
+	}
+	json_object_set_new(o, "event_idx",
+			    json_boolean(d->features & (1ULL << VQ_RULE_F_EVENT_IDX)));
 	json_object_set_new(o, "flags", flags_json(&r->flags, total));
 	if (hist) {
 		struct vq_hists d;
@@ -110,13 +107,9 @@ void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
 	json_object_set_new(o, "add_used_hook", json_string(add_hook));
 	json_object_set_new(o, "notify_hook", json_string(notify_hook));
 	json_object_set_new(o, "max_vqs", json_integer(max_vqs));
-	json_object_set_new(o, "vq_map_full", json_integer((json_int_t)g->vq_map_full));
-	json_object_set_new(o, "filtered_out", json_integer((json_int_t)g->filtered_out));
-	json_object_set_new(o, "notify_unknown_vq", json_integer((json_int_t)g->notify_unknown_vq));
-	json_object_set_new(o, "notify_arg1", json_integer((json_int_t)g->notify_arg1));
-	json_object_set_new(o, "notify_arg2", json_integer((json_int_t)g->notify_arg2));
-	json_object_set_new(o, "stash_full", json_integer((json_int_t)g->stash_full));
-	json_object_set_new(o, "retired_full", json_integer((json_int_t)g->retired_full));
+	for (size_t i = 0; i < vq_n_global_fields; i++)
+		json_object_set_new(o, vq_global_fields[i].name,
+				    json_integer((json_int_t)vq_global_get(g, &vq_global_fields[i])));
 	emit(f, o);
 	fflush(f);
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fields.h"
 #include "output.h"
 
 char *fmt_count(char *buf, size_t len, unsigned long long v, int width)
@@ -65,16 +66,14 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 
 void output_probe_table(FILE *f, const struct vq_global *g)
 {
-	if (g->vq_map_full)
-		fprintf(f, "vqtrace: %llu virtqueues were NOT counted: the map is full (raise -m)\n",
-			(unsigned long long)g->vq_map_full);
-	if (g->notify_unknown_vq)
-		fprintf(f, "vqtrace: %llu notifies were for virtqueues no add_used was seen on (not counted)\n",
-			(unsigned long long)g->notify_unknown_vq);
-	if (g->retired_full)
-		fprintf(f, "vqtrace: %llu torn-down virtqueues' final counts were lost (raise -m)\n",
-			(unsigned long long)g->retired_full);
-	if (g->stash_full)
-		fprintf(f, "vqtrace: %llu calls lacked their entry state (see stash_full in --help)\n",
-			(unsigned long long)g->stash_full);
+	for (size_t i = 0; i < vq_n_global_fields; i++) {
+		const struct vq_global_field *v = &vq_global_fields[i];
+		unsigned long long n = vq_global_get(g, v);
+
+		if (!v->loss || !n)
+			continue;
+		fputs("vqtrace: ", f);
+		fprintf(f, v->loss, n);
+		fputc('\n', f);
+	}
 }

@@ -2,6 +2,7 @@
 /* Prometheus text exposition format 0.0.4. Every family is declared once
  * (# HELP, # TYPE) and followed by all of its samples; label values are
  * escaped (\\, \", \n). Counters are the totals since vqtrace started. */
+#include "fields.h"
 #include "hist.h"
 #include "prom.h"
 
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,72 +209,42 @@ void prom_histogram(struct prom_buf *b, const char *name, const struct prom_labe
 
 /* ---- vqtrace's families -------------------------------------------------- */
 
-/* The per-vq families: one field of struct vq_stats each. A new per-vq
- * counter is one more line here. */
+/* The per-vq families: the fields of include/vq_fields.h with a
+ * Prometheus name (every counter, some state), in the table's order. */
 struct vq_family {
-	const char *name;
+	char name[64];
 	enum prom_type type;
-	size_t off, size;	/* the field in struct vq_stats */
-	const char *help;
+	const struct vq_field *field;
 };
 
-#define VQF(n, t, field, h) \
-	{ n, t, offsetof(struct vq_stats, field), sizeof(((struct vq_stats *)0)->field), h }
+#define MAX_VQ_FAMILIES 64
 
-static const struct vq_family vq_families[] = {
-	VQF("vqtrace_adds_total", PROM_COUNTER, adds,
-	    "Calls of __vhost_add_used_n (vhost publishing a batch of used entries)."),
-	VQF("vqtrace_used_total", PROM_COUNTER, used,
-	    "Used entries vhost published (how far last_used_idx moved)."),
-	VQF("vqtrace_add_errors_total", PROM_COUNTER, add_errors,
-	    "Calls of __vhost_add_used_n that returned an error."),
-	VQF("vqtrace_notifies_total", PROM_COUNTER, notifies,
-	    "Calls of vhost_notify (vhost asking whether to interrupt the guest)."),
-	VQF("vqtrace_signals_total", PROM_COUNTER, signals,
-	    "vhost_notify returned true: the guest was interrupted."),
-	VQF("vqtrace_suppressed_total", PROM_COUNTER, suppressed,
-	    "vhost_notify returned false: the interrupt was skipped."),
-	VQF("vqtrace_wrap_checks_total", PROM_COUNTER, wrap_checks,
-	    "Times (u16)(new - signalled_used) < (u16)(new - old) held in __vhost_add_used_n."),
-	VQF("vqtrace_invalidations_total", PROM_COUNTER, invalidations,
-	    "signalled_used_valid true on entry and false on exit of __vhost_add_used_n."),
-	VQF("vqtrace_stale_signals_total", PROM_COUNTER, stale_signals,
-	    "Notifies on an EVENT_IDX ring entered with signalled_used_valid false."),
-	VQF("vqtrace_event_read_errors_total", PROM_COUNTER, event_read_errors,
-	    "The guest's used_event (or avail flags) could not be read."),
-	VQF("vqtrace_lost_notify_total", PROM_COUNTER, lost_notify,
-	    "Decisions where vhost suppressed but the virtio rules say notify."),
-	VQF("vqtrace_spurious_notify_total", PROM_COUNTER, spurious_notify,
-	    "Decisions where vhost notified but the virtio rules say suppress."),
-	VQF("vqtrace_model_races_total", PROM_COUNTER, model_races,
-	    "Decisions not judged: the guest rewrote used_event during the call."),
-	VQF("vqtrace_last_used_idx", PROM_GAUGE, last_used_idx,
-	    "vq->last_used_idx after the last add_used (or at the last notify)."),
-	VQF("vqtrace_signalled_used", PROM_GAUGE, signalled_used,
-	    "vq->signalled_used, last seen."),
-	VQF("vqtrace_used_event", PROM_GAUGE, used_event,
-	    "The guest's used_event, last successful read."),
-	VQF("vqtrace_ring_size", PROM_GAUGE, num,
-	    "Entries in the ring (vq->num)."),
-};
+static struct vq_family vq_families[MAX_VQ_FAMILIES];
+static size_t n_vq_families;
 
-static uint64_t field_value(const struct vq_stats *s, const struct vq_family *f)
+static void build_vq_families(void)
 {
-	const char *p = (const char *)s + f->off;
+	for (size_t i = 0; i < vq_n_fields && n_vq_families < MAX_VQ_FAMILIES; i++) {
+		const struct vq_field *f = &vq_fields[i];
+		struct vq_family *fam = &vq_families[n_vq_families];
+		bool counter = f->kind == VQ_FIELD_COUNTER;
 
-	switch (f->size) {
-	case 1:
-		return *(const uint8_t *)p;
-	case 2:
-		return *(const uint16_t *)p;
-	case 4:
-		return *(const uint32_t *)p;
-	default:
-		return *(const uint64_t *)p;
+		if (!f->prom)
+			continue;
+		snprintf(fam->name, sizeof(fam->name), "vqtrace_%s%s", f->prom,
+			 counter ? "_total" : "");
+		fam->type = counter ? PROM_COUNTER : PROM_GAUGE;
+		fam->field = f;
+		n_vq_families++;
 	}
 }
 
-#define N_VQ_FAMILIES (sizeof(vq_families) / sizeof(vq_families[0]))
+static void vq_families_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, build_vq_families);
+}
 
 /*
  * One series of the per-vq families, labelled pid, dev, queue, dir. A vq
@@ -290,7 +262,7 @@ struct vq_series {
 	const char *dev, *dir;
 	uint64_t first_ns;	/* of the row the state was taken from: the
 				 * newest identity of a (pid, dev, queue) */
-	uint64_t val[N_VQ_FAMILIES];
+	uint64_t val[MAX_VQ_FAMILIES];
 	uint64_t flags[FLAG__COUNT];	/* counts, as in the FLAGS column */
 	struct vq_hists hist;		/* with --hist */
 };
@@ -332,8 +304,8 @@ static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
 		s[i].dev = r->devname;
 		s[i].dir = r->id.dir;
 		s[i].first_ns = r->cur.first_ns;
-		for (size_t f = 0; f < N_VQ_FAMILIES; f++)
-			s[i].val[f] = field_value(&r->cur, &vq_families[f]);
+		for (size_t f = 0; f < n_vq_families; f++)
+			s[i].val[f] = vq_field_get(&r->cur, vq_families[f].field);
 		for (int k = 0; k < FLAG__COUNT; k++)
 			s[i].flags[k] = r->flags.f[k].count;
 		s[i].hist = r->hist;
@@ -349,7 +321,7 @@ static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
 		}
 		m = &s[n - 1];
 		newer = s[i].first_ns >= m->first_ns;
-		for (size_t f = 0; f < N_VQ_FAMILIES; f++)
+		for (size_t f = 0; f < n_vq_families; f++)
 			if (vq_families[f].type == PROM_COUNTER)
 				m->val[f] += s[i].val[f];
 			else if (newer)
@@ -441,8 +413,8 @@ static void render_vqs(struct prom_buf *b, const struct vqtable *t)
 		b->failed = true;
 		return;
 	}
-	for (size_t f = 0; f < N_VQ_FAMILIES; f++) {
-		prom_family(b, vq_families[f].name, vq_families[f].type, vq_families[f].help);
+	for (size_t f = 0; f < n_vq_families; f++) {
+		prom_family(b, vq_families[f].name, vq_families[f].type, vq_families[f].field->help);
 		for (size_t i = 0; i < n; i++) {
 			char pid[16], queue[16], vq[24];
 			struct prom_label l[5];
@@ -459,15 +431,15 @@ static void render_vqs(struct prom_buf *b, const struct vqtable *t)
 
 static void render_probe(struct prom_buf *b, const struct vq_global *g)
 {
-	prom_family(b, "vqtrace_probe_vq_map_full_total", PROM_COUNTER,
-		    "Virtqueues not counted because the per-vq map was full (raise -m).");
-	prom_sample_u64(b, "vqtrace_probe_vq_map_full_total", NULL, 0, g->vq_map_full);
-	prom_family(b, "vqtrace_probe_notify_unknown_vq_total", PROM_COUNTER,
-		    "Notifies on virtqueues no add_used hook had seen (not counted).");
-	prom_sample_u64(b, "vqtrace_probe_notify_unknown_vq_total", NULL, 0, g->notify_unknown_vq);
-	prom_family(b, "vqtrace_probe_stash_full_total", PROM_COUNTER,
-		    "Calls whose entry state vqtrace lacked or had wrong: taken over by another thread's call (not counted), a wrap check on a vq's first call (valid before it unknown), or kept indexes that differed from a read (every 64th notify).");
-	prom_sample_u64(b, "vqtrace_probe_stash_full_total", NULL, 0, g->stash_full);
+	char name[96];
+
+	for (size_t i = 0; i < vq_n_global_fields; i++) {
+		const struct vq_global_field *f = &vq_global_fields[i];
+
+		snprintf(name, sizeof(name), "vqtrace_probe_%s_total", f->name);
+		prom_family(b, name, PROM_COUNTER, f->help);
+		prom_sample_u64(b, name, NULL, 0, vq_global_get(g, f));
+	}
 }
 
 static void render_progs(struct prom_buf *b, const struct prom_prog *progs, size_t n)
@@ -493,6 +465,7 @@ static void render_progs(struct prom_buf *b, const struct prom_prog *progs, size
 int prom_render(struct prom_buf *b, const struct vqtable *t, const struct vq_global *g,
 		const struct prom_prog *progs, size_t nprogs)
 {
+	vq_families_init();
 	prom_buf_reset(b);
 	prom_family(b, "vqtrace_up", PROM_GAUGE, "1 while vqtrace is tracing.");
 	prom_sample_u64(b, "vqtrace_up", NULL, 0, 1);

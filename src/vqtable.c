@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "vqtable.h"
 
+#include "fields.h"
 #include "hist.h"
 
 #include <bpf/bpf.h>
@@ -364,28 +365,13 @@ void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns
 
 void vq_row_delta(const struct vq_row *r, struct vq_stats *out)
 {
-	const struct vq_stats *c = &r->cur, *p = &r->prev;
+	*out = r->cur;
+	for (size_t i = 0; i < vq_n_fields; i++) {
+		const struct vq_field *f = &vq_fields[i];
 
-	*out = *c;
-	out->adds = c->adds - p->adds;
-	out->used = c->used - p->used;
-	out->add_errors = c->add_errors - p->add_errors;
-	out->notifies = c->notifies - p->notifies;
-	out->signals = c->signals - p->signals;
-	out->suppressed = c->suppressed - p->suppressed;
-	out->wrap_checks = c->wrap_checks - p->wrap_checks;
-	out->invalidations = c->invalidations - p->invalidations;
-	out->stale_signals = c->stale_signals - p->stale_signals;
-	out->event_read_errors = c->event_read_errors - p->event_read_errors;
-	out->wrap_checks_invalid = c->wrap_checks_invalid - p->wrap_checks_invalid;
-	out->stale_repeat = c->stale_repeat - p->stale_repeat;
-	out->event_stale = c->event_stale - p->event_stale;
-	out->event_ahead = c->event_ahead - p->event_ahead;
-	out->near_wrap = c->near_wrap - p->near_wrap;
-	out->avail_overrun = c->avail_overrun - p->avail_overrun;
-	out->lost_notify = c->lost_notify - p->lost_notify;
-	out->spurious_notify = c->spurious_notify - p->spurious_notify;
-	out->model_races = c->model_races - p->model_races;
+		if (f->kind == VQ_FIELD_COUNTER)
+			vq_field_set(out, f, vq_field_get(&r->cur, f) - vq_field_get(&r->prev, f));
+	}
 }
 
 void vq_row_view(const struct vq_row *r, bool total, struct vq_stats *out)

@@ -444,9 +444,13 @@ static void test_version_and_magic(void **state)
 	struct report_opts o = { 0 };
 	struct run r;
 
-	patch_u32(buf, 8, 2);
+	patch_u32(buf, 8, 3);
 	r = report_buf(buf, len, &o);
-	assert_refused(&r, "capture format version 2; this vqtrace reads version 1");
+	assert_refused(&r, "capture format version 3; this vqtrace reads version 2");
+	run_free(&r);
+	patch_u32(buf, 8, 1);
+	r = report_buf(buf, len, &o);
+	assert_refused(&r, "capture format version 1 (raw counter structs");
 	run_free(&r);
 	patch_u32(buf, 8, CAP_VERSION);
 	buf[3] = 'x';
@@ -458,6 +462,34 @@ static void test_version_and_magic(void **state)
 	assert_int_equal(r.rc, 0);
 	run_free(&r);
 	free(buf);
+}
+
+/* Renames a name of META's schema in place (same length). */
+static void schema_rename(uint8_t *buf, size_t len, const char *from, const char *to)
+{
+	size_t n = strlen(from);
+	uint8_t *p = NULL;
+
+	/* the length prefix and the name, so that only a whole name matches */
+	for (size_t i = 2; i + n <= len && !p; i++)
+		if (buf[i - 2] == n && buf[i - 1] == 0 && !memcmp(buf + i, from, n))
+			p = buf + i;
+	assert_non_null(p);
+	memcpy(p, to, n);
+}
+
+/* Sets the u16 that stands `skip` bytes after the whole name `name`. */
+static void patch_u16_after(uint8_t *buf, size_t len, const char *name, size_t skip,
+			    uint16_t v)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 2; i + n + skip + 2 <= len; i++)
+		if (buf[i - 2] == n && buf[i - 1] == 0 && !memcmp(buf + i, name, n)) {
+			memcpy(buf + i + n + skip, &v, 2);
+			return;
+		}
+	fail_msg("%s not found", name);
 }
 
 /* Offsets of the records, to aim corruptions. */
@@ -513,10 +545,13 @@ static void test_hostile_records(void **state)
 	TRY("belong to another vq", patch_u32(copy, off + 8, 1));
 	/* a record type from the future, not optional */
 	TRY("unknown type 99", copy[off] = 99);
-	/* the META saying the counters have another layout */
+	/* the META's settings and schema */
 	off = nth_record(buf, len, CAP_META, 0);
-	TRY("incompatible vqtrace", patch_u32(copy, off + 8, 12));
-	TRY("out of range", patch_u32(copy, off + 8 + 16, 0));
+	TRY("out of range", patch_u32(copy, off + 8 + 4, 0));
+	TRY("lacks the vq's identity", schema_rename(copy, len, "first_ns", "first_nx"));
+	TRY("names used twice", schema_rename(copy, len, "adds", "used"));
+	TRY("not a field name", schema_rename(copy, len, "retired", "Retired"));
+	TRY("histograms of 7 slots", patch_u16_after(copy, len, "retired_full", 2, 7));
 	/* the trailer's event counts disagreeing with the file */
 	off = nth_record(buf, len, CAP_END, 0);
 	TRY("the trailer counts", patch_u32(copy, off + 8 + 24, 1000));

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition of every number vqtrace keeps per virtqueue and per
+ * run. struct vq_stats and struct vq_global (include/vqtrace.h) are laid
+ * out from these lists, and every output is generated from them: the
+ * per-interval deltas (src/vqtable.c), the JSON keys, the Prometheus
+ * families, --help, the capture's schema, the event bits' names and the
+ * flags a counter raises (src/fields.c holds the userspace view).
+ *
+ * Adding a per-vq counter: one X() line in VQ_COUNTERS and the hook that
+ * increments it. tests/unit/test_fields.c fails if an output misses one.
+ *
+ * VQ_COUNTERS: X(name, evbit, flag, help)
+ *   name   the __u64 field; also the JSON key, the capture's field name and
+ *          the Prometheus family vqtrace_<name>_total; only ever grows
+ *   evbit  the bit of vq_event.bits set when a call moved it
+ *          (enum vq_event_bit, include/vqtrace_events.h; the numbers are
+ *          part of the capture format), or VQ_EVB_NONE
+ *   flag   the incident flag whose count it is (enum vq_flag in
+ *          src/flags.h; never expanded on the BPF side), or VQ_NO_FLAG
+ *   help   one sentence: --help's counter block and Prometheus # HELP
+ */
+#ifndef __VQTRACE_FIELDS_H
+#define __VQTRACE_FIELDS_H
+
+#define VQ_EVB_NONE	(-1)
+#define VQ_NO_FLAG	(-1)
+
+#define VQ_COUNTERS(X)							\
+	X(adds, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "Calls of the add_used hook: vhost publishing a batch of used entries.") \
+	X(used, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "Used entries vhost published: how far last_used_idx moved (buffers given back to the guest).") \
+	X(used_elems, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "Used ring elements vhost wrote. Equals used, except on VIRTIO_F_IN_ORDER rings (Linux 6.17+), where one element stands for a batch of buffers.") \
+	X(add_errors, VQ_EVB_ADD_ERROR, VQ_NO_FLAG,			\
+	  "add_used calls that returned an error (nothing published).") \
+	X(notifies, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "Calls of vhost_notify: vhost asking whether to interrupt the guest.") \
+	X(signals, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "vhost_notify returned true: the guest was interrupted.")	\
+	X(suppressed, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "vhost_notify returned false: the interrupt was skipped.")	\
+	X(wrap_checks, VQ_EVB_WRAP_CHECK, VQ_NO_FLAG,			\
+	  "Times the u16 wrap check (u16)(new - signalled_used) < (u16)(new - old) held while vhost published entries.") \
+	X(invalidations, VQ_EVB_INVALIDATION, FLAG_WRAP_INVALIDATED,	\
+	  "signalled_used_valid went true -> false because the wrap check held (flag WRAP_INVALIDATED with EVENT_IDX).") \
+	X(stale_signals, VQ_EVB_STALE_SIGNAL, VQ_NO_FLAG,		\
+	  "Notifies on an EVENT_IDX ring entered with signalled_used_valid false: vhost signalled without looking at used_event (0 without EVENT_IDX).") \
+	X(event_read_errors, VQ_EVB_READ_ERROR, VQ_NO_FLAG,		\
+	  "The guest's used_event (or avail flags) could not be read.") \
+	X(wrap_checks_invalid, VQ_EVB_WRAP_CHECK_INVALID, FLAG_WRAP_CHECK, \
+	  "Wrap checks that held while signalled_used_valid was already false (flag WRAP_CHECK with EVENT_IDX).") \
+	X(stale_repeat, VQ_EVB_STALE_REPEAT, FLAG_STALE_SIGNALLED,	\
+	  "Stale signals other than the vq's first (flag STALE_SIGNALLED).") \
+	X(event_stale, VQ_EVB_EVENT_STALE, FLAG_EVENT_STALE,		\
+	  "Episodes of used_event unchanged over more than a ring of entries (flag EVENT_STALE).") \
+	X(event_ahead, VQ_EVB_EVENT_AHEAD, FLAG_EVENT_AHEAD,		\
+	  "Notifies that saw used_event more than the ring size ahead of last_used_idx (flag EVENT_AHEAD).") \
+	X(near_wrap, VQ_EVB_NEAR_WRAP, FLAG_NEAR_WRAP,			\
+	  "Episodes of (u16)(last_used_idx - signalled_used) >= 32768 (flag NEAR_WRAP).") \
+	X(avail_overrun, VQ_EVB_AVAIL_OVERRUN, FLAG_AVAIL_OVERRUN,	\
+	  "Episodes of (u16)(avail_idx - last_avail_idx) > num: the guest overran its ring (flag AVAIL_OVERRUN).") \
+	X(lost_notify, VQ_EVB_LOST_NOTIFY, FLAG_LOST_NOTIFY,		\
+	  "Decisions where vhost suppressed but the virtio rules say notify (flag LOST_NOTIFY).") \
+	X(spurious_notify, VQ_EVB_SPURIOUS_NOTIFY, FLAG_SPURIOUS_NOTIFY, \
+	  "Decisions where vhost notified but the virtio rules say suppress (flag SPURIOUS_NOTIFY).") \
+	X(model_races, VQ_EVB_MODEL_RACE, VQ_NO_FLAG,			\
+	  "Decisions not judged: the guest rewrote used_event (or avail flags) during the call.")
+
+/*
+ * VQ_STATE: X(ctype, name, kind, prom, help): the identity and the last
+ * seen state of a vq that userspace reads. In struct vq_stats in this
+ * order (widest first, so no padding), written to captures by name.
+ *   kind   VQ_FK_ID     identity: set once; outputs show it in their own way
+ *          VQ_FK_INT    state shown as a number (JSON)
+ *          VQ_FK_BOOL   state shown as true/false (JSON)
+ *          VQ_FK_HEX    state shown as a "0x..." string (JSON)
+ *          VQ_FK_JUDGE  what the flags' judge reads; shown nowhere
+ *   prom   the Prometheus gauge's name after "vqtrace_", or NULL: not exported
+ * The BPF side's own bookkeeping follows them in the struct, by hand.
+ */
+#define VQ_STATE(X)							\
+	X(__u64, vq, VQ_FK_ID, NULL,					\
+	  "struct vhost_virtqueue *; 0 in a free slot")		\
+	X(__u64, dev, VQ_FK_ID, NULL, "vq->dev")			\
+	X(__u64, handle_kick, VQ_FK_ID, NULL,				\
+	  "vq->handle_kick, named from kallsyms")			\
+	X(__u64, first_ns, VQ_FK_ID, NULL,				\
+	  "bpf_ktime_get_ns() of the vq's first event")		\
+	X(__u64, features, VQ_FK_HEX, NULL,				\
+	  "vq->acked_features")					\
+	X(__u64, waiting_since_ns, VQ_FK_JUDGE, NULL,			\
+	  "first add_used after the last signal (0: none; VQ_WAIT_UNSTAMPED: not timed yet)") \
+	X(__u32, owner_tgid, VQ_FK_ID, NULL,				\
+	  "pid of the owning process (dev->mm->owner)")		\
+	X(__s32, queue, VQ_FK_ID, NULL,					\
+	  "index of the vq in dev->vqs, -1 if not found")		\
+	X(__u32, num, VQ_FK_INT, "ring_size",				\
+	  "Entries in the ring (vq->num).")				\
+	X(__u16, last_used_idx, VQ_FK_INT, "last_used_idx",		\
+	  "vq->last_used_idx after the last add_used (or at the last notify).") \
+	X(__u16, signalled_used, VQ_FK_INT, "signalled_used",		\
+	  "vq->signalled_used, last seen.")				\
+	X(__u16, used_event, VQ_FK_INT, "used_event",			\
+	  "The guest's used_event, last successful read.")		\
+	X(__u16, avail_idx, VQ_FK_INT, NULL,				\
+	  "vhost's cached avail index.")				\
+	X(__u16, last_avail_idx, VQ_FK_INT, NULL,			\
+	  "vq->last_avail_idx.")					\
+	X(__u16, avail_flags, VQ_FK_INT, NULL,				\
+	  "The guest's avail->flags (read without EVENT_IDX).")	\
+	X(__u16, used_idx_at_signal, VQ_FK_JUDGE, NULL,		\
+	  "last_used_idx when the last signal went out")		\
+	X(__u8, signalled_used_valid, VQ_FK_BOOL, NULL,		\
+	  "vq->signalled_used_valid, last seen.")			\
+	X(__u8, retired, VQ_FK_BOOL, NULL,				\
+	  "Its device was cleaned up (vhost_dev_cleanup).")		\
+	X(__u8, used_event_seen, VQ_FK_JUDGE, NULL,			\
+	  "used_event was read at least once")				\
+	X(__u8, wait_wrapped, VQ_FK_JUDGE, NULL,			\
+	  "more than 65535 entries since the last signal")		\
+	X(__u8, event_stale_active, VQ_FK_JUDGE, NULL,		\
+	  "an EVENT_STALE episode is going on")			\
+	X(__u8, near_wrap_active, VQ_FK_JUDGE, NULL,			\
+	  "a NEAR_WRAP episode is going on")				\
+	X(__u8, avail_overrun_active, VQ_FK_JUDGE, NULL,		\
+	  "an AVAIL_OVERRUN episode is going on")
+
+#define VQ_FK_ID	0
+#define VQ_FK_INT	1
+#define VQ_FK_BOOL	2
+#define VQ_FK_HEX	3
+#define VQ_FK_JUDGE	4
+
+/*
+ * VQ_GLOBALS: X(name, loss, help): the probes' own whole-run counters
+ * (struct vq_global). JSON key {"type":"probe"}.name, Prometheus
+ * vqtrace_probe_<name>_total. loss: what the table mode says on stderr at
+ * exit when it is not 0 ("%llu" is the value), or NULL for evidence that
+ * is no loss.
+ */
+#define VQ_GLOBALS(X)							\
+	X(vq_map_full,							\
+	  "%llu virtqueues were NOT counted: the map is full (raise -m)", \
+	  "Virtqueues not traced because -m live virtqueues were traced already (not counted at all).") \
+	X(filtered_out, NULL,						\
+	  "Virtqueues of processes -p did not ask for, each counted when the filter first turned it away.") \
+	X(notify_unknown_vq,						\
+	  "%llu notifies were for virtqueues no add_used was seen on (not counted)", \
+	  "Notifies on a virtqueue no add_used hook had seen (not counted).") \
+	X(notify_arg1, NULL,						\
+	  "Virtqueues whose notifies found them in vhost_notify's first argument, each counted once (the evidence for the hook, see -v).") \
+	X(notify_arg2, NULL,						\
+	  "Virtqueues whose notifies found them in vhost_notify's second argument, each counted once.") \
+	X(stash_full,							\
+	  "%llu calls lacked their entry state (see stash_full in --help)", \
+	  "Calls whose entry state vqtrace lacked or had wrong: an overlapping call of another thread took its slot (kprobe hooks; not counted); the fexit hook saw the wrap check hold on a vq's first call (counted in wrap_checks, not in invalidations); or vhost's indexes as the hooks kept them differed from a read (checked every 64th notify of a vq, which then uses the read: a writer vqtrace misses).") \
+	X(retired_full,							\
+	  "%llu torn-down virtqueues' final counts were lost (raise -m)", \
+	  "Retired virtqueues whose final counts found no room in the retired map; for a vq whose address vhost reused, its counts since the last interval are lost.")
+
+#endif /* __VQTRACE_FIELDS_H */
