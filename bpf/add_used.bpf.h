@@ -32,6 +32,7 @@ struct add_call {
 	u16 su;			/* signalled_used on return (the call never moves it) */
 	u16 avail_idx;		/* vhost's avail indexes on return (fexit only) */
 	u16 last_avail_idx;
+	u32 elems;		/* used elements the call wrote (its count) */
 	u8 valid_before;	/* signalled_used_valid on entry... */
 	u8 valid;		/* ...and on return */
 };
@@ -80,14 +81,17 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	s->features = c->features;
 	s->num = c->num;
 	s->avail = c->avail;
-	if (ret) {
+	if (ret)
 		s->add_errors++;
+	/* A failed call publishes nothing, except vhost_add_used_n out of
+	 * order when the second of its two chunks (ring wrap) fails. */
+	if (ret && c->new == c->old)
 		return;
-	}
 	/* Entries published = how far last_used_idx moved. That equals the
-	 * count argument of __vhost_add_used_n, and stays right for 6.17+'s
-	 * in-order path, where one element can stand for several entries. */
+	 * count argument of __vhost_add_used_n; on 6.17+'s in-order path one
+	 * element can stand for several entries (used_elems counts those). */
 	s->used += (u16)(c->new - c->old);
+	s->used_elems += c->elems;
 	h = hists_of(s->vq);
 	if (h)
 		hist_add(h, VQ_HIST_ENTRIES_PER_ADD, (u16)(c->new - c->old));
@@ -146,6 +150,7 @@ static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u64
 
 	add_read_direct(vq, &c);
 	c.old = ret ? c.new : (u16)(c.new - count);
+	c.elems = ret ? 0 : count;
 	c.valid_before = c.valid;
 	s = vq_get_or_create(vq, key, c.old, &id);
 	if (!s)
@@ -163,7 +168,7 @@ static __always_inline void add_used_exit_direct(struct vhost_virtqueue *vq, u64
 }
 
 /* kprobe/kretprobe: the return probe does not know the vq. */
-static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
+static __always_inline void add_used_enter(struct vhost_virtqueue *vq, u32 count)
 {
 	u32 tid = current_tid();
 	struct vq_indexes ix;
@@ -182,6 +187,7 @@ static __always_inline void add_used_enter(struct vhost_virtqueue *vq)
 	c->id = id;
 	c->old_used_idx = ix.last_used_idx;
 	c->valid = ix.valid;
+	c->count = count;
 }
 
 static __always_inline void add_used_exit(int ret)
@@ -198,8 +204,56 @@ static __always_inline void add_used_exit(int ret)
 	add_read_probe((void *)slot.vq, &c);
 	c.old = slot.old_used_idx;
 	c.valid_before = slot.valid;
+	c.elems = ret ? 0 : slot.count;
 	add_used_finish(s, &c, ret);
 	event_add_used(s, (void *)slot.vq, c.old, c.valid_before, ret);
+}
+
+/* 6.17+ (the in-order series): vhost_add_used_n(vq, heads, nheads, count)
+ * publishes through __vhost_add_used_n out of order, or itself in order,
+ * where element i stands for nheads[i] entries; both paths run the wrap
+ * check on the call's whole old..new span (the out-of-order path in up to
+ * two chunks, which the span covers exactly). The state before the call
+ * is not known from its arguments here (the advance is a sum over nheads),
+ * so an fentry saves it in the vq's entry for the fexit: a vq's calls are
+ * serialised by its mutex. */
+static __always_inline void add_used_n_enter_direct(struct vhost_virtqueue *vq, u64 key)
+{
+	u16 old = vq->last_used_idx;
+	struct vq_stats *s;
+	u32 id;
+
+	s = vq_get_or_create(vq, key, old, &id);
+	if (!s)
+		return;
+	s->entry_old = old;
+	s->entry_valid = vq->signalled_used_valid;
+	s->entry_armed = 1;
+}
+
+static __always_inline void add_used_n_exit_direct(struct vhost_virtqueue *vq, u64 key, u32 count,
+						   int ret)
+{
+	struct add_call c;
+	struct vq_stats *s;
+	bool ignored;
+	u32 id;
+
+	s = vq_find(key, &id, &ignored);
+	if (!s)
+		return;		/* filtered out, or not seen at entry */
+	if (!s->entry_armed) {
+		GLOBAL_INC(stash_full);	/* attached during the call */
+		return;
+	}
+	s->entry_armed = 0;
+	add_read_direct(vq, &c);
+	c.old = s->entry_old;
+	c.valid_before = s->entry_valid;
+	c.elems = ret ? 0 : count;
+	add_used_finish(s, &c, ret);
+	vq_track_avail(s, c.avail_idx, c.last_avail_idx);
+	event_add_used(s, vq, c.old, c.valid_before, ret);
 }
 
 #endif /* __VQTRACE_ADD_USED_BPF_H */

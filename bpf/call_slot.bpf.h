@@ -22,6 +22,7 @@ struct call_slot {
 	u8 valid;		/* add_used: signalled_used_valid on entry */
 	u16 old_used_idx;	/* add_used: last_used_idx on entry */
 	u32 id;			/* the vq's slot in vqs (vq_table.bpf.h) */
+	u32 count;		/* add_used: the call's element count argument */
 	u64 vq;
 };
 

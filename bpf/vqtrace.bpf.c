@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* vqtrace's BPF programs: thin attach points over the shared helpers in
- * add_used.bpf.h and notify.bpf.h. Userspace picks fexit on
- * __vhost_add_used_n (with vhost_vq_init_access) where they have BTF, else
- * the kprobe/kretprobe pair, and attaches the notify kprobes to the symbol
- * it resolved. */
+ * add_used.bpf.h and notify.bpf.h. Which of them load and attach is the
+ * hook mode userspace chose from the kernel's BTF (src/hooks.c, one row
+ * per mode); the notify kprobes attach to the clone it resolved. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -22,6 +21,28 @@ int BPF_PROG(add_used_fexit, struct vhost_virtqueue *vq, void *heads,
 	return 0;
 }
 
+SEC("fentry/vhost_add_used_n")
+int BPF_PROG(add_used_n_fentry, struct vhost_virtqueue *vq)
+{
+	u64 key = 0;
+
+	bpf_get_func_arg(ctx, 0, &key);
+	add_used_n_enter_direct(vq, key);
+	return 0;
+}
+
+/* 6.17+'s vhost_add_used_n(vq, heads, nheads, count): ret is argument 4. */
+SEC("fexit/vhost_add_used_n")
+int BPF_PROG(add_used_n_fexit, struct vhost_virtqueue *vq, void *heads, u16 *nheads,
+	     unsigned int count, int ret)
+{
+	u64 key = 0;
+
+	bpf_get_func_arg(ctx, 0, &key);
+	add_used_n_exit_direct(vq, key, count, ret);
+	return 0;
+}
+
 SEC("fexit/vhost_vq_init_access")
 int BPF_PROG(init_access_fexit, struct vhost_virtqueue *vq, int ret)
 {
@@ -32,10 +53,15 @@ int BPF_PROG(init_access_fexit, struct vhost_virtqueue *vq, int ret)
 	return 0;
 }
 
+/* Which argument holds the element count: 3 for __vhost_add_used_n and
+ * the split-only vhost_add_used_n, 4 for 6.17+'s vhost_add_used_n (after
+ * nheads). Set from the hook mode before load (src/hooks.c). */
+const volatile int add_count_arg = 3;
+
 SEC("kprobe")
-int BPF_KPROBE(add_used_kprobe, struct vhost_virtqueue *vq)
+int BPF_KPROBE(add_used_kprobe, struct vhost_virtqueue *vq, void *heads, u64 a3, u64 a4)
 {
-	add_used_enter(vq);
+	add_used_enter(vq, (u32)(add_count_arg == 4 ? a4 : a3));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hooks.h"
 #include "log.h"
 #include "vqtrace.h"
 #include "vqtrace.skel.h"
@@ -51,52 +52,88 @@ static void free_vhost_btf(struct btf *mod)
 	}
 }
 
-static int plan_add_used(struct attach_plan *p, const struct ksyms *ks,
-			 struct btf *btf, enum add_mode_req req)
+/* Whether row d can hook this kernel; *sym: the symbol to attach to. */
+static bool hook_allowed(const struct add_hook_def *d, struct btf *btf, const struct ksyms *ks,
+			 const char **sym)
 {
-	const char *syms[1];
+	if (d->params && btf_func_params(btf, d->target) != d->params)
+		return false;
+	if (d->trampoline) {
+		*sym = d->target;
+		return btf_func_params(btf, "vhost_vq_init_access") == 1;
+	}
+	return ksyms_find_clones(ks, "vhost", d->target, sym, 1) > 0;
+}
 
-	/* 6.17+: with VIRTIO_F_IN_ORDER, vhost_add_used_n_in_order publishes
-	 * entries without calling __vhost_add_used_n; only the exported
-	 * vhost_add_used_n sees both paths. */
-	if (ksyms_find_clones(ks, "vhost", "vhost_add_used_n_in_order", syms, 1) &&
-	    ksyms_find_clones(ks, "vhost", "vhost_add_used_n", syms, 1)) {
-		if (req == ADD_MODE_FENTRY) {
-			elog("--add-used-mode fentry: this kernel (6.17+) needs the vhost_add_used_n kprobe; use kprobe");
+static void choose(struct attach_plan *p, int hook, const char *sym, const char *because)
+{
+	p->hook = hook;
+	snprintf(p->add_sym, sizeof(p->add_sym), "%s", sym);
+	snprintf(p->add_why, sizeof(p->add_why), "%s on %s: %s", add_hooks[hook].kind, sym,
+		 because ? because : add_hooks[hook].why);
+}
+
+static int plan_add_used(struct attach_plan *p, const struct ksyms *ks, struct btf *btf,
+			 enum add_mode_req req, int forced)
+{
+	const char *sym = NULL;
+
+	/* The in-order path exists where vhost_add_used_n takes nheads: that
+	 * is in its BTF whatever the compiler inlined. */
+	p->in_order_kernel = btf_func_params(btf, "vhost_add_used_n") == 4;
+	if (forced >= 0) {
+		const struct add_hook_def *d = &add_hooks[forced];
+
+		if (!hook_allowed(d, btf, ks, &sym)) {
+			elog("--add-used-mode %s: this kernel does not allow it (it needs %s%s%s with %d parameters in the vhost module's BTF); run with -v to see the default",
+			     d->name, d->trampoline ? "BTF for " : "", d->target,
+			     d->trampoline ? " and vhost_vq_init_access" : " in /proc/kallsyms",
+			     d->params);
 			return -1;
 		}
-		snprintf(p->add_sym, sizeof(p->add_sym), "%s", syms[0]);
-		snprintf(p->add_why, sizeof(p->add_why),
-			 "kprobe/kretprobe on %s: this kernel has the 6.17+ in-order path, which bypasses __vhost_add_used_n",
-			 syms[0]);
-		return 0;
+		choose(p, forced, sym, "requested");
+		p->forced = true;
+	} else {
+		for (int i = 0; i < ADD_HOOK__COUNT && !sym; i++) {
+			const struct add_hook_def *d = &add_hooks[i];
+
+			if ((p->in_order_kernel && !d->in_order) ||
+			    (req == ADD_MODE_FENTRY && !d->trampoline) ||
+			    (req == ADD_MODE_KPROBE && d->trampoline))
+				continue;
+			if (hook_allowed(d, btf, ks, &sym))
+				choose(p, i, sym, req == ADD_MODE_AUTO ? NULL : "requested");
+		}
+		if (!sym) {
+			elog("no way to hook vhost publishing used entries on this kernel%s: is this an unsupported kernel build? (run with -v and report it)",
+			     req == ADD_MODE_FENTRY ? " with BPF trampolines (try --add-used-mode kprobe)" :
+			     req == ADD_MODE_KPROBE ? " with kprobes" : "");
+			return -1;
+		}
+		p->forced = req != ADD_MODE_AUTO;
 	}
-	/* The fexit works out the entry state, which needs every other writer
-	 * of signalled_used_valid hooked: vhost_vq_init_access too. */
-	if (btf_func_params(btf, "__vhost_add_used_n") == 3 &&
-	    btf_func_params(btf, "vhost_vq_init_access") == 1 && req != ADD_MODE_KPROBE) {
-		p->add_fentry = true;
-		snprintf(p->add_sym, sizeof(p->add_sym), "__vhost_add_used_n");
-		snprintf(p->add_why, sizeof(p->add_why),
-			 "fexit (with fexit on vhost_vq_init_access): both have BTF in the vhost module");
-		return 0;
+	if (p->in_order_kernel && !add_hooks[p->hook].in_order) {
+		p->misses_in_order = true;
+		elog("warning: %s does not see this kernel's in-order path (VIRTIO_F_IN_ORDER rings): their entries will not be counted, and vqtrace will say so",
+		     p->add_sym);
 	}
-	if (req == ADD_MODE_FENTRY) {
-		elog("--add-used-mode fentry: __vhost_add_used_n or vhost_vq_init_access has no BTF on this kernel; use kprobe");
+	return 0;
+}
+
+/* The kprobe twin of a trampoline plan that could not load or attach. */
+int attach_fallback(struct attach_plan *p, const struct ksyms *ks)
+{
+	int twin = add_hooks[p->hook].kprobe_twin;
+	const char *sym = NULL;
+	char why[200];
+
+	if (p->forced || twin < 0 || !ksyms_find_clones(ks, "vhost", add_hooks[twin].target, &sym, 1))
 		return -1;
-	}
-	/* No BTF, or kprobes requested; if __vhost_add_used_n was inlined,
-	 * the exported wrapper sees the same entries. */
-	if (ksyms_find_clones(ks, "vhost", "__vhost_add_used_n", syms, 1) ||
-	    ksyms_find_clones(ks, "vhost", "vhost_add_used_n", syms, 1)) {
-		snprintf(p->add_sym, sizeof(p->add_sym), "%s", syms[0]);
-		snprintf(p->add_why, sizeof(p->add_why), "kprobe/kretprobe on %s: %s", syms[0],
-			 req == ADD_MODE_KPROBE ? "requested" :
-			 strncmp(syms[0], "__", 2) ? "__vhost_add_used_n is inlined" : "no BTF for it");
-		return 0;
-	}
-	elog("neither __vhost_add_used_n nor vhost_add_used_n is in /proc/kallsyms for module vhost: is this an unsupported kernel build? (run with -v and report it)");
-	return -1;
+	snprintf(why, sizeof(why), "the %s trampoline failed on this kernel, falling back",
+		 add_hooks[p->hook].kind);
+	choose(p, twin, sym, why);
+	ilog("add_used: %s", p->add_why);
+	return 0;
 }
 
 static int plan_notify(struct attach_plan *p, const struct ksyms *ks)
@@ -116,11 +153,13 @@ static int plan_notify(struct attach_plan *p, const struct ksyms *ks)
 		 "kprobe/kretprobe on %s%s (no BTF for it, so no fentry); vq looked for in argument %d first, confirmed per call; vhost's indexes %s",
 		 p->notify_syms[0], p->n_notify > 1 ? " and its other clones" : "",
 		 p->notify_arg_first == VQ_NOTIFY_ARG1_FIRST ? 1 : 2,
-		 p->add_fentry ? "as the fexit hooks left them" : "read at entry");
+		 add_hooks[p->hook].trampoline ? "as the trampoline hooks left them" :
+						 "read at entry");
 	return 0;
 }
 
-int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req)
+int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req,
+		int forced)
 {
 	struct btf *btf = load_vhost_btf();
 	int err;
@@ -128,7 +167,7 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 	memset(p, 0, sizeof(*p));
 	if (!btf)
 		vlog("cannot read %s: no fentry for add_used", VHOST_BTF);
-	err = plan_add_used(p, ks, btf, req);
+	err = plan_add_used(p, ks, btf, req, forced);
 	free_vhost_btf(btf);
 	if (err)
 		return err;
@@ -146,20 +185,27 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 
 int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 {
+	const struct add_hook_def *d = &add_hooks[p->hook];
 	struct bpf_program *fexit = skel->progs.add_used_fexit;
+	struct bpf_program *nfentry = skel->progs.add_used_n_fentry;
+	struct bpf_program *nfexit = skel->progs.add_used_n_fexit;
 	struct bpf_program *init = skel->progs.init_access_fexit;
 
-	bpf_program__set_autoload(fexit, p->add_fentry);
-	bpf_program__set_autoload(init, p->add_fentry);
-	bpf_program__set_autoload(skel->progs.add_used_kprobe, !p->add_fentry);
-	bpf_program__set_autoload(skel->progs.add_used_kretprobe, !p->add_fentry);
-	if (p->add_fentry) {
-		if (bpf_program__set_attach_target(fexit, 0, p->add_sym) ||
-		    bpf_program__set_attach_target(init, 0, "vhost_vq_init_access"))
-			return -1;
-	}
+	bpf_program__set_autoload(fexit, p->hook == ADD_HOOK_FEXIT_SPLIT);
+	bpf_program__set_autoload(nfentry, p->hook == ADD_HOOK_FENTRY_N);
+	bpf_program__set_autoload(nfexit, p->hook == ADD_HOOK_FENTRY_N);
+	bpf_program__set_autoload(init, d->trampoline);
+	bpf_program__set_autoload(skel->progs.add_used_kprobe, !d->trampoline);
+	bpf_program__set_autoload(skel->progs.add_used_kretprobe, !d->trampoline);
+	if ((p->hook == ADD_HOOK_FEXIT_SPLIT && bpf_program__set_attach_target(fexit, 0, p->add_sym)) ||
+	    (p->hook == ADD_HOOK_FENTRY_N &&
+	     (bpf_program__set_attach_target(nfentry, 0, p->add_sym) ||
+	      bpf_program__set_attach_target(nfexit, 0, p->add_sym))) ||
+	    (d->trampoline && bpf_program__set_attach_target(init, 0, "vhost_vq_init_access")))
+		return -1;
+	skel->rodata->add_count_arg = d->count_arg;
 	skel->rodata->notify_arg_first = p->notify_arg_first;
-	skel->rodata->notify_inputs_tracked = p->add_fentry;
+	skel->rodata->notify_inputs_tracked = d->trampoline;
 	return 0;
 }
 
@@ -196,8 +242,13 @@ int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 	}
 	if (p->cleanup_sym && add_link(p, skel->progs.dev_cleanup_kprobe, false, p->cleanup_sym))
 		return -1;
-	/* The state tracker before the hook that relies on it. */
-	if (p->add_fentry)
+	/* The state tracker before the hook that relies on it; an fexit
+	 * before its fentry, so that no call is left armed. */
+	if (p->hook == ADD_HOOK_FENTRY_N)
+		return add_link(p, skel->progs.init_access_fexit, false, NULL) ||
+		       add_link(p, skel->progs.add_used_n_fexit, false, NULL) ||
+		       add_link(p, skel->progs.add_used_n_fentry, false, NULL) ? -1 : 0;
+	if (p->hook == ADD_HOOK_FEXIT_SPLIT)
 		return add_link(p, skel->progs.init_access_fexit, false, NULL) ||
 		       add_link(p, skel->progs.add_used_fexit, false, NULL) ? -1 : 0;
 	return add_link(p, skel->progs.add_used_kretprobe, true, p->add_sym) ||
@@ -214,6 +265,6 @@ void attach_detach(struct attach_plan *p)
 void attach_describe(const struct attach_plan *p, char *add, size_t add_len, char *notify,
 		     size_t notify_len)
 {
-	snprintf(add, add_len, "%s:%s", p->add_fentry ? "fexit" : "kprobe", p->add_sym);
+	snprintf(add, add_len, "%s:%s", add_hooks[p->hook].kind, p->add_sym);
 	snprintf(notify, notify_len, "kprobe:%s", p->n_notify ? p->notify_syms[0] : "");
 }

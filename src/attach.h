@@ -16,7 +16,10 @@
 struct vqtrace_bpf;
 
 struct attach_plan {
-	bool add_fentry;		/* a BPF trampoline (fexit); else kprobe/kretprobe */
+	int hook;			/* enum add_hook: the row of src/hooks.c */
+	bool forced;			/* chosen by --add-used-mode: no fallback */
+	bool in_order_kernel;		/* vhost_add_used_n takes nheads (6.17+) */
+	bool misses_in_order;		/* ...and the hook does not see that path */
 	char add_sym[128];
 	char add_why[256];
 	const char *notify_syms[MAX_NOTIFY_SYMS];
@@ -24,13 +27,18 @@ struct attach_plan {
 	int notify_arg_first;		/* enum vq_notify_arg */
 	char notify_why[256];
 	const char *cleanup_sym;	/* vhost_dev_cleanup, NULL if not found */
-	struct bpf_link *links[3 + 2 * MAX_NOTIFY_SYMS];
+	struct bpf_link *links[4 + 2 * MAX_NOTIFY_SYMS];
 	size_t n_links;
 };
 
-/* Decides the plan from module BTF and kallsyms; on failure prints one
- * line saying what to do and returns -1. */
-int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req);
+/* Decides the plan from module BTF and kallsyms (the first row of
+ * src/hooks.c the kernel allows, or row `forced` >= 0); on failure prints
+ * one line saying what to do and returns -1. */
+int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req,
+		int forced);
+/* A trampoline plan that failed to load or attach: switch to its kprobe
+ * twin (and say so). -1 when there is none or the mode was requested. */
+int attach_fallback(struct attach_plan *p, const struct ksyms *ks);
 /* Before load: program autoload, attach targets and rodata. */
 int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel);
 /* After load: attach every hook; on failure prints one line, returns -1. */

@@ -27,6 +27,7 @@ struct env {
 	bool hist;		/* --hist */
 	bool hist_by_pid;	/* --hist-by pid */
 	enum add_mode_req add_mode;
+	int add_hook;			/* --add-used-mode NAME: a row of src/hooks.c, or -1 */
 	char prom_addr[48];	/* --prometheus address (numeric, HTTP_ADDR_LEN) */
 	unsigned int prom_port;	/* --prometheus port, 0 = no endpoint */
 	char **command;		/* after --, NULL if none */

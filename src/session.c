@@ -43,7 +43,7 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks)
 
 	ksyms_free(ks);
 	memset(&ss->plan, 0, sizeof(ss->plan));
-	if (load_ksyms(ks) || attach_plan(&ss->plan, ks, env->add_mode))
+	if (load_ksyms(ks) || attach_plan(&ss->plan, ks, env->add_mode, env->add_hook))
 		return -1;
 	skel = vqtrace_bpf__open();
 	if (!skel) {

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "hooks.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* In order of preference: attach.c takes the first row the kernel allows.
+ * A kernel whose vhost_add_used_n takes nheads (4 parameters in BTF) has
+ * the in-order path, which bypasses __vhost_add_used_n: only the rows with
+ * in_order see all of its entries there. */
+const struct add_hook_def add_hooks[ADD_HOOK__COUNT] = {
+	[ADD_HOOK_FENTRY_N] = {
+		.name = "fentry-n", .kind = "fentry+fexit", .target = "vhost_add_used_n",
+		.params = 4, .trampoline = true, .in_order = true, .count_arg = 4,
+		.kprobe_twin = ADD_HOOK_KPROBE_N,
+		.progs = "add_used_n_fentry, add_used_n_fexit, init_access_fexit",
+		.why = "vhost_add_used_n(vq, heads, nheads, count) has BTF: this kernel has the 6.17+ in-order path, and only vhost_add_used_n sees both it and __vhost_add_used_n; the fentry keeps the state before the call for the fexit",
+	},
+	[ADD_HOOK_KPROBE_N] = {
+		.name = "kprobe-n", .kind = "kprobe", .target = "vhost_add_used_n",
+		.params = 4, .in_order = true, .count_arg = 4, .kprobe_twin = -1,
+		.progs = "add_used_kprobe, add_used_kretprobe",
+		.why = "6.17+ in-order kernel (vhost_add_used_n takes nheads) without BPF trampolines for it",
+	},
+	[ADD_HOOK_FEXIT_SPLIT] = {
+		.name = "fexit-split", .kind = "fexit", .target = "__vhost_add_used_n",
+		.params = 3, .trampoline = true, .count_arg = 3,
+		.kprobe_twin = ADD_HOOK_KPROBE_SPLIT,
+		.progs = "add_used_fexit, init_access_fexit",
+		.why = "__vhost_add_used_n and vhost_vq_init_access have BTF: one fexit per call, the state before it worked out from the state after",
+	},
+	[ADD_HOOK_KPROBE_SPLIT] = {
+		.name = "kprobe-split", .kind = "kprobe", .target = "__vhost_add_used_n",
+		.count_arg = 3, .kprobe_twin = -1,
+		.progs = "add_used_kprobe, add_used_kretprobe",
+		.why = "no BPF trampoline for __vhost_add_used_n (no BTF, or requested)",
+	},
+	[ADD_HOOK_KPROBE_WRAP] = {
+		.name = "kprobe-wrap", .kind = "kprobe", .target = "vhost_add_used_n",
+		.count_arg = 3, .kprobe_twin = -1,
+		.progs = "add_used_kprobe, add_used_kretprobe",
+		.why = "__vhost_add_used_n is inlined in this build: the exported wrapper sees the same entries",
+	},
+};
+
+int add_hook_by_name(const char *name)
+{
+	for (int i = 0; i < ADD_HOOK__COUNT; i++)
+		if (!strcmp(add_hooks[i].name, name))
+			return i;
+	return -1;
+}
+
+const char *add_hook_names(void)
+{
+	static char buf[128];
+
+	if (!buf[0])
+		for (int i = 0; i < ADD_HOOK__COUNT; i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+				 i ? ", " : "", add_hooks[i].name);
+	return buf;
+}

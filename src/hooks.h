@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The ways vqtrace can hook vhost publishing used entries, one row each:
+ * the BPF programs it loads, the function and the BTF signature it needs,
+ * what it sees and why it is chosen. src/attach.c picks the first row the
+ * running kernel allows (from module BTF and kallsyms, never from a version
+ * number), loads and attaches what that row names, and falls back to the
+ * row's kprobe twin when a trampoline cannot be loaded or attached. The
+ * kernel facts behind the rows are in bpf/kernel_quirks.h. */
+#ifndef __VQTRACE_HOOKS_H
+#define __VQTRACE_HOOKS_H
+
+#include <stdbool.h>
+
+enum add_hook {
+	ADD_HOOK_FENTRY_N,	/* 6.17+: fentry+fexit on vhost_add_used_n */
+	ADD_HOOK_KPROBE_N,	/* 6.17+: kprobe pair on vhost_add_used_n */
+	ADD_HOOK_FEXIT_SPLIT,	/* fexit on __vhost_add_used_n */
+	ADD_HOOK_KPROBE_SPLIT,	/* kprobe pair on __vhost_add_used_n */
+	ADD_HOOK_KPROBE_WRAP,	/* kprobe pair on vhost_add_used_n (split only) */
+	ADD_HOOK__COUNT
+};
+
+struct add_hook_def {
+	const char *name;	/* --add-used-mode NAME; -v */
+	const char *kind;	/* "fexit", "fentry+fexit" or "kprobe": the JSON
+				 * probe object's add_used_hook is kind:target */
+	const char *target;	/* the vhost function hooked */
+	int params;		/* parameters its BTF must have (0: any, or none) */
+	bool trampoline;	/* BPF trampolines; also needs vhost_vq_init_access */
+	bool in_order;		/* sees 6.17+'s in-order path */
+	int count_arg;		/* the argument that holds the element count */
+	int kprobe_twin;	/* the row to fall back to, -1 for none */
+	const char *progs;	/* the BPF programs (bpf/vqtrace.bpf.c) */
+	const char *why;	/* why this row is chosen, for -v */
+};
+
+extern const struct add_hook_def add_hooks[ADD_HOOK__COUNT];
+
+/* The row called name, or -1. */
+int add_hook_by_name(const char *name);
+/* "fentry-n, kprobe-n, ..." for messages. */
+const char *add_hook_names(void);
+
+#endif
