@@ -61,23 +61,15 @@ void evsess_configure(const struct evsess *ev, const struct env *env, struct vqt
 }
 
 /* Who the event's vq is: from the table, re-read once if it is new to it. */
-static const struct vq_row *find_row(const struct vqtable *t, const struct evvq *v)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->rows[i].cur.vq == v->vq && t->rows[i].cur.first_ns == v->first_ns)
-			return &t->rows[i];
-	return NULL;
-}
-
 static void resolve(struct evsess *ev, struct evvq *v, const struct vq_event *e)
 {
 	const struct vq_row *r;
 
 	if (v->resolved || v->tried_gen == ev->gen)
 		return;
-	r = find_row(ev->t, v);
+	r = vqtable_find(ev->t, v->vq, v->first_ns);
 	if (!r && !vqtable_read_map(ev->t, ev->vqs_fd, ev->retired_fd))
-		r = find_row(ev->t, v);
+		r = vqtable_find(ev->t, v->vq, v->first_ns);
 	v->tried_gen = ev->gen;
 	v->id.pid = e->owner_tgid;
 	v->id.queue = e->queue;

@@ -45,15 +45,6 @@ static void print_rows(struct rstate *st, bool total, double seconds)
 	}
 }
 
-static struct vq_row *row_of(struct rstate *st, uint32_t id)
-{
-	for (size_t i = 0; i < st->t.n; i++)
-		if (st->t.rows[i].cur.vq == st->vqs[id].vq &&
-		    st->t.rows[i].cur.first_ns == st->vqs[id].first_ns)
-			return &st->t.rows[i];
-	return NULL;
-}
-
 static int on_meta(void *ctx, const struct cap_meta *m)
 {
 	struct rstate *st = ctx;
@@ -92,7 +83,7 @@ static int on_vq(void *ctx, const struct cap_vq *v)
 	cap_vq_identity(v, &s);
 	if (vqtable_update(&st->t, &s))
 		return RENDER_NOMEM;
-	r = row_of(st, v->id);
+	r = vqtable_find(&st->t, v->vq, v->first_ns);
 	if (r) {
 		snprintf(r->id.kind, sizeof(r->id.kind), "%s", v->kind);
 		snprintf(r->id.dir, sizeof(r->id.dir), "%s", v->dir);
@@ -130,7 +121,7 @@ static int on_stats(void *ctx, uint32_t id, const struct vq_stats *s)
 static int on_hists(void *ctx, uint32_t id, const struct vq_hists *h)
 {
 	struct rstate *st = ctx;
-	struct vq_row *r = row_of(st, id);
+	struct vq_row *r = vqtable_find(&st->t, st->vqs[id].vq, st->vqs[id].first_ns);
 
 	if (r)
 		r->hist = *h;
