@@ -53,17 +53,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static void print_rows(const struct env *env, const struct vqtable *t, bool total, double secs)
-{
-	if (env->json) {
-		output_json(stdout, t, total, secs);
-	} else {
-		output_table(stdout, t, total, secs);
-		if (env->hist)
-			output_hist(stdout, t, total, env->hist_by_pid);
-	}
-}
-
 static void on_flag_raised(const struct vq_row *r, int flag)
 {
 	ilog("%s on pid %u %s %d:%s: %s", flag_defs[flag].name, r->cur.owner_tgid, r->devname,
@@ -220,6 +209,8 @@ static int vhost_reload(struct session *ss, const struct env *env, struct ksyms 
 
 static int run(struct env *env)
 {
+	const struct output_fmt fmt = { .json = env->json, .hist = env->hist,
+					.hist_by_pid = env->hist_by_pid };
 	struct session ss = {};
 	struct child child = { .pid = -1, .go_fd = -1 };
 	struct vqtable table;
@@ -303,7 +294,7 @@ static int run(struct env *env)
 		secs = mono_s() - (next - env->interval_s);
 		evsess_snapshot(&evs, judged_ns, judged_wall, secs, false);
 		if (!env->totals_only)
-			print_rows(env, &table, false, secs);
+			output_rows(stdout, &table, &fmt, false, secs);
 		vqtable_mark_printed(&table);
 		metrics_publish(&ss, &table);
 		next += env->interval_s;
@@ -329,7 +320,7 @@ static int run(struct env *env)
 	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);
 	session_read_global(&ss, &g);
 	metrics_publish(&ss, &table);
-	print_rows(env, &table, true, secs);
+	output_rows(stdout, &table, &fmt, true, secs);
 	if (env->json) {
 		char add_hook[160], notify_hook[160];
 
