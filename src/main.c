@@ -185,8 +185,10 @@ static int start_session(struct session *ss, const struct env *env, struct ksyms
 /* The vhost module went away (possible under kprobes). Its vqs were all
  * torn down first, so the maps hold everything: the caller reads them, then
  * this closes the session and, with --follow, waits for vhost to be loaded
- * again and attaches anew. Returns 1 to end the run, 0 to go on, -1 on error. */
-static int vhost_reload(struct session *ss, const struct env *env, struct ksyms *ks)
+ * again and attaches anew for the owners traced now. Returns 1 to end the
+ * run, 0 to go on, -1 on error. */
+static int vhost_reload(struct session *ss, const struct env *env, struct ksyms *ks,
+			const struct owners *o)
 {
 	session_close(ss);
 	if (!env->follow) {
@@ -201,13 +203,30 @@ static int vhost_reload(struct session *ss, const struct env *env, struct ksyms 
 	}
 	if (exiting)
 		return 1;
-	if (start_session(ss, env, ks, env->pids, env->npids))
+	if (start_session(ss, env, ks, o->pids, o->npids))
 		return -1;
 	ilog("vhost is loaded again: tracing it");
 	return 0;
 }
 
-static int run(struct env *env)
+/* --follow, all traced pids gone: new processes of their names join the
+ * filter, then become the traced ones. */
+static int follow_owners(struct owners *o, struct session *ss)
+{
+	pid_t found[VQ_MAX_TARGETS];
+	int n = owners_follow(o, found), err;
+
+	if (!n)
+		return 0;
+	err = session_add_targets(ss, found, n);
+	if (err)
+		return err;
+	session_forget_ignored(ss);
+	owners_take(o, found, n);
+	return 0;
+}
+
+static int run(const struct env *env)
 {
 	const struct output_fmt fmt = { .json = env->json, .hist = env->hist,
 					.hist_by_pid = env->hist_by_pid };
@@ -281,10 +300,10 @@ static int run(struct env *env)
 		       (env->command && child.exited);
 		if (last)
 			break;
-		if (!module_gone && !owners_alive(&owners, env)) {
+		if (!module_gone && !owners_alive(&owners)) {
 			if (!env->follow)
 				break;
-			if (owners_follow(&owners, env, &ss))
+			if (follow_owners(&owners, &ss))
 				goto cleanup;
 		}
 		if (mono_s() < next && !module_gone)
@@ -299,7 +318,7 @@ static int run(struct env *env)
 		metrics_publish(&ss, &table);
 		next += env->interval_s;
 		if (module_gone) {
-			rc = vhost_reload(&ss, env, &ks);
+			rc = vhost_reload(&ss, env, &ks, &owners);
 			if (rc < 0)
 				goto cleanup;
 			if (rc > 0)
@@ -307,8 +326,8 @@ static int run(struct env *env)
 			module_gone = false;
 		}
 	}
-	if (env->npids && !owners_alive(&owners, env) && !env->follow)
-		ilog("the traced process%s exited", env->npids > 1 ? "es" : "");
+	if (owners.npids && !owners_alive(&owners) && !env->follow)
+		ilog("the traced process%s exited", owners.npids > 1 ? "es" : "");
 	/* The owner's devices are released by the time it is reaped, so the
 	 * maps now hold everything it did. With events, no call may count
 	 * after the last read: every one must be an event, lost or sampled. */
