@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "attach.h"
 #include "child.h"
@@ -30,7 +30,6 @@
 #include "report.h"
 #include "session.h"
 #include "vqtable.h"
-#include "vqtrace.skel.h"
 
 static volatile sig_atomic_t exiting;
 /* --events, --trigger, record: the event session (src/events.c), and the
@@ -59,28 +58,21 @@ static void on_flag_raised(const struct vq_row *r, int flag)
 	     r->cur.queue, r->id.dir, flag_defs[flag].help);
 }
 
-/* Re-reads vhost's state of every live vq (bpf/lifecycle.bpf.h), collects
- * the map and judges the flags. */
-static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env *env)
+/* Reads the session's maps into the table (vhost's state of every live
+ * vq re-read first) and judges the flags. */
+static int collect(const struct session *ss, struct vqtable *t, const struct env *env)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	struct flag_opts fo = { .stall_ns = (uint64_t)env->stall_ms * 1000000ull };
 	struct timespec wall;
 	int err;
 
 	evsess_drain(&evs);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.refresh), &topts))
-		vlog("state refresh failed: %s", strerror(errno));
-	err = vqtable_read_map(t, bpf_map__fd(skel->maps.vqs), bpf_map__fd(skel->maps.retired_vqs));
+	err = session_read(ss, t);
 	if (err) {
 		elog("cannot read the vq map: %s", strerror(-err));
 		return err;
 	}
 	clock_gettime(CLOCK_REALTIME, &wall);
-	if (env->hist) {
-		vqtable_read_retired_hists(t, bpf_map__fd(skel->maps.retired_hists));
-		vqtable_read_hists(t, bpf_map__fd(skel->maps.hists));
-	}
 	judged_ns = mono_ns();
 	judged_wall = wall.tv_sec + wall.tv_nsec / 1e9;
 	vqtable_judge(t, &fo, judged_ns, judged_wall, env->quiet ? NULL : on_flag_raised);
@@ -111,6 +103,7 @@ static int metrics_start(const struct env *env)
 
 static void metrics_publish(const struct session *ss, const struct vqtable *t)
 {
+	struct bpf_object *obj = session_object(ss);
 	struct prom_prog progs[32];
 	struct vq_global g;
 	size_t n = 0;
@@ -118,8 +111,8 @@ static void metrics_publish(const struct session *ss, const struct vqtable *t)
 	if (!metrics_server)
 		return;
 	session_read_global(ss, &g);
-	if (ss->skel)
-		n = prom_read_progs(ss->skel->obj, progs, sizeof(progs) / sizeof(progs[0]));
+	if (obj)
+		n = prom_read_progs(obj, progs, sizeof(progs) / sizeof(progs[0]));
 	if (prom_render(&metrics_buf, t, &g, progs, n) ||
 	    http_publish(metrics_server, metrics_buf.s, metrics_buf.len))
 		elog("cannot render the Prometheus metrics: out of memory");
@@ -173,12 +166,13 @@ static void note_drivers(unsigned int *was)
 	*was = now;
 }
 
-/* Sets up a session for the vhost module loaded now; pids are the owners
- * to trace (child, or -p's). */
+/* Sets up a session for the vhost module loaded again; pids are the owners
+ * to trace (-p's, or those --follow found). It has no events: the event
+ * ring read to the end is the first session's. */
 static int start_session(struct session *ss, const struct env *env, struct ksyms *ks,
 			 const pid_t *pids, int npids)
 {
-	return session_open(ss, env, ks) || session_load(ss) ||
+	return session_open(ss, env, ks, NULL) || session_load(ss) ||
 	       session_add_targets(ss, pids, npids) || session_attach(ss);
 }
 
@@ -231,6 +225,7 @@ static int run(const struct env *env)
 	const struct output_fmt fmt = { .json = env->json, .hist = env->hist,
 					.hist_by_pid = env->hist_by_pid };
 	struct session ss = {};
+	struct session_events ev_wants;
 	struct child child = { .pid = -1, .go_fd = -1 };
 	struct vqtable table;
 	struct ksyms ks = {};
@@ -254,9 +249,9 @@ static int run(const struct env *env)
 		goto cleanup_ksyms;
 	vqtable_init(&table, &ks);
 	table.hist = env->hist;
-	if (session_open(&ss, env, &ks))
+	ev_wants = evsess_wants(&evs);
+	if (session_open(&ss, env, &ks, &ev_wants))
 		goto cleanup;
-	evsess_configure(&evs, env, ss.skel);
 	if (session_load(&ss))
 		goto cleanup;
 	if (env->command && child_start(&child, env->command)) {
@@ -266,7 +261,7 @@ static int run(const struct env *env)
 	if (session_add_targets(&ss, env->pids, env->npids) ||
 	    (child.pid > 0 && session_add_targets(&ss, &child.pid, 1)))
 		goto cleanup;
-	if (evsess_start(&evs, env, ss.skel, &table, &ss.plan))
+	if (evsess_start(&evs, env, &ss, &table))
 		goto cleanup;
 	if (session_attach(&ss))
 		goto cleanup;
@@ -308,7 +303,7 @@ static int run(const struct env *env)
 		}
 		if (mono_s() < next && !module_gone)
 			continue;
-		if (collect(ss.skel, &table, env))
+		if (collect(&ss, &table, env))
 			goto cleanup;
 		secs = mono_s() - (next - env->interval_s);
 		evsess_snapshot(&evs, judged_ns, judged_wall, secs, false);
@@ -332,8 +327,8 @@ static int run(const struct env *env)
 	 * maps now hold everything it did. With events, no call may count
 	 * after the last read: every one must be an event, lost or sampled. */
 	if (evs.on)
-		attach_detach(&ss.plan);
-	if (ss.skel && collect(ss.skel, &table, env))
+		session_detach(&ss);
+	if (session_live(&ss) && collect(&ss, &table, env))
 		goto cleanup;
 	secs = mono_s() - start;
 	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);
