@@ -26,8 +26,9 @@ int evsess_prepare(struct evsess *ev, const struct env *env)
 	if (ev->flight_on && env->trigger_out) {
 		ev->trigger_out = fopen(env->trigger_out, "a");
 		if (!ev->trigger_out) {
-			elog("cannot open --trigger-out %s: %s", env->trigger_out, strerror(errno));
-			return 1;
+			err = -errno;
+			elog("cannot open --trigger-out %s: %s", env->trigger_out, strerror(-err));
+			return err;
 		}
 	}
 	if (ev->rec_on) {
@@ -35,7 +36,7 @@ int evsess_prepare(struct evsess *ev, const struct env *env)
 		if (err) {
 			elog("cannot create %s: %s", env->record_path, strerror(-err));
 			ev->rec_on = false;
-			return 1;
+			return err;
 		}
 	}
 	return 0;
@@ -138,8 +139,10 @@ int evsess_start(struct evsess *ev, const struct env *env, const struct session 
 			    ev->trigger_out ? ev->trigger_out : stderr, env->json, ev->wall_offset);
 	ev->rb = session_event_ring(ss, on_event, ev);
 	if (!ev->rb) {
-		elog("cannot open the event ring buffer: %s", strerror(errno));
-		return -1;
+		int err = errno > 0 ? -errno : -EIO;
+
+		elog("cannot open the event ring buffer: %s", strerror(-err));
+		return err;
 	}
 	if (ev->rec_on)
 		write_meta(ev, env, &ss->plan);

@@ -45,13 +45,14 @@ struct evsess {
 };
 
 /* Before load: opens --trigger-out and the capture file, so that a bad
- * path fails before anything is attached. 0 or 1 after one line on stderr. */
+ * path fails before anything is attached. 0, or -errno after one line on
+ * stderr. */
 int evsess_prepare(struct evsess *ev, const struct env *env);
 /* Before load: what to ask of the BPF side (session_open configures it):
  * the switch, sampling and ring buffer size. */
 struct session_events evsess_wants(const struct evsess *ev);
 /* After load: the ring buffer of ss, read into t, and the capture's
- * header. 0 or -1. */
+ * header. 0, or -errno after one line. */
 int evsess_start(struct evsess *ev, const struct env *env, const struct session *ss,
 		 struct vqtable *t);
 /* Waits up to `seconds` for events and handles them. */

@@ -8,9 +8,10 @@
  * never a positive number for an error. A function that prints its error
  * (one elog line) says so in its header, and its caller prints nothing
  * more. Said in their headers, and not errors in this sense: exit
- * statuses (main, run, *_main, preflight, env_parse, evsess_finish),
- * counts and lengths (>= 0), pointers (NULL), bools, and a positive
- * "done" next to 0 "go on" where a caller needs both (vhost_reload).
+ * statuses (main, run, *_main, preflight, env_parse, evsess_finish,
+ * owners_check_devices), counts and lengths (>= 0), pointers (NULL),
+ * bools, and a positive "done" next to 0 "go on" where a caller needs
+ * both (vhost_reload).
  * Older code that still returns -1 (attach.c, http.c, the capture reader,
  * parsers) follows this when it is next changed. */
 #ifndef __VQTRACE_LOG_H

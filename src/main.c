@@ -59,7 +59,7 @@ static void on_flag_raised(const struct vq_row *r, int flag)
 }
 
 /* Reads the session's maps into the table (vhost's state of every live
- * vq re-read first) and judges the flags. */
+ * vq re-read first) and judges the flags. 0, or -errno after one line. */
 static int collect(const struct session *ss, struct vqtable *t, const struct env *env)
 {
 	struct flag_opts fo = { .stall_ns = (uint64_t)env->stall_ms * 1000000ull };
@@ -84,6 +84,7 @@ static int collect(const struct session *ss, struct vqtable *t, const struct env
 static struct http_server *metrics_server;
 static struct prom_buf metrics_buf;
 
+/* 0, or -errno after one line. */
 static int metrics_start(const struct env *env)
 {
 	char where[HTTP_ADDR_LEN + 16];
@@ -95,7 +96,7 @@ static int metrics_start(const struct env *env)
 	metrics_server = http_start(env->prom_addr, env->prom_port, &e);
 	if (!metrics_server) {
 		elog("cannot listen on %s: %s; %s", where, strerror(e), http_listen_hint(e));
-		return -1;
+		return e > 0 ? -e : -EIO;
 	}
 	ilog("serving Prometheus metrics at http://%s/metrics", where);
 	return 0;
@@ -172,18 +173,27 @@ static void note_drivers(unsigned int *was)
 static int start_session(struct session *ss, const struct env *env, struct ksyms *ks,
 			 const pid_t *pids, int npids)
 {
-	return session_open(ss, env, ks, NULL) || session_load(ss) ||
-	       session_add_targets(ss, pids, npids) || session_attach(ss);
+	int err = session_open(ss, env, ks, NULL);
+
+	if (!err)
+		err = session_load(ss);
+	if (!err)
+		err = session_add_targets(ss, pids, npids);
+	if (!err)
+		err = session_attach(ss);
+	return err;
 }
 
 /* The vhost module went away (possible under kprobes). Its vqs were all
  * torn down first, so the maps hold everything: the caller reads them, then
  * this closes the session and, with --follow, waits for vhost to be loaded
  * again and attaches anew for the owners traced now. Returns 1 to end the
- * run, 0 to go on, -1 on error. */
+ * run, 0 to go on, -errno (after one line) on error. */
 static int vhost_reload(struct session *ss, const struct env *env, struct ksyms *ks,
 			const struct owners *o)
 {
+	int err;
+
 	session_close(ss);
 	if (!env->follow) {
 		ilog("the vhost module was unloaded: nothing left to trace (--follow would wait for it)");
@@ -197,14 +207,15 @@ static int vhost_reload(struct session *ss, const struct env *env, struct ksyms 
 	}
 	if (exiting)
 		return 1;
-	if (start_session(ss, env, ks, o->pids, o->npids))
-		return -1;
+	err = start_session(ss, env, ks, o->pids, o->npids);
+	if (err)
+		return err;
 	ilog("vhost is loaded again: tracing it");
 	return 0;
 }
 
 /* --follow, all traced pids gone: new processes of their names join the
- * filter, then become the traced ones. */
+ * filter, then become the traced ones. 0, or -errno after one line. */
 static int follow_owners(struct owners *o, struct session *ss)
 {
 	pid_t found[VQ_MAX_TARGETS];

@@ -13,24 +13,31 @@
 #include "log.h"
 #include "vqtrace.skel.h"
 
+/* What a failed libbpf call left in errno, as -errno (never 0). */
+static int bpf_err(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
 static int load_ksyms(struct ksyms *ks)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	int err;
 
 	if (!f) {
-		elog("cannot read /proc/kallsyms: %s", strerror(errno));
-		return -1;
+		err = -errno;
+		elog("cannot read /proc/kallsyms: %s", strerror(-err));
+		return err;
 	}
 	err = ksyms_load(ks, f);
 	fclose(f);
 	if (err) {
 		elog("cannot load /proc/kallsyms: %s", strerror(-err));
-		return -1;
+		return err;
 	}
 	if (ks->zero_addrs) {
 		elog("/proc/kallsyms shows no addresses (kernel.kptr_restrict): run as root or set kernel.kptr_restrict=1");
-		return -1;
+		return -EPERM;
 	}
 	return 0;
 }
@@ -72,8 +79,10 @@ static int configure(struct session *ss, const struct env *env, const struct ses
 	skel->rodata->event_sample = ev && ev->sample ? ev->sample : 1;
 	bpf_map__set_max_entries(skel->maps.events, ring_bytes(ev));
 	if (attach_configure(&ss->plan, skel)) {
-		elog("cannot configure the BPF programs: %s", strerror(errno));
-		return -1;
+		int err = bpf_err();
+
+		elog("cannot configure the BPF programs: %s", strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -82,15 +91,21 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
 		 const struct session_events *ev)
 {
 	struct vqtrace_bpf *skel;
+	int err;
 
 	ksyms_free(ks);
 	memset(&ss->plan, 0, sizeof(ss->plan));
-	if (load_ksyms(ks) || attach_plan(&ss->plan, ks, env->add_mode))
-		return -1;
+	err = load_ksyms(ks);
+	if (err)
+		return err;
+	/* attach.c returns -1 after its line: no hook to be had here. */
+	if (attach_plan(&ss->plan, ks, env->add_mode))
+		return -ENOENT;
 	skel = vqtrace_bpf__open();
 	if (!skel) {
-		elog("cannot open the BPF object: %s", strerror(errno));
-		return -1;
+		err = bpf_err();
+		elog("cannot open the BPF object: %s", strerror(-err));
+		return err;
 	}
 	ss->skel = skel;
 	return configure(ss, env, ev);
@@ -99,9 +114,11 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
 int session_load(struct session *ss)
 {
 	if (vqtrace_bpf__load(ss->skel)) {
+		int err = bpf_err();
+
 		elog("cannot load the BPF programs (%s): run with -vv to see the verifier log",
-		     strerror(errno));
-		return -1;
+		     strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -114,8 +131,10 @@ int session_add_targets(struct session *ss, const pid_t *pids, int n)
 		__u32 pid = pids[i];
 
 		if (bpf_map__update_elem(ss->skel->maps.targets, &pid, sizeof(pid), &one, 1, 0)) {
-			elog("cannot set the pid filter: %s", strerror(errno));
-			return -1;
+			int err = bpf_err();
+
+			elog("cannot set the pid filter: %s", strerror(-err));
+			return err;
 		}
 	}
 	return 0;
@@ -152,8 +171,9 @@ int session_attach(struct session *ss)
 {
 	double start = mono_s();
 
+	/* attach.c returns -1 after its line; libbpf left the reason in errno. */
 	if (attach_links(&ss->plan, ss->skel))
-		return -1;
+		return bpf_err();
 	vlog("attached %zu hooks in %.3f s", ss->plan.n_links, mono_s() - start);
 	return 0;
 }

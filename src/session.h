@@ -33,20 +33,25 @@ struct session_events {
 	__u32 ringbuf_kb;	/* the ring buffer's size */
 };
 
+/* Errors (src/log.h): every int function here returns 0 or -errno, and
+ * those that can fail in front of the user print one line first, except
+ * session_read and session_read_vqs, whose callers decide. */
+
 /* Reads kallsyms into ks, plans the hooks, opens the BPF object and
  * configures it in one step (filter, map sizes for -m and --hist, the
- * event side; ev NULL: no events); not loaded yet. Prints one line and
- * returns non-zero on error. */
+ * event side; ev NULL: no events); not loaded yet. 0, or -errno after
+ * one line on stderr. */
 int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
 		 const struct session_events *ev);
-/* Loads the configured object into the kernel. */
+/* Loads the configured object into the kernel. 0, or -errno after one line. */
 int session_load(struct session *ss);
-/* Adds owner pids to the filter set. */
+/* Adds owner pids to the filter set. 0, or -errno after one line. */
 int session_add_targets(struct session *ss, const pid_t *pids, int n);
 /* Forgets the vqs the filter turned away, so that the next call of each is
  * judged against the filter as it is now (after session_add_targets). */
 void session_forget_ignored(struct session *ss);
-/* Attaches every hook, saying how long it took with -v. */
+/* Attaches every hook, saying how long it took with -v. 0, or -errno
+ * after one line. */
 int session_attach(struct session *ss);
 /* Detaches every hook: nothing counts from here on; the maps stay. */
 void session_detach(struct session *ss);
