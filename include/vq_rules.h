@@ -10,9 +10,7 @@
 #include <linux/types.h>
 #endif
 
-#define VQ_RULE_F_NOTIFY_ON_EMPTY	24
-#define VQ_RULE_F_EVENT_IDX		29
-#define VQ_RULE_AVAIL_F_NO_INTERRUPT	1
+#include "virtio_bits.h"
 
 #define VQ_RULE static inline __attribute__((always_inline))
 
@@ -29,10 +27,10 @@ VQ_RULE int vq_rule_decide(__u64 features, __u16 guest, __u16 last_used_idx,
 			   __u16 signalled_used, int signalled_used_valid,
 			   __u16 avail_idx, __u16 last_avail_idx)
 {
-	if ((features & (1ULL << VQ_RULE_F_NOTIFY_ON_EMPTY)) && avail_idx == last_avail_idx)
+	if ((features & VQ_FEATURE(VQ_F_NOTIFY_ON_EMPTY)) && avail_idx == last_avail_idx)
 		return 1;
-	if (!(features & (1ULL << VQ_RULE_F_EVENT_IDX)))
-		return !(guest & VQ_RULE_AVAIL_F_NO_INTERRUPT);
+	if (!(features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)))
+		return !(guest & VQ_AVAIL_F_NO_INTERRUPT);
 	if (!signalled_used_valid)
 		return 1;
 	return vq_rule_need_event(guest, last_used_idx, signalled_used);
@@ -44,9 +42,9 @@ VQ_RULE int vq_rule_decide(__u64 features, __u16 guest, __u16 last_used_idx,
  * without EVENT_IDX leave both as they were. */
 VQ_RULE int vq_rule_notify_updates_state(__u64 features, __u16 avail_idx, __u16 last_avail_idx)
 {
-	if ((features & (1ULL << VQ_RULE_F_NOTIFY_ON_EMPTY)) && avail_idx == last_avail_idx)
+	if ((features & VQ_FEATURE(VQ_F_NOTIFY_ON_EMPTY)) && avail_idx == last_avail_idx)
 		return 0;
-	return !!(features & (1ULL << VQ_RULE_F_EVENT_IDX));
+	return !!(features & VQ_FEATURE(VQ_F_RING_EVENT_IDX));
 }
 
 /* __vhost_add_used_n's test after publishing old..new: the stored

@@ -16,7 +16,7 @@ const char *event_bit_counter(int bit)
 
 static bool event_idx(const struct vq_event *e)
 {
-	return e->features & (1ULL << VQ_RULE_F_EVENT_IDX);
+	return e->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX);
 }
 
 unsigned int event_flags(const struct vq_event *e)

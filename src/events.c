@@ -1,26 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "events.h"
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
 #include "version.h"
-#include "vqtrace.skel.h"
 
 int evsess_prepare(struct evsess *ev, const struct env *env)
 {
 	int err;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->vqs_fd = ev->retired_fd = ev->counters_fd = -1;
 	ev->print = env->events;
 	ev->json = env->json;
 	ev->flight_on = env->trigger_mask != 0;
@@ -31,8 +26,9 @@ int evsess_prepare(struct evsess *ev, const struct env *env)
 	if (ev->flight_on && env->trigger_out) {
 		ev->trigger_out = fopen(env->trigger_out, "a");
 		if (!ev->trigger_out) {
-			elog("cannot open --trigger-out %s: %s", env->trigger_out, strerror(errno));
-			return 1;
+			err = -errno;
+			elog("cannot open --trigger-out %s: %s", env->trigger_out, strerror(-err));
+			return err;
 		}
 	}
 	if (ev->rec_on) {
@@ -40,44 +36,28 @@ int evsess_prepare(struct evsess *ev, const struct env *env)
 		if (err) {
 			elog("cannot create %s: %s", env->record_path, strerror(-err));
 			ev->rec_on = false;
-			return 1;
+			return err;
 		}
 	}
 	return 0;
 }
 
-void evsess_configure(const struct evsess *ev, const struct env *env, struct vqtrace_bpf *skel)
+struct session_events evsess_wants(const struct evsess *ev)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	__u64 bytes = (__u64)ev->ringbuf_kb * 1024;
-
-	if (page <= 0)
-		page = 4096;
-	skel->rodata->want_events = ev->on;
-	skel->rodata->event_sample = ev->sample;
-	/* A ring buffer is a power-of-two number of pages; one page unused. */
-	bpf_map__set_max_entries(skel->maps.events,
-				 ev->on && bytes > (__u64)page ? (__u32)bytes : (__u32)page);
+	return (struct session_events){ .on = ev->on, .sample = ev->sample,
+					.ringbuf_kb = ev->ringbuf_kb };
 }
 
 /* Who the event's vq is: from the table, re-read once if it is new to it. */
-static const struct vq_row *find_row(const struct vqtable *t, const struct evvq *v)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->rows[i].cur.vq == v->vq && t->rows[i].cur.first_ns == v->first_ns)
-			return &t->rows[i];
-	return NULL;
-}
-
 static void resolve(struct evsess *ev, struct evvq *v, const struct vq_event *e)
 {
 	const struct vq_row *r;
 
 	if (v->resolved || v->tried_gen == ev->gen)
 		return;
-	r = find_row(ev->t, v);
-	if (!r && !vqtable_read_map(ev->t, ev->vqs_fd, ev->retired_fd))
-		r = find_row(ev->t, v);
+	r = vqtable_find(ev->t, v->vq, v->first_ns);
+	if (!r && !session_read_vqs(ev->ss, ev->t))
+		r = vqtable_find(ev->t, v->vq, v->first_ns);
 	v->tried_gen = ev->gen;
 	v->id.pid = e->owner_tgid;
 	v->id.queue = e->queue;
@@ -145,27 +125,27 @@ static void write_meta(struct evsess *ev, const struct env *env, const struct at
 	recorder_meta(&ev->rec, &m);
 }
 
-int evsess_start(struct evsess *ev, const struct env *env, struct vqtrace_bpf *skel,
-		 struct vqtable *t, const struct attach_plan *plan)
+int evsess_start(struct evsess *ev, const struct env *env, const struct session *ss,
+		 struct vqtable *t)
 {
 	if (!ev->on)
 		return 0;
 	ev->t = t;
+	ev->ss = ss;
 	ev->gen = 1;	/* evvq.tried_gen starts at 0: never tried */
-	ev->vqs_fd = bpf_map__fd(skel->maps.vqs);
-	ev->retired_fd = bpf_map__fd(skel->maps.retired_vqs);
-	ev->counters_fd = bpf_map__fd(skel->maps.ev_counters);
 	ev->wall_offset = clock_s(CLOCK_REALTIME) - clock_s(CLOCK_MONOTONIC);
 	if (ev->flight_on)
 		flight_init(&ev->fl, env->trigger_mask, env->keep ? env->keep : VQ_EV_DEFAULT_KEEP,
 			    ev->trigger_out ? ev->trigger_out : stderr, env->json, ev->wall_offset);
-	ev->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, ev, NULL);
+	ev->rb = session_event_ring(ss, on_event, ev);
 	if (!ev->rb) {
-		elog("cannot open the event ring buffer: %s", strerror(errno));
-		return -1;
+		int err = errno > 0 ? -errno : -EIO;
+
+		elog("cannot open the event ring buffer: %s", strerror(-err));
+		return err;
 	}
 	if (ev->rec_on)
-		write_meta(ev, env, plan);
+		write_meta(ev, env, &ss->plan);
 	return 0;
 }
 
@@ -183,29 +163,6 @@ void evsess_wait(struct evsess *ev, double seconds)
 		vlog("ring buffer poll: %s", strerror(errno));
 	if (ev->print)
 		fflush(stdout);
-}
-
-/* The kernel's per-CPU counts, summed. */
-static void read_counters(const struct evsess *ev, struct vq_ev_counters *sum)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct vq_ev_counters *per;
-	__u32 zero = 0;
-
-	memset(sum, 0, sizeof(*sum));
-	if (ncpu <= 0 || ev->counters_fd < 0)
-		return;
-	per = calloc(ncpu, sizeof(*per));
-	if (!per)
-		return;
-	if (!bpf_map_lookup_elem(ev->counters_fd, &zero, per)) {
-		for (int i = 0; i < ncpu; i++) {
-			sum->emitted += per[i].emitted;
-			sum->lost += per[i].lost;
-			sum->sampled_out += per[i].sampled_out;
-		}
-	}
-	free(per);
 }
 
 /* New losses: on stderr, and in the --events stream where they happened. */
@@ -237,7 +194,7 @@ void evsess_snapshot(struct evsess *ev, uint64_t now_ns, double wall_s, double s
 	if (!ev->on)
 		return;
 	ev->gen++;
-	read_counters(ev, &c);
+	session_read_ev_counters(ev->ss, &c);
 	show_losses(ev, &c);
 	if (ev->flight_on) {
 		for (size_t i = 0; i < ev->t->n; i++) {
@@ -275,7 +232,7 @@ int evsess_finish(struct evsess *ev, const struct vq_global *g)
 	 * snapshot did not hold would have no counters in the capture. */
 	ev->closing = true;
 	ring_buffer__consume(ev->rb);
-	read_counters(ev, &c);
+	session_read_ev_counters(ev->ss, &c);
 	show_losses(ev, &c);
 	memset(&s, 0, sizeof(s));
 	s.add_used = ev->add_used;

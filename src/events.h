@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The live event session: configures the BPF event side, consumes its ring
- * buffer and hands each event to what asked for events: the --events
+/* The live event session: says what the BPF event side should be, consumes
+ * its ring buffer and hands each event to what asked for events: the --events
  * stream (stdout), the flight recorder (--trigger) and the capture file
  * (vqtrace record). Losses are counted in the kernel and always shown: on
  * stderr at each interval they grew and at exit, in-stream with --events,
@@ -16,9 +16,9 @@
 #include "evvq.h"
 #include "flight.h"
 #include "record.h"
+#include "session.h"
 #include "vqtable.h"
 
-struct vqtrace_bpf;
 struct ring_buffer;
 
 struct evsess {
@@ -26,7 +26,9 @@ struct evsess {
 	bool print, json;	/* --events, -j */
 	struct ring_buffer *rb;
 	struct vqtable *t;
-	int vqs_fd, retired_fd, counters_fd;
+	/* Who the event's vq is comes from t; the session re-reads it
+	 * for a vq new to it, and gives the kernel's event counters. */
+	const struct session *ss;
 	unsigned int gen;	/* counts snapshots: retry unknown vqs once per interval */
 	struct evvq_set vqs;
 	bool flight_on;
@@ -43,14 +45,16 @@ struct evsess {
 };
 
 /* Before load: opens --trigger-out and the capture file, so that a bad
- * path fails before anything is attached. 0 or 1 after one line on stderr. */
+ * path fails before anything is attached. 0, or -errno after one line on
+ * stderr. */
 int evsess_prepare(struct evsess *ev, const struct env *env);
-/* Before load: the BPF side's switch, sampling and map sizes (minimal
- * when no events are wanted). */
-void evsess_configure(const struct evsess *ev, const struct env *env, struct vqtrace_bpf *skel);
-/* After load: the ring buffer and the capture's header. 0 or -1. */
-int evsess_start(struct evsess *ev, const struct env *env, struct vqtrace_bpf *skel,
-		 struct vqtable *t, const struct attach_plan *plan);
+/* Before load: what to ask of the BPF side (session_open configures it):
+ * the switch, sampling and ring buffer size. */
+struct session_events evsess_wants(const struct evsess *ev);
+/* After load: the ring buffer of ss, read into t, and the capture's
+ * header. 0, or -errno after one line. */
+int evsess_start(struct evsess *ev, const struct env *env, const struct session *ss,
+		 struct vqtable *t);
 /* Waits up to `seconds` for events and handles them. */
 void evsess_wait(struct evsess *ev, double seconds);
 /* Handles every event in the ring now: at the start of collect(), so that

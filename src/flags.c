@@ -46,7 +46,7 @@ static void set_count(struct flag_state *f, uint64_t count, double now_s)
  * the guest's used_event has been passed for certain. */
 static bool stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_t now_ns)
 {
-	return !s->retired && (s->features & (1ULL << VQ_RULE_F_EVENT_IDX)) &&
+	return !s->retired && (s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) &&
 	       s->used_event_seen && s->waiting_since_ns &&
 	       s->waiting_since_ns != VQ_WAIT_UNSTAMPED &&
 	       now_ns > s->waiting_since_ns && now_ns - s->waiting_since_ns > o->stall_ns &&
@@ -57,7 +57,7 @@ static bool stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_
 unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 			  const struct flag_opts *o, uint64_t now_ns, double now_s)
 {
-	bool event_idx = s->features & (1ULL << VQ_RULE_F_EVENT_IDX);
+	bool event_idx = s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX);
 	uint64_t before[FLAG__COUNT];
 	struct flag_state *stall = &fl->f[FLAG_NO_SIGNAL_STALL];
 	unsigned int raised = 0;

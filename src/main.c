@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "attach.h"
 #include "child.h"
@@ -30,7 +30,6 @@
 #include "report.h"
 #include "session.h"
 #include "vqtable.h"
-#include "vqtrace.skel.h"
 
 static volatile sig_atomic_t exiting;
 /* --events, --trigger, record: the event session (src/events.c), and the
@@ -53,45 +52,27 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static void print_rows(const struct env *env, const struct vqtable *t, bool total, double secs)
-{
-	if (env->json) {
-		output_json(stdout, t, total, secs);
-	} else {
-		output_table(stdout, t, total, secs);
-		if (env->hist)
-			output_hist(stdout, t, total, env->hist_by_pid);
-	}
-}
-
 static void on_flag_raised(const struct vq_row *r, int flag)
 {
 	ilog("%s on pid %u %s %d:%s: %s", flag_defs[flag].name, r->cur.owner_tgid, r->devname,
 	     r->cur.queue, r->id.dir, flag_defs[flag].help);
 }
 
-/* Re-reads vhost's state of every live vq (bpf/lifecycle.bpf.h), collects
- * the map and judges the flags. */
-static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env *env)
+/* Reads the session's maps into the table (vhost's state of every live
+ * vq re-read first) and judges the flags. 0, or -errno after one line. */
+static int collect(const struct session *ss, struct vqtable *t, const struct env *env)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	struct flag_opts fo = { .stall_ns = (uint64_t)env->stall_ms * 1000000ull };
 	struct timespec wall;
 	int err;
 
 	evsess_drain(&evs);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.refresh), &topts))
-		vlog("state refresh failed: %s", strerror(errno));
-	err = vqtable_read_map(t, bpf_map__fd(skel->maps.vqs), bpf_map__fd(skel->maps.retired_vqs));
+	err = session_read(ss, t);
 	if (err) {
 		elog("cannot read the vq map: %s", strerror(-err));
 		return err;
 	}
 	clock_gettime(CLOCK_REALTIME, &wall);
-	if (env->hist) {
-		vqtable_read_retired_hists(t, bpf_map__fd(skel->maps.retired_hists));
-		vqtable_read_hists(t, bpf_map__fd(skel->maps.hists));
-	}
 	judged_ns = mono_ns();
 	judged_wall = wall.tv_sec + wall.tv_nsec / 1e9;
 	vqtable_judge(t, &fo, judged_ns, judged_wall, env->quiet ? NULL : on_flag_raised);
@@ -103,6 +84,7 @@ static int collect(struct vqtrace_bpf *skel, struct vqtable *t, const struct env
 static struct http_server *metrics_server;
 static struct prom_buf metrics_buf;
 
+/* 0, or -errno after one line. */
 static int metrics_start(const struct env *env)
 {
 	char where[HTTP_ADDR_LEN + 16];
@@ -114,7 +96,7 @@ static int metrics_start(const struct env *env)
 	metrics_server = http_start(env->prom_addr, env->prom_port, &e);
 	if (!metrics_server) {
 		elog("cannot listen on %s: %s; %s", where, strerror(e), http_listen_hint(e));
-		return -1;
+		return e > 0 ? -e : -EIO;
 	}
 	ilog("serving Prometheus metrics at http://%s/metrics", where);
 	return 0;
@@ -122,6 +104,7 @@ static int metrics_start(const struct env *env)
 
 static void metrics_publish(const struct session *ss, const struct vqtable *t)
 {
+	struct bpf_object *obj = session_object(ss);
 	struct prom_prog progs[32];
 	struct vq_global g;
 	size_t n = 0;
@@ -129,8 +112,8 @@ static void metrics_publish(const struct session *ss, const struct vqtable *t)
 	if (!metrics_server)
 		return;
 	session_read_global(ss, &g);
-	if (ss->skel)
-		n = prom_read_progs(ss->skel->obj, progs, sizeof(progs) / sizeof(progs[0]));
+	if (obj)
+		n = prom_read_progs(obj, progs, sizeof(progs) / sizeof(progs[0]));
 	if (prom_render(&metrics_buf, t, &g, progs, n) ||
 	    http_publish(metrics_server, metrics_buf.s, metrics_buf.len))
 		elog("cannot render the Prometheus metrics: out of memory");
@@ -184,21 +167,33 @@ static void note_drivers(unsigned int *was)
 	*was = now;
 }
 
-/* Sets up a session for the vhost module loaded now; pids are the owners
- * to trace (child, or -p's). */
+/* Sets up a session for the vhost module loaded again; pids are the owners
+ * to trace (-p's, or those --follow found). It has no events: the event
+ * ring read to the end is the first session's. */
 static int start_session(struct session *ss, const struct env *env, struct ksyms *ks,
 			 const pid_t *pids, int npids)
 {
-	return session_open(ss, env, ks) || session_load(ss) ||
-	       session_add_targets(ss, pids, npids) || session_attach(ss);
+	int err = session_open(ss, env, ks, NULL);
+
+	if (!err)
+		err = session_load(ss);
+	if (!err)
+		err = session_add_targets(ss, pids, npids);
+	if (!err)
+		err = session_attach(ss);
+	return err;
 }
 
 /* The vhost module went away (possible under kprobes). Its vqs were all
  * torn down first, so the maps hold everything: the caller reads them, then
  * this closes the session and, with --follow, waits for vhost to be loaded
- * again and attaches anew. Returns 1 to end the run, 0 to go on, -1 on error. */
-static int vhost_reload(struct session *ss, const struct env *env, struct ksyms *ks)
+ * again and attaches anew for the owners traced now. Returns 1 to end the
+ * run, 0 to go on, -errno (after one line) on error. */
+static int vhost_reload(struct session *ss, const struct env *env, struct ksyms *ks,
+			const struct owners *o)
 {
+	int err;
+
 	session_close(ss);
 	if (!env->follow) {
 		ilog("the vhost module was unloaded: nothing left to trace (--follow would wait for it)");
@@ -212,15 +207,36 @@ static int vhost_reload(struct session *ss, const struct env *env, struct ksyms 
 	}
 	if (exiting)
 		return 1;
-	if (start_session(ss, env, ks, env->pids, env->npids))
-		return -1;
+	err = start_session(ss, env, ks, o->pids, o->npids);
+	if (err)
+		return err;
 	ilog("vhost is loaded again: tracing it");
 	return 0;
 }
 
-static int run(struct env *env)
+/* --follow, all traced pids gone: new processes of their names join the
+ * filter, then become the traced ones. 0, or -errno after one line. */
+static int follow_owners(struct owners *o, struct session *ss)
 {
+	pid_t found[VQ_MAX_TARGETS];
+	int n = owners_follow(o, found), err;
+
+	if (!n)
+		return 0;
+	err = session_add_targets(ss, found, n);
+	if (err)
+		return err;
+	session_forget_ignored(ss);
+	owners_take(o, found, n);
+	return 0;
+}
+
+static int run(const struct env *env)
+{
+	const struct output_fmt fmt = { .json = env->json, .hist = env->hist,
+					.hist_by_pid = env->hist_by_pid };
 	struct session ss = {};
+	struct session_events ev_wants;
 	struct child child = { .pid = -1, .go_fd = -1 };
 	struct vqtable table;
 	struct ksyms ks = {};
@@ -244,9 +260,9 @@ static int run(struct env *env)
 		goto cleanup_ksyms;
 	vqtable_init(&table, &ks);
 	table.hist = env->hist;
-	if (session_open(&ss, env, &ks))
+	ev_wants = evsess_wants(&evs);
+	if (session_open(&ss, env, &ks, &ev_wants))
 		goto cleanup;
-	evsess_configure(&evs, env, ss.skel);
 	if (session_load(&ss))
 		goto cleanup;
 	if (env->command && child_start(&child, env->command)) {
@@ -256,7 +272,7 @@ static int run(struct env *env)
 	if (session_add_targets(&ss, env->pids, env->npids) ||
 	    (child.pid > 0 && session_add_targets(&ss, &child.pid, 1)))
 		goto cleanup;
-	if (evsess_start(&evs, env, ss.skel, &table, &ss.plan))
+	if (evsess_start(&evs, env, &ss, &table))
 		goto cleanup;
 	if (session_attach(&ss))
 		goto cleanup;
@@ -290,25 +306,25 @@ static int run(struct env *env)
 		       (env->command && child.exited);
 		if (last)
 			break;
-		if (!module_gone && !owners_alive(&owners, env)) {
+		if (!module_gone && !owners_alive(&owners)) {
 			if (!env->follow)
 				break;
-			if (owners_follow(&owners, env, &ss))
+			if (follow_owners(&owners, &ss))
 				goto cleanup;
 		}
 		if (mono_s() < next && !module_gone)
 			continue;
-		if (collect(ss.skel, &table, env))
+		if (collect(&ss, &table, env))
 			goto cleanup;
 		secs = mono_s() - (next - env->interval_s);
 		evsess_snapshot(&evs, judged_ns, judged_wall, secs, false);
 		if (!env->totals_only)
-			print_rows(env, &table, false, secs);
+			output_rows(stdout, &table, &fmt, false, secs);
 		vqtable_mark_printed(&table);
 		metrics_publish(&ss, &table);
 		next += env->interval_s;
 		if (module_gone) {
-			rc = vhost_reload(&ss, env, &ks);
+			rc = vhost_reload(&ss, env, &ks, &owners);
 			if (rc < 0)
 				goto cleanup;
 			if (rc > 0)
@@ -316,20 +332,20 @@ static int run(struct env *env)
 			module_gone = false;
 		}
 	}
-	if (env->npids && !owners_alive(&owners, env) && !env->follow)
-		ilog("the traced process%s exited", env->npids > 1 ? "es" : "");
+	if (owners.npids && !owners_alive(&owners) && !env->follow)
+		ilog("the traced process%s exited", owners.npids > 1 ? "es" : "");
 	/* The owner's devices are released by the time it is reaped, so the
 	 * maps now hold everything it did. With events, no call may count
 	 * after the last read: every one must be an event, lost or sampled. */
 	if (evs.on)
-		attach_detach(&ss.plan);
-	if (ss.skel && collect(ss.skel, &table, env))
+		session_detach(&ss);
+	if (session_live(&ss) && collect(&ss, &table, env))
 		goto cleanup;
 	secs = mono_s() - start;
 	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);
 	session_read_global(&ss, &g);
 	metrics_publish(&ss, &table);
-	print_rows(env, &table, true, secs);
+	output_rows(stdout, &table, &fmt, true, secs);
 	if (env->json) {
 		char add_hook[160], notify_hook[160];
 

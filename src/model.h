@@ -21,13 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Feature bit numbers (prefixed so they never clash with linux/virtio_*.h). */
-#define VQ_F_NOTIFY_ON_EMPTY		24
-#define VQ_F_RING_EVENT_IDX		29
-#define VQ_FEATURE(bit)			(1ULL << (bit))
-
-/* Split ring avail->flags bit: the driver asks for no interrupts. */
-#define VQ_AVAIL_F_NO_INTERRUPT		1
+#include "virtio_bits.h"	/* VQ_F_*, VQ_FEATURE(), VQ_AVAIL_F_NO_INTERRUPT */
 
 enum vq_decision {
 	VQ_SUPPRESS = 0,

@@ -9,6 +9,19 @@
 #include "vqtable.h"
 #include "vqtrace.h"
 
+/* How the rows are shown: the live run's -j/--hist/--hist-by and
+ * `vqtrace report`'s same options. */
+struct output_fmt {
+	bool json;		/* NDJSON, else the table */
+	bool hist;		/* the histograms after the table (not with json) */
+	bool hist_by_pid;	/* merged per pid */
+};
+
+/* The rows of one interval or the totals, as the format says: the one
+ * place where the live run and `vqtrace report` print them. */
+void output_rows(FILE *f, const struct vqtable *t, const struct output_fmt *fmt, bool total,
+		 double seconds);
+
 /* total: counters since start (else: since the last interval). */
 void output_table(FILE *f, const struct vqtable *t, bool total, double seconds);
 void output_json(FILE *f, const struct vqtable *t, bool total, double seconds);

@@ -71,7 +71,7 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 		}
 	}
 	json_object_set_new(o, "event_idx",
-			    json_boolean(d->features & (1ULL << VQ_RULE_F_EVENT_IDX)));
+			    json_boolean(d->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)));
 	json_object_set_new(o, "flags", flags_json(&r->flags, total));
 	if (hist) {
 		struct vq_hists d;

@@ -11,32 +11,33 @@ void owners_init(struct owners *o, const struct env *env)
 {
 	memset(o, 0, sizeof(*o));
 	o->since = proc_start_ticks(getpid());
-	for (int i = 0; i < env->npids; i++)
-		proc_name(env->pids[i], o->names[i]);
+	memcpy(o->pids, env->pids, env->npids * sizeof(*o->pids));
+	o->npids = env->npids;
+	for (int i = 0; i < o->npids; i++)
+		proc_name(o->pids[i], o->names[i]);
 }
 
-bool owners_alive(struct owners *o, const struct env *env)
+bool owners_alive(struct owners *o)
 {
 	char name[PROC_NAME_LEN];
 	bool alive = false;
 
-	for (int i = 0; i < env->npids; i++) {
-		if (!proc_alive_name(env->pids[i], name))
+	for (int i = 0; i < o->npids; i++) {
+		if (!proc_alive_name(o->pids[i], name))
 			continue;
 		alive = true;
 		if (name[0])
 			strcpy(o->names[i], name);
 	}
-	return alive || env->npids == 0;
+	return alive || o->npids == 0;
 }
 
 /* The distinct names of the traced pids, in names[0..n). */
-static int distinct_names(const struct owners *o, const struct env *env,
-			  char names[][PROC_NAME_LEN])
+static int distinct_names(const struct owners *o, char names[][PROC_NAME_LEN])
 {
 	int n = 0;
 
-	for (int i = 0; i < env->npids; i++) {
+	for (int i = 0; i < o->npids; i++) {
 		bool dup = !o->names[i][0];
 
 		for (int k = 0; k < n && !dup; k++)
@@ -47,11 +48,10 @@ static int distinct_names(const struct owners *o, const struct env *env,
 	return n;
 }
 
-int owners_follow(struct owners *o, struct env *env, struct session *ss)
+int owners_follow(struct owners *o, pid_t *found)
 {
 	char names[VQ_MAX_TARGETS][PROC_NAME_LEN];
-	int nnames = distinct_names(o, env, names);
-	pid_t found[VQ_MAX_TARGETS];
+	int nnames = distinct_names(o, names);
 	int n = 0;
 
 	if (!o->waiting) {
@@ -61,25 +61,24 @@ int owners_follow(struct owners *o, struct env *env, struct session *ss)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s'%s'",
 				 k ? " or " : "", names[k]);
 		ilog("the traced process%s exited; --follow: waiting for a new process named %s",
-		     env->npids > 1 ? "es" : "", nnames ? list : "(none known)");
+		     o->npids > 1 ? "es" : "", nnames ? list : "(none known)");
 		o->waiting = true;
 	}
 	for (int k = 0; k < nnames && n < VQ_MAX_TARGETS; k++)
 		n += proc_find_named(names[k], o->since, found + n, VQ_MAX_TARGETS - n);
-	if (!n)
-		return 0;
-	if (session_add_targets(ss, found, n))
-		return -1;
-	session_forget_ignored(ss);
-	memcpy(env->pids, found, n * sizeof(*found));
-	env->npids = n;
+	return n;
+}
+
+void owners_take(struct owners *o, const pid_t *pids, int n)
+{
+	memcpy(o->pids, pids, n * sizeof(*pids));
+	o->npids = n;
 	o->waiting = false;
 	for (int i = 0; i < n; i++) {
 		o->names[i][0] = 0;
-		proc_name(found[i], o->names[i]);
-		ilog("--follow: tracing pid %d (%s)", found[i], o->names[i]);
+		proc_name(pids[i], o->names[i]);
+		ilog("--follow: tracing pid %d (%s)", pids[i], o->names[i]);
 	}
-	return 0;
 }
 
 int owners_check_devices(const struct env *env)

@@ -20,6 +20,7 @@ struct rvq {
 
 struct rstate {
 	const struct report_opts *o;
+	struct output_fmt fmt;	/* from o */
 	FILE *out, *err;
 	const char *name;
 	struct cap_meta meta;
@@ -33,26 +34,6 @@ struct rstate {
 };
 
 enum { RENDER_NOMEM = 1 };
-
-static void print_rows(struct rstate *st, bool total, double seconds)
-{
-	if (st->o->json) {
-		output_json(st->out, &st->t, total, seconds);
-	} else {
-		output_table(st->out, &st->t, total, seconds);
-		if (st->o->hist)
-			output_hist(st->out, &st->t, total, st->o->hist_by_pid);
-	}
-}
-
-static struct vq_row *row_of(struct rstate *st, uint32_t id)
-{
-	for (size_t i = 0; i < st->t.n; i++)
-		if (st->t.rows[i].cur.vq == st->vqs[id].vq &&
-		    st->t.rows[i].cur.first_ns == st->vqs[id].first_ns)
-			return &st->t.rows[i];
-	return NULL;
-}
 
 static int on_meta(void *ctx, const struct cap_meta *m)
 {
@@ -92,7 +73,7 @@ static int on_vq(void *ctx, const struct cap_vq *v)
 	cap_vq_identity(v, &s);
 	if (vqtable_update(&st->t, &s))
 		return RENDER_NOMEM;
-	r = row_of(st, v->id);
+	r = vqtable_find(&st->t, v->vq, v->first_ns);
 	if (r) {
 		snprintf(r->id.kind, sizeof(r->id.kind), "%s", v->kind);
 		snprintf(r->id.dir, sizeof(r->id.dir), "%s", v->dir);
@@ -130,7 +111,7 @@ static int on_stats(void *ctx, uint32_t id, const struct vq_stats *s)
 static int on_hists(void *ctx, uint32_t id, const struct vq_hists *h)
 {
 	struct rstate *st = ctx;
-	struct vq_row *r = row_of(st, id);
+	struct vq_row *r = vqtable_find(&st->t, st->vqs[id].vq, st->vqs[id].first_ns);
 
 	if (r)
 		r->hist = *h;
@@ -150,7 +131,7 @@ static int on_snap(void *ctx, const struct cap_snap *s)
 		return 0;
 	}
 	if (st->o->intervals)
-		print_rows(st, false, s->seconds);
+		output_rows(st->out, &st->t, &st->fmt, false, s->seconds);
 	vqtable_mark_printed(&st->t);
 	return 0;
 }
@@ -188,7 +169,7 @@ static int on_end(void *ctx, const struct cap_end *e)
 		.ringbuf_kb = st->meta.ringbuf_kb,
 	};
 
-	print_rows(st, true, st->final.seconds);
+	output_rows(st->out, &st->t, &st->fmt, true, st->final.seconds);
 	capture_line(st, st->name);
 	if (st->o->json) {
 		output_probe_json(st->out, &e->global, st->meta.max_vqs, st->meta.add_hook,
@@ -212,7 +193,10 @@ static int fail(FILE *err, const char *name, const char *what)
 int report_run(FILE *in, uint64_t size, const char *name, const struct report_opts *o,
 	       FILE *out, FILE *err)
 {
-	struct rstate st = { .o = o, .out = out, .err = err, .name = name };
+	struct rstate st = {
+		.o = o, .out = out, .err = err, .name = name,
+		.fmt = { .json = o->json, .hist = o->hist, .hist_by_pid = o->hist_by_pid },
+	};
 	struct cap_handler check = { .ctx = &st, .meta = on_meta };
 	struct cap_handler render = {
 		.ctx = &st, .meta = on_meta, .vq = on_vq, .event = on_event, .stats = on_stats,

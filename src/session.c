@@ -5,12 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
 #include "clock.h"
+#include "hooks.h"
 #include "log.h"
 #include "vqtrace.skel.h"
+
+/* What a failed libbpf call left in errno, as -errno (never 0). */
+static int bpf_err(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
 
 static int load_ksyms(struct ksyms *ks)
 {
@@ -18,18 +26,19 @@ static int load_ksyms(struct ksyms *ks)
 	int err;
 
 	if (!f) {
-		elog("cannot read /proc/kallsyms: %s", strerror(errno));
-		return -1;
+		err = -errno;
+		elog("cannot read /proc/kallsyms: %s", strerror(-err));
+		return err;
 	}
 	err = ksyms_load(ks, f);
 	fclose(f);
 	if (err) {
 		elog("cannot load /proc/kallsyms: %s", strerror(-err));
-		return -1;
+		return err;
 	}
 	if (ks->zero_addrs) {
 		elog("/proc/kallsyms shows no addresses (kernel.kptr_restrict): run as root or set kernel.kptr_restrict=1");
-		return -1;
+		return -EPERM;
 	}
 	return 0;
 }
@@ -37,20 +46,22 @@ static int load_ksyms(struct ksyms *ks)
 #define RETIRED_ROOM(env) \
 	((env)->max_vqs > VQ_DEFAULT_MAX_VQS ? (env)->max_vqs : VQ_DEFAULT_MAX_VQS)
 
-int session_open(struct session *ss, const struct env *env, struct ksyms *ks)
+/* A ring buffer is a power-of-two number of pages; one page unused. */
+static __u32 ring_bytes(const struct session_events *ev)
 {
-	struct vqtrace_bpf *skel;
+	long page = sysconf(_SC_PAGESIZE);
+	__u64 bytes = ev ? (__u64)ev->ringbuf_kb * 1024 : 0;
 
-	ksyms_free(ks);
-	memset(&ss->plan, 0, sizeof(ss->plan));
-	if (load_ksyms(ks) || attach_plan(&ss->plan, ks, env->add_mode, env->add_hook))
-		return -1;
-	skel = vqtrace_bpf__open();
-	if (!skel) {
-		elog("cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	ss->skel = skel;
+	if (page <= 0)
+		page = 4096;
+	return ev && ev->on && bytes > (__u64)page ? (__u32)bytes : (__u32)page;
+}
+
+/* Everything the object is told before load, in one place. */
+static int configure(struct session *ss, const struct env *env, const struct session_events *ev)
+{
+	struct vqtrace_bpf *skel = ss->skel;
+
 	skel->rodata->filter_owner = env->npids > 0 || env->command;
 	skel->rodata->filter_descendants = env->descendants;
 	bpf_map__set_max_entries(skel->maps.vqs, env->max_vqs);
@@ -64,19 +75,71 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks)
 	skel->rodata->want_hist = env->hist;
 	bpf_map__set_max_entries(skel->maps.hists, env->hist ? env->max_vqs : 1);
 	bpf_map__set_max_entries(skel->maps.retired_hists, env->hist ? RETIRED_ROOM(env) : 1);
+	/* Without events the verifier drops the code behind want_events. */
+	skel->rodata->want_events = ev && ev->on;
+	skel->rodata->event_sample = ev && ev->sample ? ev->sample : 1;
+	bpf_map__set_max_entries(skel->maps.events, ring_bytes(ev));
 	if (attach_configure(&ss->plan, skel)) {
-		elog("cannot configure the BPF programs: %s", strerror(errno));
-		return -1;
+		int err = bpf_err();
+
+		elog("cannot configure the BPF programs: %s", strerror(-err));
+		return err;
 	}
 	return 0;
+}
+
+int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
+		 const struct session_events *ev)
+{
+	struct vqtrace_bpf *skel;
+	int err;
+
+	ksyms_free(ks);
+	memset(&ss->plan, 0, sizeof(ss->plan));
+	err = load_ksyms(ks);
+	if (err)
+		return err;
+	/* attach.c returns -1 after its line: no hook to be had here. */
+	if (attach_plan(&ss->plan, ks, env->add_mode, env->add_hook))
+		return -ENOENT;
+	skel = vqtrace_bpf__open();
+	if (!skel) {
+		err = bpf_err();
+		elog("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	ss->skel = skel;
+	ss->env = env;
+	ss->ev = ev;
+	ss->ks = ks;
+	return configure(ss, env, ev);
+}
+
+/* A trampoline that would not load: the same object again, planned with
+ * the hook mode's kprobe twin (src/hooks.c). */
+static int reopen_with_kprobes(struct session *ss)
+{
+	if (attach_fallback(&ss->plan, ss->ks))
+		return -ENOENT;
+	vqtrace_bpf__destroy(ss->skel);
+	ss->skel = vqtrace_bpf__open();
+	if (!ss->skel)
+		return bpf_err();
+	return configure(ss, ss->env, ss->ev);
 }
 
 int session_load(struct session *ss)
 {
 	if (vqtrace_bpf__load(ss->skel)) {
+		int err = bpf_err();
+
+		if (add_hooks[ss->plan.hook].trampoline && !reopen_with_kprobes(ss) &&
+		    !vqtrace_bpf__load(ss->skel))
+			return 0;
+		err = ss->skel ? bpf_err() : err;
 		elog("cannot load the BPF programs (%s): run with -vv to see the verifier log",
-		     strerror(errno));
-		return -1;
+		     strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -89,8 +152,10 @@ int session_add_targets(struct session *ss, const pid_t *pids, int n)
 		__u32 pid = pids[i];
 
 		if (bpf_map__update_elem(ss->skel->maps.targets, &pid, sizeof(pid), &one, 1, 0)) {
-			elog("cannot set the pid filter: %s", strerror(errno));
-			return -1;
+			int err = bpf_err();
+
+			elog("cannot set the pid filter: %s", strerror(-err));
+			return err;
 		}
 	}
 	return 0;
@@ -127,36 +192,101 @@ int session_attach(struct session *ss)
 {
 	double start = mono_s();
 
+	/* attach.c returns -1 after its line; libbpf left the reason in errno. */
 	if (attach_links(&ss->plan, ss->skel))
-		return -1;
+		return bpf_err();
 	vlog("attached %zu hooks in %.3f s", ss->plan.n_links, mono_s() - start);
 	return 0;
+}
+
+void session_detach(struct session *ss)
+{
+	attach_detach(&ss->plan);
+}
+
+bool session_live(const struct session *ss)
+{
+	return ss->skel != NULL;
+}
+
+int session_read_vqs(const struct session *ss, struct vqtable *t)
+{
+	if (!ss->skel)
+		return -ENODEV;
+	return vqtable_read_map(t, bpf_map__fd(ss->skel->maps.vqs),
+				bpf_map__fd(ss->skel->maps.retired_vqs));
+}
+
+int session_read(const struct session *ss, struct vqtable *t)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	int err;
+
+	if (!ss->skel)
+		return -ENODEV;
+	if (bpf_prog_test_run_opts(bpf_program__fd(ss->skel->progs.refresh), &topts))
+		vlog("state refresh failed: %s", strerror(errno));
+	err = session_read_vqs(ss, t);
+	if (err || !t->hist)
+		return err;
+	vqtable_read_retired_hists(t, bpf_map__fd(ss->skel->maps.retired_hists));
+	vqtable_read_hists(t, bpf_map__fd(ss->skel->maps.hists));
+	return 0;
+}
+
+struct ring_buffer *session_event_ring(const struct session *ss, ring_buffer_sample_fn fn,
+				       void *ctx)
+{
+	if (!ss->skel) {
+		errno = ENODEV;
+		return NULL;
+	}
+	return ring_buffer__new(bpf_map__fd(ss->skel->maps.events), fn, ctx, NULL);
+}
+
+/* Entry 0 of a per-CPU array of u64 counters (size bytes), added up over
+ * the CPUs into sum (zero on error). 0 or -errno. */
+static int sum_percpu(const struct bpf_map *map, void *sum, size_t size)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t words = size / sizeof(__u64);
+	__u64 *per, *dst = sum;
+	__u32 zero = 0;
+	int err = 0;
+
+	memset(sum, 0, size);
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	per = calloc(ncpu, size);
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(map, &zero, sizeof(zero), per, ncpu * size, 0))
+		err = -errno;
+	for (int c = 0; c < ncpu && !err; c++)
+		for (size_t i = 0; i < words; i++)
+			dst[i] += per[c * words + i];
+	free(per);
+	return err;
+}
+
+void session_read_ev_counters(const struct session *ss, struct vq_ev_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (ss->skel)
+		sum_percpu(ss->skel->maps.ev_counters, c, sizeof(*c));
 }
 
 /* The probes' health counters are per CPU: add them up. */
 static void read_live(const struct session *ss, struct vq_global *g)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct vq_global *per = ncpu > 0 ? calloc(ncpu, sizeof(*per)) : NULL;
-	__u32 zero = 0;
+	int err;
 
 	memset(g, 0, sizeof(*g));
 	if (!ss->skel)
-		goto out;
-	if (!per || bpf_map__lookup_elem(ss->skel->maps.global, &zero, sizeof(zero), per,
-					 ncpu * sizeof(*per), 0)) {
-		elog("cannot read the probes' own counters: %s", strerror(errno));
-		goto out;
-	}
-	for (int c = 0; c < ncpu; c++) {
-		const __u64 *src = (const __u64 *)&per[c];
-		__u64 *dst = (__u64 *)g;
-
-		for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
-			dst[i] += src[i];
-	}
-out:
-	free(per);
+		return;
+	err = sum_percpu(ss->skel->maps.global, g, sizeof(*g));
+	if (err)
+		elog("cannot read the probes' own counters: %s", strerror(-err));
 }
 
 void session_read_global(const struct session *ss, struct vq_global *g)
@@ -167,6 +297,11 @@ void session_read_global(const struct session *ss, struct vq_global *g)
 	read_live(ss, g);
 	for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
 		dst[i] += carry[i];
+}
+
+struct bpf_object *session_object(const struct session *ss)
+{
+	return ss->skel ? ss->skel->obj : NULL;
 }
 
 void session_close(struct session *ss)

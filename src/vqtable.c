@@ -133,9 +133,7 @@ static void refresh_symbols(struct vqtable *t)
 	t->fresh = fresh;
 }
 
-/* A vq is its address and the time it was first seen: vhost may reuse the
- * address of a torn-down vq for a new one. */
-static struct vq_row *find_row(struct vqtable *t, __u64 vq, __u64 first_ns)
+struct vq_row *vqtable_find(struct vqtable *t, __u64 vq, __u64 first_ns)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->rows[i].cur.vq == vq && t->rows[i].cur.first_ns == first_ns)
@@ -145,7 +143,7 @@ static struct vq_row *find_row(struct vqtable *t, __u64 vq, __u64 first_ns)
 
 int vqtable_update(struct vqtable *t, const struct vq_stats *s)
 {
-	struct vq_row *r = find_row(t, s->vq, s->first_ns);
+	struct vq_row *r = vqtable_find(t, s->vq, s->first_ns);
 	const struct ksym *k;
 
 	if (!r) {
@@ -338,7 +336,7 @@ void vqtable_read_retired_hists(struct vqtable *t, int fd)
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
-		r = find_row(t, key.vq, key.first_ns);
+		r = vqtable_find(t, key.vq, key.first_ns);
 		/* No row yet: its counts come with the next read; keep it. */
 		if (!r || bpf_map_lookup_elem(fd, &key, &r->hist)) {
 			prev = &key;

@@ -44,6 +44,10 @@ struct vqtable {
 
 void vqtable_init(struct vqtable *t, const struct ksyms *ks);
 void vqtable_free(struct vqtable *t);
+/* The row of a vq, NULL if the table has none. A vq is its address and
+ * the time it was first seen: vhost may reuse the address of a torn-down
+ * vq for a new one. */
+struct vq_row *vqtable_find(struct vqtable *t, __u64 vq, __u64 first_ns);
 /* Adds or updates the row of one map entry. Returns 0 or -ENOMEM. */
 int vqtable_update(struct vqtable *t, const struct vq_stats *s);
 /* Orders the rows and names new devices; call after a round of updates. */

@@ -361,7 +361,7 @@ static void test_event_bits_and_flags(void **state)
 			continue;
 		memset(&s, 0, sizeof(s));
 		memset(&fl, 0, sizeof(fl));
-		s.features = 1ULL << VQ_RULE_F_EVENT_IDX;
+		s.features = VQ_FEATURE(VQ_F_RING_EVENT_IDX);
 		vq_field_set(&s, f, 3);
 		if (flags_update(&fl, &s, &o, 1, 1.0) != 1u << f->flag ||
 		    fl.f[f->flag].count != 3)

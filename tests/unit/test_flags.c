@@ -25,7 +25,7 @@ static struct vq_stats waiting(uint16_t last_used_idx)
 	struct vq_stats s;
 
 	memset(&s, 0, sizeof(s));
-	s.features = 1ull << VQ_RULE_F_EVENT_IDX;
+	s.features = VQ_FEATURE(VQ_F_RING_EVENT_IDX);
 	s.used_event_seen = 1;
 	s.used_event = 10;
 	s.used_idx_at_signal = 0;
