@@ -134,30 +134,35 @@
 #define VQ_FK_JUDGE	4
 
 /*
- * VQ_GLOBALS: X(name, loss, help): the probes' own whole-run counters
- * (struct vq_global). JSON key {"type":"probe"}.name, Prometheus
+ * VQ_GLOBALS: X(name, loss, incomplete, help): the probes' own whole-run
+ * counters (struct vq_global). JSON key {"type":"probe"}.name, Prometheus
  * vqtrace_probe_<name>_total. loss: what the table mode says on stderr at
  * exit when it is not 0 ("%llu" is the value), or NULL for evidence that
- * is no loss.
+ * is no loss. incomplete: 1 when a non-zero value means vqtrace missed
+ * some of what vhost did, so its counts are incomplete: every output says
+ * so ("complete": false, vqtrace_complete 0) and the exit status is 3.
  */
 #define VQ_GLOBALS(X)							\
 	X(vq_map_full,							\
-	  "%llu virtqueues were NOT counted: the map is full (raise -m)", \
+	  "%llu virtqueues were NOT counted: the map is full (raise -m)", 1, \
 	  "Virtqueues not traced because -m live virtqueues were traced already (not counted at all).") \
-	X(filtered_out, NULL,						\
+	X(filtered_out, NULL, 0,					\
 	  "Virtqueues of processes -p did not ask for, each counted when the filter first turned it away.") \
 	X(notify_unknown_vq,						\
-	  "%llu notifies were for virtqueues no add_used was seen on (not counted)", \
-	  "Notifies on a virtqueue no add_used hook had seen (not counted).") \
-	X(notify_arg1, NULL,						\
+	  "%llu notifies were for virtqueues no add_used hook saw: vhost published entries where vqtrace does not look (not counted)", 1, \
+	  "Notifies on a virtqueue no add_used hook had seen: vhost published its entries through a path vqtrace does not hook (not counted).") \
+	X(unhooked_path,						\
+	  "the add_used hook in use does not see this kernel's in-order path: entries on VIRTIO_F_IN_ORDER rings were NOT counted (%llu)", 1, \
+	  "1 when the add_used hook in use does not see a path this kernel publishes entries through (a mode forced with --add-used-mode that misses the 6.17+ in-order path).") \
+	X(notify_arg1, NULL, 0,						\
 	  "Virtqueues whose notifies found them in vhost_notify's first argument, each counted once (the evidence for the hook, see -v).") \
-	X(notify_arg2, NULL,						\
+	X(notify_arg2, NULL, 0,						\
 	  "Virtqueues whose notifies found them in vhost_notify's second argument, each counted once.") \
 	X(stash_full,							\
-	  "%llu calls lacked their entry state (see stash_full in --help)", \
+	  "%llu calls lacked their entry state (see stash_full in --help)", 0, \
 	  "Calls whose entry state vqtrace lacked or had wrong: an overlapping call of another thread took its slot (kprobe hooks; not counted); the fexit hook saw the wrap check hold on a vq's first call (counted in wrap_checks, not in invalidations); or vhost's indexes as the hooks kept them differed from a read (checked every 64th notify of a vq, which then uses the read: a writer vqtrace misses).") \
 	X(retired_full,							\
-	  "%llu torn-down virtqueues' final counts were lost (raise -m)", \
+	  "%llu torn-down virtqueues' final counts were lost (raise -m)", 1, \
 	  "Retired virtqueues whose final counts found no room in the retired map; for a vq whose address vhost reused, its counts since the last interval are lost.")
 
 #endif /* __VQTRACE_FIELDS_H */

@@ -77,7 +77,7 @@ enum vq_valid_track {
 
 /* Whole-run health counters of the probes themselves (one array slot),
  * listed in include/vq_fields.h. */
-#define VQ_DECLARE_GLOBAL(name, loss, help)	__u64 name;
+#define VQ_DECLARE_GLOBAL(name, loss, incomplete, help)	__u64 name;
 struct vq_global {
 	VQ_GLOBALS(VQ_DECLARE_GLOBAL)
 };

@@ -124,7 +124,11 @@ static const char usage_judge[] =
 "\n"
 "Probe health (whole run; the {\"type\":\"probe\"} JSON object, Prometheus\n"
 "vqtrace_probe_NAME_total; in table mode the losses among them are said on\n"
-"stderr at exit when non-zero):\n";
+"stderr at exit when non-zero). When vq_map_full, notify_unknown_vq,\n"
+"unhooked_path or retired_full is not 0, vqtrace missed some of what vhost\n"
+"did: it says so on stderr when it first sees it and at exit, the probe\n"
+"object has \"complete\": false and \"incomplete\": \"why\", Prometheus\n"
+"vqtrace_complete is 0, and the exit status is 3:\n";
 
 static const char usage_hist[] =
 "\n"
@@ -137,6 +141,9 @@ static const char usage_flags[] =
 
 static const char usage_examples[] =
 "\n"
+"Exit status: 0 done; 1 nothing to trace (--no-wait) or a run-time error;\n"
+"2 bad usage; 3 the counts are incomplete (see Probe health); with\n"
+"-- COMMAND the command's status when it failed, else 3 or 0.\n"
 "Examples:\n"
 "  sudo vqtrace -p $(pidof qemu-system-x86_64)     # one table per second\n"
 "  sudo vqtrace -j -d 10 -p 1234 > vq.ndjson       # 10 s of JSON lines\n"

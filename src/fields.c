@@ -26,7 +26,7 @@ const size_t vq_n_fields = sizeof(vq_fields) / sizeof(vq_fields[0]);
 #define COUNT_ONE(...) +1
 const size_t vq_n_counters = 0 VQ_COUNTERS(COUNT_ONE);
 
-#define GLOBAL_ROW(n, l, h) { #n, offsetof(struct vq_global, n), (l), (h) },
+#define GLOBAL_ROW(n, l, inc, h) { #n, offsetof(struct vq_global, n), (l), (inc), (h) },
 const struct vq_global_field vq_global_fields[] = {
 	VQ_GLOBALS(GLOBAL_ROW)
 };
@@ -162,4 +162,25 @@ void vq_globals_help(FILE *f)
 {
 	for (size_t i = 0; i < vq_n_global_fields; i++)
 		field_line(f, vq_global_fields[i].name, vq_global_fields[i].help);
+}
+
+bool vq_global_incomplete(const struct vq_global *g, char *why, size_t len)
+{
+	bool incomplete = false;
+	size_t used = 0;
+
+	if (len)
+		why[0] = '\0';
+	for (size_t i = 0; i < vq_n_global_fields; i++) {
+		const struct vq_global_field *f = &vq_global_fields[i];
+		uint64_t v = vq_global_get(g, f);
+
+		if (!f->incomplete || !v)
+			continue;
+		incomplete = true;
+		if (used < len)
+			used += (size_t)snprintf(why + used, len - used, "%s%s %llu", used ? ", " : "",
+						 f->name, (unsigned long long)v);
+	}
+	return incomplete;
 }

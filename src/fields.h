@@ -43,6 +43,7 @@ struct vq_global_field {
 	const char *name;	/* JSON key; Prometheus vqtrace_probe_<name>_total */
 	size_t off;		/* of the __u64 in struct vq_global */
 	const char *loss;	/* printf format for stderr, NULL: not a loss */
+	bool incomplete;	/* non-zero: vqtrace's counts are incomplete */
 	const char *help;
 };
 
@@ -58,6 +59,13 @@ const struct vq_field *vq_field_by_name(const char *name);
 uint64_t vq_global_get(const struct vq_global *g, const struct vq_global_field *f);
 void vq_global_set(struct vq_global *g, const struct vq_global_field *f, uint64_t v);
 const struct vq_global_field *vq_global_by_name(const char *name);
+
+/* Whether g says the counts are incomplete; why gets "name value, ..."
+ * of the counters that say so. */
+bool vq_global_incomplete(const struct vq_global *g, char *why, size_t len);
+/* The exit status of a run whose counts are incomplete (documented in
+ * --help and the README). */
+#define VQ_EXIT_INCOMPLETE 3
 
 /* The counter of the table that counts event bit b (enum vq_event_bit), or
  * NULL. */

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "env.h"
 #include "events.h"
+#include "fields.h"
 #include "explain.h"
 #include "http.h"
 #include "ksyms.h"
@@ -100,6 +101,24 @@ static int metrics_start(const struct env *env)
 	}
 	ilog("serving Prometheus metrics at http://%s/metrics", where);
 	return 0;
+}
+
+/* Says once, as soon as an interval's read shows it, that the counts are
+ * incomplete (src/fields.h); true from then on. */
+static bool note_incomplete(const struct session *ss, bool *said)
+{
+	struct vq_global g;
+	char why[256];
+
+	if (*said)
+		return true;
+	session_read_global(ss, &g);
+	if (!vq_global_incomplete(&g, why, sizeof(why)))
+		return false;
+	elog("the counts are INCOMPLETE from here on (%s): vqtrace does not see everything vhost does; see Probe health in --help",
+	     why);
+	*said = true;
+	return true;
 }
 
 static void metrics_publish(const struct session *ss, const struct vqtable *t)
@@ -243,6 +262,8 @@ static int run(const struct env *env)
 	struct owners owners;
 	struct vq_global g;
 	double start, next, stop_at = 0, secs;
+	bool incomplete = false;	/* said once during the run, then at exit */
+	char why[256];
 	int err = 1, rc;
 	bool module_gone = false;
 	unsigned int drivers = vhost_drivers_loaded();
@@ -322,6 +343,7 @@ static int run(const struct env *env)
 			output_rows(stdout, &table, &fmt, false, secs);
 		vqtable_mark_printed(&table);
 		metrics_publish(&ss, &table);
+		note_incomplete(&ss, &incomplete);
 		next += env->interval_s;
 		if (module_gone) {
 			rc = vhost_reload(&ss, env, &ks, &owners);
@@ -356,6 +378,14 @@ static int run(const struct env *env)
 		output_probe_table(stderr, &g);
 	vlog("vhost_notify: the vq was found in argument 1 for %llu vqs, in argument 2 for %llu",
 	     (unsigned long long)g.notify_arg1, (unsigned long long)g.notify_arg2);
+	if (vq_global_incomplete(&g, why, sizeof(why))) {
+		if (env->json)	/* the table mode said it with the probe lines */
+			elog("the counts are INCOMPLETE (%s): vqtrace did not see everything vhost did; exit status %d",
+			     why, VQ_EXIT_INCOMPLETE);
+		incomplete = true;
+	} else {
+		incomplete = false;
+	}
 	err = evsess_finish(&evs, &g);
 cleanup:
 	session_close(&ss);
@@ -366,6 +396,8 @@ cleanup:
 		if (!err && child.exited)
 			err = child_exit_code(&child);
 	}
+	if (!err && incomplete)
+		err = VQ_EXIT_INCOMPLETE;
 cleanup_ksyms:
 	ksyms_free(&ks);
 	metrics_stop();

@@ -107,6 +107,14 @@ void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
 	json_object_set_new(o, "add_used_hook", json_string(add_hook));
 	json_object_set_new(o, "notify_hook", json_string(notify_hook));
 	json_object_set_new(o, "max_vqs", json_integer(max_vqs));
+	{
+		char why[256];
+		bool incomplete = vq_global_incomplete(g, why, sizeof(why));
+
+		json_object_set_new(o, "complete", json_boolean(!incomplete));
+		if (incomplete)
+			json_object_set_new(o, "incomplete", json_string(why));
+	}
 	for (size_t i = 0; i < vq_n_global_fields; i++)
 		json_object_set_new(o, vq_global_fields[i].name,
 				    json_integer((json_int_t)vq_global_get(g, &vq_global_fields[i])));

@@ -66,6 +66,8 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 
 void output_probe_table(FILE *f, const struct vq_global *g)
 {
+	char why[256];
+
 	for (size_t i = 0; i < vq_n_global_fields; i++) {
 		const struct vq_global_field *v = &vq_global_fields[i];
 		unsigned long long n = vq_global_get(g, v);
@@ -76,4 +78,7 @@ void output_probe_table(FILE *f, const struct vq_global *g)
 		fprintf(f, v->loss, n);
 		fputc('\n', f);
 	}
+	if (vq_global_incomplete(g, why, sizeof(why)))
+		fprintf(f, "vqtrace: the counts above are INCOMPLETE (%s): vqtrace did not see everything vhost did; exit status %d\n",
+			why, VQ_EXIT_INCOMPLETE);
 }

@@ -469,6 +469,9 @@ int prom_render(struct prom_buf *b, const struct vqtable *t, const struct vq_glo
 	prom_buf_reset(b);
 	prom_family(b, "vqtrace_up", PROM_GAUGE, "1 while vqtrace is tracing.");
 	prom_sample_u64(b, "vqtrace_up", NULL, 0, 1);
+	prom_family(b, "vqtrace_complete", PROM_GAUGE,
+		    "0 when vqtrace's counts are incomplete: it missed some of what vhost did (see the vqtrace_probe_* counters), else 1.");
+	prom_sample_u64(b, "vqtrace_complete", NULL, 0, !vq_global_incomplete(g, NULL, 0));
 	render_vqs(b, t);
 	render_probe(b, g);
 	render_progs(b, progs, nprogs);

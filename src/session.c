@@ -297,6 +297,9 @@ void session_read_global(const struct session *ss, struct vq_global *g)
 	read_live(ss, g);
 	for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
 		dst[i] += carry[i];
+	/* Not counted by a probe: known from the plan (src/attach.c). */
+	if (ss->plan.misses_in_order && !g->unhooked_path)
+		g->unhooked_path = 1;
 }
 
 struct bpf_object *session_object(const struct session *ss)

@@ -161,14 +161,24 @@ static void test_probe_outputs(void **state)
 	for (size_t i = 0; i < vq_n_global_fields; i++) {
 		const struct vq_global_field *f = &vq_global_fields[i];
 		json_t *v = json_object_get(o, f->name);
-		char line[32];
+		char line[512];
 
 		if (!json_is_integer(v) || json_integer_value(v) != (json_int_t)(5000 + i))
 			fail_msg("probe JSON %s missing or wrong", f->name);
-		snprintf(line, sizeof(line), "vqtrace: %zu ", 5000 + i);
-		if (f->loss && !strstr(tab, line))
-			fail_msg("the table mode does not say the loss %s", f->name);
+		if (f->loss) {
+			snprintf(line, sizeof(line), f->loss, (unsigned long long)(5000 + i));
+			if (!strstr(tab, line))
+				fail_msg("the table mode does not say the loss %s", f->name);
+		}
 	}
+	/* every counter that makes the counts incomplete is named */
+	assert_true(json_is_false(json_object_get(o, "complete")));
+	for (size_t i = 0; i < vq_n_global_fields; i++)
+		if (vq_global_fields[i].incomplete &&
+		    !strstr(json_string_value(json_object_get(o, "incomplete")),
+			    vq_global_fields[i].name))
+			fail_msg("\"incomplete\" does not name %s", vq_global_fields[i].name);
+	assert_non_null(strstr(tab, "INCOMPLETE"));
 	json_decref(o);
 	free(out);
 	free(tab);
@@ -220,6 +230,42 @@ static void test_prometheus(void **state)
 	}
 	prom_buf_free(&b);
 	vqtable_free(&t);
+}
+
+/* Each counter marked incomplete alone makes the run incomplete, in JSON,
+ * Prometheus and the table; the others alone do not. */
+static void test_complete(void **state)
+{
+	for (size_t i = 0; i <= vq_n_global_fields; i++) {
+		struct vq_global g;
+		struct vqtable t;
+		struct prom_buf b;
+		bool want = i < vq_n_global_fields && vq_global_fields[i].incomplete;
+		char *out, *tab;
+		json_t *o;
+		json_error_t jerr;
+
+		memset(&g, 0, sizeof(g));
+		if (i < vq_n_global_fields)
+			vq_global_set(&g, &vq_global_fields[i], 1);
+		out = capture_output(probe_json, &g);
+		tab = capture_output(probe_table, &g);
+		o = json_loads(out, 0, &jerr);
+		assert_non_null(o);
+		if (json_is_true(json_object_get(o, "complete")) == want)
+			fail_msg("JSON complete wrong with %s = 1",
+				 i < vq_n_global_fields ? vq_global_fields[i].name : "nothing");
+		assert_int_equal(strstr(tab, "INCOMPLETE") != NULL, want);
+		vqtable_init(&t, &ks);
+		prom_buf_init(&b);
+		assert_int_equal(prom_render(&b, &t, &g, NULL, 0), 0);
+		assert_true(has_sample(b.s, "vqtrace_complete", want ? 0 : 1));
+		prom_buf_free(&b);
+		vqtable_free(&t);
+		json_decref(o);
+		free(out);
+		free(tab);
+	}
 }
 
 static void test_help(void **state)
@@ -375,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_json_rows),
 		cmocka_unit_test(test_probe_outputs),
 		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_capture_round_trip),
 		cmocka_unit_test(test_event_bits_and_flags),

@@ -182,6 +182,7 @@ static const struct {
 	const char *name, *type;
 } families[] = {
 	{ "vqtrace_up", "gauge" },
+	{ "vqtrace_complete", "gauge" },
 	{ "vqtrace_adds_total", "counter" },
 	{ "vqtrace_used_total", "counter" },
 	{ "vqtrace_used_elems_total", "counter" },
@@ -210,6 +211,7 @@ static const struct {
 	{ "vqtrace_probe_vq_map_full_total", "counter" },
 	{ "vqtrace_probe_filtered_out_total", "counter" },
 	{ "vqtrace_probe_notify_unknown_vq_total", "counter" },
+	{ "vqtrace_probe_unhooked_path_total", "counter" },
 	{ "vqtrace_probe_notify_arg1_total", "counter" },
 	{ "vqtrace_probe_notify_arg2_total", "counter" },
 	{ "vqtrace_probe_stash_full_total", "counter" },
