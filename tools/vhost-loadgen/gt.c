@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 struct sbuf {
 	char *p;

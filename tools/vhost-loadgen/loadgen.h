@@ -5,6 +5,8 @@
  *
  * Files:
  *   main.c   options, process fan-out, scenario driver loop
+ *   util.c   errors, usage errors, time, quiesced_at() (util.h; calls
+ *            into no other file, so the files' call graph has no cycle)
  *   ring.c   split virtqueue, driver side (descriptors, avail, used, events)
  *   vhost.c  /dev/vhost-net device setup and teardown
  *   tap.c    tap backend and AF_PACKET frame injection
@@ -22,8 +24,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <net/if.h>
-
-#define LG_NAME "vhost-loadgen"
 
 /* Queue indices of a vhost-net device. */
 #define LG_Q_RX 0
@@ -187,13 +187,6 @@ struct lg_dev {
 	int pkt_fd;              /* AF_PACKET socket bound to the tap */
 	bool backend_set;
 };
-
-/* main.c */
-void lg_die(const char *what, int err) __attribute__((noreturn));
-void lg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-double lg_now(void);
-void bad_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-bool quiesced_at(const struct lg_vq *vq, uint64_t n);
 
 /* ring.c */
 size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event);

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,44 +19,11 @@
 #include <sys/wait.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 #define STALL_SECONDS 20.0
 #define PROGRESS_AFTER 3.0
 #define PROGRESS_EVERY 2.0
-
-void lg_fatal(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", LG_NAME, msg);
-	exit(1);
-}
-
-void lg_die(const char *what, int err)
-{
-	lg_fatal("%s failed: %s (errno %d)", what, strerror(err), err);
-}
-
-double lg_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* ------------------------------------------------------------------ */
 /* options                                                              */
@@ -146,18 +112,6 @@ static void usage(FILE *f)
 "  avail_consumed                        --unmap-rings-after\n"
 "Exit status: 0 ok, 1 runtime error, 2 bad usage.\n",
 		LG_MAX_DEVICES, LG_MAX_PROCS);
-}
-
-void bad_usage(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s (see --help)\n", LG_NAME, msg);
-	exit(2);
 }
 
 static bool parse_u64_str(const char *s, uint64_t *out)
@@ -408,13 +362,6 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 /* scenario                                                             */
 
 static const bool phase_call_on[3] = { true, false, true };
-
-bool quiesced_at(const struct lg_vq *vq, uint64_t n)
-{
-	uint64_t done = vq->index == LG_Q_RX ? vq->own : vq->completed;
-
-	return vq->submitted == n && done == n;
-}
 
 /* Advance over finished phases; --call-toggle switches the call eventfd. */
 static void advance_phase(const struct lg_opts *o, struct lg_dev *d, struct lg_vq *vq)

@@ -21,6 +21,7 @@
 #include <linux/virtio_ring.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 #define PAGE 4096u
 

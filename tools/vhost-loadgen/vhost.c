@@ -21,6 +21,7 @@
 #include <linux/virtio_ring.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 /* Older uapi headers (e.g. Debian bookworm) lack this one. */
 #ifndef VHOST_SET_FORK_FROM_OWNER
