@@ -55,6 +55,7 @@ struct lg_opts {
 	unsigned event_every;    /* K: interrupt every K used entries */
 	bool event_every_set;
 	bool no_event_idx;
+	bool in_order;           /* --in-order: negotiate VIRTIO_F_IN_ORDER */
 	bool no_interrupt;
 	bool no_call;
 	bool call_toggle;
@@ -106,6 +107,7 @@ struct lg_vq {
 	bool device_writes;      /* VRING_DESC_F_WRITE (RX) */
 
 	/* driver state */
+	bool in_order;           /* VIRTIO_F_IN_ORDER negotiated */
 	uint16_t avail_idx;      /* shadow of avail->idx */
 	uint16_t last_used;      /* next used entry to consume */
 	uint16_t used_event;     /* last value written to used_event */
@@ -126,7 +128,9 @@ struct lg_vq {
 
 	/* ground truth */
 	uint64_t submitted;      /* buffers made available (TX) / frames sent (RX) */
-	uint64_t completed;      /* used entries consumed (exact) */
+	uint64_t completed;      /* buffers the device used (exact) */
+	uint64_t used_elems;     /* used ring elements read (= completed
+				  * unless IN_ORDER batches) */
 	uint64_t own;            /* RX: completions that carried our frames */
 	uint64_t extra;          /* RX: completions with frames we did not send */
 	uint64_t interrupts;     /* sum of call eventfd counter values read */
