@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 struct sbuf {
 	char *p;
@@ -67,11 +68,11 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 {
 	char hostile[384];
 	struct sbuf b;
-	uint64_t tx = 0, rx = 0, irq = 0, kicks = 0, extra = 0;
+	uint64_t tx = 0, rx = 0, irq = 0, kicks = 0, extra = 0, elems = 0;
 	unsigned i;
 	int q;
 
-	b.cap = 256 + (size_t)ndev * LG_NQ * 704;
+	b.cap = 256 + (size_t)ndev * LG_NQ * 768;
 	b.len = 0;
 	b.p = malloc(b.cap);
 	if (!b.p)
@@ -80,20 +81,22 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	sb_printf(&b, "{\"pid\":%d,", (int)getpid());
 	if (o->rounds > 1)
 		sb_printf(&b, "\"round\":%u,", round);
-	sb_printf(&b, "\"kthread\":%s,\"event_idx\":%s,"
+	sb_printf(&b, "\"kthread\":%s,\"event_idx\":%s,\"in_order\":%s,"
 		  "\"elapsed_s\":%.6f,\"queues\":[",
 		  o->kthread ? "true" : "false", event_idx ? "true" : "false",
-		  elapsed);
+		  o->in_order ? "true" : "false", elapsed);
 	for (i = 0; i < ndev; i++) {
 		for (q = 0; q < LG_NQ; q++) {
 			const struct lg_vq *vq = &devs[i].vq[q];
 
 			sb_printf(&b, "%s{\"dev\":%u,\"queue\":%d,\"dir\":\"%s\","
-				  "\"completed\":%llu,\"interrupts\":%llu,"
+				  "\"completed\":%llu,\"used_elems\":%llu,"
+				  "\"interrupts\":%llu,"
 				  "\"kicks\":%llu,\"extra\":%llu",
 				  (i || q) ? "," : "", i, q,
 				  q == LG_Q_RX ? "rx" : "tx",
 				  (unsigned long long)vq->completed,
+				  (unsigned long long)vq->used_elems,
 				  (unsigned long long)vq->interrupts,
 				  (unsigned long long)vq->kicks,
 				  (unsigned long long)vq->extra);
@@ -106,6 +109,7 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 			else
 				tx += vq->completed;
 			irq += vq->interrupts;
+			elems += vq->used_elems;
 			kicks += vq->kicks;
 			extra += vq->extra;
 		}
@@ -117,10 +121,11 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 		fprintf(stderr, "%s[%d]: round %u of %u\n", LG_NAME, (int)getpid(),
 			round, o->rounds);
 	fprintf(stderr, "%s[%d]: %u device%s, tx %llu rx %llu completed in %.3f s"
-		" (%.0f pkt/s), interrupts %llu, kicks %llu%s%s\n",
+		" (%.0f pkt/s), used elements %llu, interrupts %llu, kicks %llu%s%s\n",
 		LG_NAME, (int)getpid(), ndev, ndev == 1 ? "" : "s",
 		(unsigned long long)tx, (unsigned long long)rx, elapsed,
 		elapsed > 0 ? (double)(tx + rx) / elapsed : 0.0,
+		(unsigned long long)elems,
 		(unsigned long long)irq, (unsigned long long)kicks,
 		extra ? ", EXTRA rx frames " : "",
 		extra ? "present" : "");

@@ -25,6 +25,7 @@
 #include <linux/virtio_ring.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 #define PAGE 4096u
 /* Every avail->flags bit except VRING_AVAIL_F_NO_INTERRUPT (bit 0). */

@@ -5,6 +5,8 @@
  *
  * Files:
  *   main.c   options, process fan-out, scenario driver loop
+ *   util.c   errors, usage errors, time, quiesced_at() (util.h; calls
+ *            into no other file, so the files' call graph has no cycle)
  *   ring.c   split virtqueue, driver side (descriptors, avail, used, events)
  *   vhost.c  /dev/vhost-net device setup and teardown
  *   tap.c    tap backend and AF_PACKET frame injection
@@ -22,8 +24,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <net/if.h>
-
-#define LG_NAME "vhost-loadgen"
 
 /* Queue indices of a vhost-net device. */
 #define LG_Q_RX 0
@@ -55,6 +55,7 @@ struct lg_opts {
 	unsigned event_every;    /* K: interrupt every K used entries */
 	bool event_every_set;
 	bool no_event_idx;
+	bool in_order;           /* --in-order: negotiate VIRTIO_F_IN_ORDER */
 	bool no_interrupt;
 	bool no_call;
 	bool call_toggle;
@@ -106,6 +107,7 @@ struct lg_vq {
 	bool device_writes;      /* VRING_DESC_F_WRITE (RX) */
 
 	/* driver state */
+	bool in_order;           /* VIRTIO_F_IN_ORDER negotiated */
 	uint16_t avail_idx;      /* shadow of avail->idx */
 	uint16_t last_used;      /* next used entry to consume */
 	uint16_t used_event;     /* last value written to used_event */
@@ -126,7 +128,9 @@ struct lg_vq {
 
 	/* ground truth */
 	uint64_t submitted;      /* buffers made available (TX) / frames sent (RX) */
-	uint64_t completed;      /* used entries consumed (exact) */
+	uint64_t completed;      /* buffers the device used (exact) */
+	uint64_t used_elems;     /* used ring elements read (= completed
+				  * unless IN_ORDER batches) */
 	uint64_t own;            /* RX: completions that carried our frames */
 	uint64_t extra;          /* RX: completions with frames we did not send */
 	uint64_t interrupts;     /* sum of call eventfd counter values read */
@@ -187,13 +191,6 @@ struct lg_dev {
 	int pkt_fd;              /* AF_PACKET socket bound to the tap */
 	bool backend_set;
 };
-
-/* main.c */
-void lg_die(const char *what, int err) __attribute__((noreturn));
-void lg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-double lg_now(void);
-void bad_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-bool quiesced_at(const struct lg_vq *vq, uint64_t n);
 
 /* ring.c */
 size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event);

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,44 +19,11 @@
 #include <sys/wait.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 #define STALL_SECONDS 20.0
 #define PROGRESS_AFTER 3.0
 #define PROGRESS_EVERY 2.0
-
-void lg_fatal(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", LG_NAME, msg);
-	exit(1);
-}
-
-void lg_die(const char *what, int err)
-{
-	lg_fatal("%s failed: %s (errno %d)", what, strerror(err), err);
-}
-
-double lg_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* ------------------------------------------------------------------ */
 /* options                                                              */
@@ -84,6 +50,11 @@ static void usage(FILE *f)
 "                      entries: used_event = last_used + K - 1 (1..1024,\n"
 "                      default 1)\n"
 "  --no-event-idx      do not negotiate VIRTIO_RING_F_EVENT_IDX\n"
+"  --in-order          negotiate VIRTIO_F_IN_ORDER (bit 35; vhost-net offers it\n"
+"                      from Linux 6.17, elsewhere exit 1 naming the bit and\n"
+"                      the kernel's features): descriptors are used in ring\n"
+"                      order and one used element may complete a batch (its\n"
+"                      id is the batch's last buffer)\n"
 "  --no-interrupt      (needs --no-event-idx) set VRING_AVAIL_F_NO_INTERRUPT\n"
 "                      in avail->flags for the whole run\n"
 "  --no-call           no call eventfd on the queues (fd -1): polling only\n"
@@ -131,8 +102,10 @@ static void usage(FILE *f)
 "  -h, --help          this text\n"
 "\n"
 "Ground truth, one entry per queue of every device:\n"
-"  completed   used entries the driver consumed (exact; on RX this\n"
-"              includes any extra frames)\n"
+"  completed   buffers the device used (exact; on RX this includes any\n"
+"              extra frames; an in-order batch counts all its buffers)\n"
+"  used_elems  used ring elements read (= completed unless --in-order\n"
+"              batches several buffers into one element)\n"
 "  interrupts  sum of the call eventfd counter values read\n"
 "  kicks       writes to the kick eventfd\n"
 "  extra       RX frames that arrived but were not sent by us (expect 0)\n"
@@ -146,18 +119,6 @@ static void usage(FILE *f)
 "  avail_consumed                        --unmap-rings-after\n"
 "Exit status: 0 ok, 1 runtime error, 2 bad usage.\n",
 		LG_MAX_DEVICES, LG_MAX_PROCS);
-}
-
-void bad_usage(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s (see --help)\n", LG_NAME, msg);
-	exit(2);
 }
 
 static bool parse_u64_str(const char *s, uint64_t *out)
@@ -214,6 +175,7 @@ enum {
 	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
+	OPT_IN_ORDER,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -224,6 +186,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "ring", required_argument, NULL, OPT_RING },
 		{ "event-every", required_argument, NULL, OPT_EVENT_EVERY },
 		{ "no-event-idx", no_argument, NULL, OPT_NO_EVENT_IDX },
+		{ "in-order", no_argument, NULL, OPT_IN_ORDER },
 		{ "no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT },
 		{ "no-call", no_argument, NULL, OPT_NO_CALL },
 		{ "call-toggle", required_argument, NULL, OPT_CALL_TOGGLE },
@@ -285,6 +248,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			break;
 		case OPT_NO_EVENT_IDX:
 			o->no_event_idx = true;
+			break;
+		case OPT_IN_ORDER:
+			o->in_order = true;
 			break;
 		case OPT_NO_INTERRUPT:
 			o->no_interrupt = true;
@@ -408,13 +374,6 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 /* scenario                                                             */
 
 static const bool phase_call_on[3] = { true, false, true };
-
-bool quiesced_at(const struct lg_vq *vq, uint64_t n)
-{
-	uint64_t done = vq->index == LG_Q_RX ? vq->own : vq->completed;
-
-	return vq->submitted == n && done == n;
-}
 
 /* Advance over finished phases; --call-toggle switches the call eventfd. */
 static void advance_phase(const struct lg_opts *o, struct lg_dev *d, struct lg_vq *vq)

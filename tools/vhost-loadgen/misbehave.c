@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 /* avail->idx written by --avail-jump-after: shadow + ring + JUMP_BEYOND */
 #define JUMP_BEYOND 7

@@ -12,6 +12,13 @@
  *
  * Every buffer is one descriptor; descriptor i always points at slot i, so
  * a free descriptor id is all the bookkeeping a buffer needs.
+ *
+ * With VIRTIO_F_IN_ORDER the driver must use descriptors in ring order
+ * (starting at 0, wrapping at the end of the table), so the buffer made
+ * available at avail index p is descriptor p mod num; vhost relies on it
+ * (it derives the next head from a counter and no longer reads
+ * avail->ring).  The device returns buffers in that same order, possibly
+ * several with one used element (see vq_harvest()).
  */
 #include <endian.h>
 #include <errno.h>
@@ -21,6 +28,7 @@
 #include <linux/virtio_ring.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 #define PAGE 4096u
 
@@ -188,8 +196,17 @@ unsigned vq_add(struct lg_vq *vq, unsigned n)
 	if (n > vq->nfree)
 		n = vq->nfree;
 	for (i = 0; i < n; i++) {
-		uint16_t id = vq->free_ids[--vq->nfree];
+		uint16_t id;
 
+		if (vq->in_order) {
+			id = vq->avail_idx & (vq->num - 1);
+			if (vq->inflight[id])	/* cannot happen: nfree says free */
+				lg_fatal("dev %d queue %d: in-order descriptor %u "
+					 "is still in flight", vq->dev, vq->index, id);
+			vq->nfree--;
+		} else {
+			id = vq->free_ids[--vq->nfree];
+		}
 		vq->inflight[id] = 1;
 		vq->avail->ring[vq->avail_idx & (vq->num - 1)] = htole16(id);
 		vq->avail_idx++;
@@ -244,15 +261,16 @@ bool vq_publish(struct lg_vq *vq, uint16_t old_idx)
 	return need;
 }
 
-/*
- * Consume every used entry the device has published, calling fn for each.
- * Afterwards (EVENT_IDX) ask for the next interrupt K entries later:
- * used_event = last_used + K - 1 (or last_used + D with --event-ahead D);
- * nothing once --freeze-event-after froze the queue.
- */
-unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg)
+static void bad_used(struct lg_vq *vq, uint32_t id, const char *why)
 {
-	uint16_t used_idx = load16(&vq->used->idx);
+	lg_fatal("dev %d queue %d: device returned used id %u %s (used idx %u)",
+		 vq->dev, vq->index, id, why, vq->last_used);
+}
+
+/* One used element per buffer: its id is the buffer's. */
+static unsigned harvest_each(struct lg_vq *vq, uint16_t used_idx, vq_used_fn fn,
+			     void *arg)
+{
 	unsigned n = 0;
 
 	while (vq->last_used != used_idx) {
@@ -262,17 +280,87 @@ unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg)
 		uint32_t len = le32toh(e->len);
 
 		if (id >= vq->num || !vq->inflight[id])
-			lg_fatal("dev %d queue %d: device returned used id %u "
-				 "that is not in flight (used idx %u)",
-				 vq->dev, vq->index, id, vq->last_used);
+			bad_used(vq, id, "that is not in flight");
 		if (fn)
 			fn(vq, id, len, arg);
 		vq->inflight[id] = 0;
 		vq->free_ids[vq->nfree++] = (uint16_t)id;
 		vq->last_used++;
 		vq->completed++;
+		vq->used_elems++;
 		n++;
 	}
+	return n;
+}
+
+/*
+ * VIRTIO_F_IN_ORDER: one used element may stand for a batch.  It sits in
+ * the used ring slot of the batch's first buffer, its id is the batch's
+ * LAST buffer, every buffer made available before that one is used too,
+ * and used->idx moves on by the batch size (so the slots of the other
+ * buffers are skipped, never read).  In ring order the oldest buffer in
+ * flight is descriptor last_used mod num, so the batch is the descriptors
+ * from there up to id.  The buffers before the last are "used completely"
+ * (spec): for a device-writable buffer, len = the whole buffer; the
+ * element's len belongs to the last one.
+ */
+static unsigned harvest_in_order(struct lg_vq *vq, uint16_t used_idx, vq_used_fn fn,
+				 void *arg)
+{
+	unsigned mask = vq->num - 1, n = 0;
+
+	while (vq->last_used != used_idx) {
+		struct vring_used_elem *e = &vq->used->ring[vq->last_used & mask];
+		uint32_t id = le32toh(e->id);
+		uint32_t len = le32toh(e->len);
+		unsigned first = vq->last_used & mask;
+		unsigned published = (uint16_t)(used_idx - vq->last_used);
+		unsigned batch, k;
+
+		if (id >= vq->num || !vq->inflight[id])
+			bad_used(vq, id, "that is not in flight");
+		batch = ((id - first) & mask) + 1;
+		if (batch > published)
+			lg_fatal("dev %d queue %d: in-order used id %u at used idx %u "
+				 "stands for %u buffers, but used->idx %u publishes "
+				 "only %u", vq->dev, vq->index, id, vq->last_used,
+				 batch, used_idx, published);
+		for (k = 0; k < batch; k++) {
+			unsigned b = (first + k) & mask;
+
+			if (!vq->inflight[b])
+				bad_used(vq, id, "whose in-order batch holds a "
+					 "buffer that is not in flight");
+			if (fn)
+				fn(vq, b, k + 1 == batch ? len : vq->buf_len, arg);
+			vq->inflight[b] = 0;
+		}
+		vq->nfree += batch;
+		vq->last_used = (uint16_t)(vq->last_used + batch);
+		vq->completed += batch;
+		vq->used_elems++;
+		n += batch;
+	}
+	return n;
+}
+
+/*
+ * Consume every buffer the device has published as used, calling fn for
+ * each (in-order batches buffer by buffer); returns how many.  Afterwards
+ * (EVENT_IDX) ask for the next interrupt K entries later:
+ * used_event = last_used + K - 1 (or last_used + D with --event-ahead D);
+ * nothing once --freeze-event-after froze the queue.  Used indexes count
+ * buffers in both modes (used->idx moves by the batch size).
+ */
+unsigned vq_harvest(struct lg_vq *vq, vq_used_fn fn, void *arg)
+{
+	uint16_t used_idx = load16(&vq->used->idx);
+	unsigned n;
+
+	if (vq->in_order)
+		n = harvest_in_order(vq, used_idx, fn, arg);
+	else
+		n = harvest_each(vq, used_idx, fn, arg);
 	if (n && vq->event_idx && !vq->event_frozen && !vq->event_manual) {
 		uint16_t ev = want_used_event(vq);
 

@@ -17,6 +17,7 @@
 #include <linux/if_tun.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 #define INJECT_BATCH 64
 

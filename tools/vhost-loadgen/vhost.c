@@ -2,7 +2,8 @@
 /*
  * /dev/vhost-net device setup and teardown.
  *
- * Order: open, [SET_FORK_FROM_OWNER 0], SET_OWNER, GET/SET_FEATURES,
+ * Order: open, [SET_FORK_FROM_OWNER 0], SET_OWNER, GET/SET_FEATURES
+ * (VERSION_1, EVENT_IDX unless --no-event-idx, IN_ORDER with --in-order),
  * SET_MEM_TABLE (one identity-mapped region: guest_phys_addr ==
  * userspace_addr), per ring SET_VRING_NUM/BASE/ADDR/KICK/CALL, tap,
  * NET_SET_BACKEND on both rings.
@@ -16,15 +17,22 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <linux/vhost.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
 #include "loadgen.h"
+#include "util.h"
 
 /* Older uapi headers (e.g. Debian bookworm) lack this one. */
 #ifndef VHOST_SET_FORK_FROM_OWNER
 #define VHOST_SET_FORK_FROM_OWNER _IOW(VHOST_VIRTIO, 0x84, __u8)
+#endif
+
+/* Feature bit 35; uapi headers have it since Linux 4.18. */
+#ifndef VIRTIO_F_IN_ORDER
+#define VIRTIO_F_IN_ORDER 35
 #endif
 
 #ifndef ENOIOCTLCMD
@@ -92,6 +100,23 @@ static void set_fork_from_owner(struct lg_dev *d)
 	}
 }
 
+/*
+ * --in-order where vhost does not offer VIRTIO_F_IN_ORDER (vhost_net offers
+ * it from Linux 6.17 on): one line naming the bit, the kernel and the
+ * features it offers; exit 1.
+ */
+static void no_in_order(struct lg_dev *d, __u64 have)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "?");
+	lg_fatal("dev %d: --in-order: vhost-net does not offer VIRTIO_F_IN_ORDER "
+		 "(feature bit %d): VHOST_GET_FEATURES on Linux %s gives 0x%llx "
+		 "(vhost_net offers the bit from Linux 6.17)", d->ordinal,
+		 VIRTIO_F_IN_ORDER, u.release, (unsigned long long)have);
+}
+
 static void negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx)
 {
 	__u64 have = 0, want;
@@ -108,6 +133,11 @@ static void negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx
 				 "use --no-event-idx", d->ordinal,
 				 (unsigned long long)have);
 		want |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	}
+	if (o->in_order) {
+		if (!(have & (1ULL << VIRTIO_F_IN_ORDER)))
+			no_in_order(d, have);
+		want |= 1ULL << VIRTIO_F_IN_ORDER;
 	}
 	vioctl(d, VHOST_SET_FEATURES, &want);
 	*event_idx = !o->no_event_idx;
@@ -211,6 +241,7 @@ void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 		vq_init(vq, d->mem + (rx ? 0 : rx_size), o->ring,
 			rx ? LG_RX_BUF : LG_TX_SLOT, rx ? LG_RX_BUF : LG_TX_BUF, rx,
 			!rx && iso);
+		vq->in_order = o->in_order;	/* negotiated, or we exited */
 		vq_configure_events(vq, event_idx, o->event_every, o->event_ahead,
 				    o->no_interrupt, o->always_kick);
 		setup_vring(d, vq, o);

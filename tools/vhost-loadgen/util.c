@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process-wide helpers: fatal errors, usage errors, time, and the quiesce
+ * test the scenario checkpoints share (main.c, misbehave.c, hostile.c).
+ * Nothing here calls into another .c file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loadgen.h"
+#include "util.h"
+
+void lg_fatal(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", LG_NAME, msg);
+	exit(1);
+}
+
+void lg_die(const char *what, int err)
+{
+	lg_fatal("%s failed: %s (errno %d)", what, strerror(err), err);
+}
+
+void bad_usage(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s (see --help)\n", LG_NAME, msg);
+	exit(2);
+}
+
+double lg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+bool quiesced_at(const struct lg_vq *vq, uint64_t n)
+{
+	uint64_t done = vq->index == LG_Q_RX ? vq->own : vq->completed;
+
+	return vq->submitted == n && done == n;
+}
