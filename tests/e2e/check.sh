@@ -33,7 +33,8 @@ for name in $expected; do
 		continue
 	fi
 	before=$fail
-	if ! checks=$(jq -r -f "$here/expect.jq" <<<"$scen" |
+	# $kernel: the few checks that differ by kernel (the hook names) need it.
+	if ! checks=$(jq -r --arg kernel "$kernel" -f "$here/expect.jq" <<<"$scen" |
 		jq -r '.[] | [(.expected == .actual), .check, (.expected | tojson), (.actual | tojson)] | @tsv'); then
 		echo "FAIL [$kernel] $name: the checks themselves failed to run (jq error above)"
 		fail=$((fail + 1))
