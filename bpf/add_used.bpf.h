@@ -117,7 +117,7 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	vq_keep_state(s, c->su, c->valid);
 	notified = s->notified;
 	s->notified = 0;
-	if (!vq_has_feature(c->features, VIRTIO_RING_F_EVENT_IDX))
+	if (!vq_has_feature(c->features, VQ_F_RING_EVENT_IDX))
 		return;
 	/* signalled_used only means something with EVENT_IDX. */
 	near = vq_rule_near_wrap(c->new, c->su);

@@ -117,14 +117,14 @@ static __always_inline void event_add_used(struct vq_stats *s, struct vhost_virt
 	e->last_avail_idx = BPF_CORE_READ(vq, last_avail_idx);
 	e->used_event = s->used_event;
 	e->used_event_ok = s->used_event_seen &&
-			   vq_has_feature(s->features, VIRTIO_RING_F_EVENT_IDX);
+			   vq_has_feature(s->features, VQ_F_RING_EVENT_IDX);
 	bpf_ringbuf_submit(e, 0);
 }
 
 /* At the end of notify_exit, s holds the call's inputs and decision. */
 static __always_inline void event_notify(struct vq_stats *s)
 {
-	bool event_idx = vq_has_feature(s->features, VIRTIO_RING_F_EVENT_IDX);
+	bool event_idx = vq_has_feature(s->features, VQ_F_RING_EVENT_IDX);
 	struct vq_event *e;
 
 	if (!want_events)

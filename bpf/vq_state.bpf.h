@@ -6,7 +6,7 @@
 #ifndef __VQTRACE_VQ_STATE_BPF_H
 #define __VQTRACE_VQ_STATE_BPF_H
 
-#include "vhost.bpf.h"
+#include "core_fixes.bpf.h"
 #include "vq_table.bpf.h"
 #include "vqtrace.h"
 #include "vq_rules.h"

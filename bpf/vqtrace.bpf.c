@@ -79,8 +79,8 @@ int BPF_KPROBE(notify_kprobe, u64 a1, u64 a2)
 	return 0;
 }
 
-/* vhost_notify returns bool in the low byte only; the rest of the register
- * holds leftovers of its arithmetic. */
+/* Q2 (bpf/core_fixes.bpf.h): vhost_notify returns bool in the low byte
+ * only; the rest of the register holds leftovers of its arithmetic. */
 SEC("kretprobe")
 int BPF_KRETPROBE(notify_kretprobe, long ret)
 {

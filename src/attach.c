@@ -8,6 +8,7 @@
 
 #include "hooks.h"
 #include "log.h"
+#include "preempt.h"
 #include "vqtrace.h"
 #include "vqtrace.skel.h"
 
@@ -94,15 +95,25 @@ static int plan_add_used(struct attach_plan *p, const struct ksyms *ks, struct b
 		choose(p, forced, sym, "requested");
 		p->forced = true;
 	} else {
+		char how[200], because[400];
+		/* Trampolines only where kernel code is not preempted (see
+		 * src/preempt.h), unless asked for. */
+		bool preemptible = preempt_kind(NULL, NULL, NULL, how, sizeof(how)) != PREEMPT_NO;
+
+		snprintf(because, sizeof(because),
+			 "%s: BPF trampoline programs run preemptible there, and the kernel skips a program's next run on a CPU where its run was preempted; kprobe handlers run with preemption off",
+			 how);
 		for (int i = 0; i < ADD_HOOK__COUNT && !sym; i++) {
 			const struct add_hook_def *d = &add_hooks[i];
 
 			if ((p->in_order_kernel && !d->in_order) ||
 			    (req == ADD_MODE_FENTRY && !d->trampoline) ||
-			    (req == ADD_MODE_KPROBE && d->trampoline))
+			    (req == ADD_MODE_KPROBE && d->trampoline) ||
+			    (req == ADD_MODE_AUTO && preemptible && d->trampoline))
 				continue;
 			if (hook_allowed(d, btf, ks, &sym))
-				choose(p, i, sym, req == ADD_MODE_AUTO ? NULL : "requested");
+				choose(p, i, sym, req != ADD_MODE_AUTO ? "requested" :
+						  preemptible ? because : NULL);
 		}
 		if (!sym) {
 			elog("no way to hook vhost publishing used entries on this kernel%s: is this an unsupported kernel build? (run with -v and report it)",
@@ -178,7 +189,8 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 		p->cleanup_sym = NULL;
 		ilog("vhost_dev_cleanup not found: a vq address reused by a new device would keep the old identity");
 	}
-	vlog("add_used: %s", p->add_why);
+	vlog("add_used: %s [mode %s: %s]", p->add_why, add_hooks[p->hook].name,
+	     add_hooks[p->hook].progs);
 	vlog("notify:   %s", p->notify_why);
 	return 0;
 }

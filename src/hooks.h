@@ -5,7 +5,7 @@
  * running kernel allows (from module BTF and kallsyms, never from a version
  * number), loads and attaches what that row names, and falls back to the
  * row's kprobe twin when a trampoline cannot be loaded or attached. The
- * kernel facts behind the rows are in bpf/kernel_quirks.h. */
+ * kernel facts behind the rows are in bpf/core_fixes.bpf.h (Q1-Q10). */
 #ifndef __VQTRACE_HOOKS_H
 #define __VQTRACE_HOOKS_H
 
