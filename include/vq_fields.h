@@ -154,6 +154,9 @@
 	X(unhooked_path,						\
 	  "the add_used hook in use does not see this kernel's in-order path: entries on VIRTIO_F_IN_ORDER rings were NOT counted (%llu)", 1, \
 	  "1 when the add_used hook in use does not see a path this kernel publishes entries through (a mode forced with --add-used-mode that misses the 6.17+ in-order path).") \
+	X(hook_misses,							\
+	  "%llu hook runs were skipped by the kernel (BPF recursion protection): their calls were NOT counted", 1, \
+	  "Runs of vqtrace's BPF programs the kernel skipped because the same program was already running on that CPU (bpf_prog_info.recursion_misses, summed; a trampoline program is preemptible, so a vhost worker preempted inside it makes the next one on that CPU skip it). Each is a call not counted.") \
 	X(notify_arg1, NULL, 0,						\
 	  "Virtqueues whose notifies found them in vhost_notify's first argument, each counted once (the evidence for the hook, see -v).") \
 	X(notify_arg2, NULL, 0,						\

@@ -21,7 +21,7 @@ struct attach_plan {
 	bool in_order_kernel;		/* vhost_add_used_n takes nheads (6.17+) */
 	bool misses_in_order;		/* ...and the hook does not see that path */
 	char add_sym[128];
-	char add_why[256];
+	char add_why[768];
 	const char *notify_syms[MAX_NOTIFY_SYMS];
 	size_t n_notify;
 	int notify_arg_first;		/* enum vq_notify_arg */

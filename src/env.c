@@ -124,11 +124,11 @@ static const char usage_judge[] =
 "\n"
 "Probe health (whole run; the {\"type\":\"probe\"} JSON object, Prometheus\n"
 "vqtrace_probe_NAME_total; in table mode the losses among them are said on\n"
-"stderr at exit when non-zero). When vq_map_full, notify_unknown_vq,\n"
-"unhooked_path or retired_full is not 0, vqtrace missed some of what vhost\n"
-"did: it says so on stderr when it first sees it and at exit, the probe\n"
-"object has \"complete\": false and \"incomplete\": \"why\", Prometheus\n"
-"vqtrace_complete is 0, and the exit status is 3:\n";
+"stderr at exit when non-zero). When one that says \"incomplete\" is not 0,\n"
+"vqtrace missed some of what vhost did: it says so on stderr when it first\n"
+"sees it and at exit, the probe object has \"complete\": false and\n"
+"\"incomplete\": \"why\", Prometheus vqtrace_complete is 0, and the exit\n"
+"status is 3:\n";
 
 static const char usage_hist[] =
 "\n"

@@ -160,8 +160,15 @@ void vq_fields_help(FILE *f, bool counters)
 
 void vq_globals_help(FILE *f)
 {
-	for (size_t i = 0; i < vq_n_global_fields; i++)
-		field_line(f, vq_global_fields[i].name, vq_global_fields[i].help);
+	char text[1024];
+
+	for (size_t i = 0; i < vq_n_global_fields; i++) {
+		const struct vq_global_field *g = &vq_global_fields[i];
+
+		snprintf(text, sizeof(text), "%s%s", g->help,
+			 g->incomplete ? " Not 0: incomplete." : "");
+		field_line(f, g->name, text);
+	}
 }
 
 bool vq_global_incomplete(const struct vq_global *g, char *why, size_t len)

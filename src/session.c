@@ -289,6 +289,26 @@ static void read_live(const struct session *ss, struct vq_global *g)
 		elog("cannot read the probes' own counters: %s", strerror(-err));
 }
 
+/* Runs of the loaded programs the kernel skipped (recursion protection). */
+static __u64 prog_misses(const struct session *ss)
+{
+	struct bpf_program *prog;
+	__u64 n = 0;
+
+	if (!ss->skel)
+		return 0;
+	bpf_object__for_each_program(prog, ss->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 void session_read_global(const struct session *ss, struct vq_global *g)
 {
 	const __u64 *carry = (const __u64 *)&ss->carry;
@@ -297,7 +317,9 @@ void session_read_global(const struct session *ss, struct vq_global *g)
 	read_live(ss, g);
 	for (size_t i = 0; i < sizeof(*g) / sizeof(__u64); i++)
 		dst[i] += carry[i];
-	/* Not counted by a probe: known from the plan (src/attach.c). */
+	/* Not counted by a probe: what the kernel skipped, and what the plan
+	 * does not see (src/attach.c). */
+	g->hook_misses += prog_misses(ss);
 	if (ss->plan.misses_in_order && !g->unhooked_path)
 		g->unhooked_path = 1;
 }

@@ -212,6 +212,7 @@ static const struct {
 	{ "vqtrace_probe_filtered_out_total", "counter" },
 	{ "vqtrace_probe_notify_unknown_vq_total", "counter" },
 	{ "vqtrace_probe_unhooked_path_total", "counter" },
+	{ "vqtrace_probe_hook_misses_total", "counter" },
 	{ "vqtrace_probe_notify_arg1_total", "counter" },
 	{ "vqtrace_probe_notify_arg2_total", "counter" },
 	{ "vqtrace_probe_stash_full_total", "counter" },
