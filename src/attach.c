@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hooks.h"
@@ -173,6 +174,7 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 		int forced)
 {
 	struct btf *btf = load_vhost_btf();
+	char progs[160];
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -190,31 +192,49 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 		ilog("vhost_dev_cleanup not found: a vq address reused by a new device would keep the old identity");
 	}
 	vlog("add_used: %s [mode %s: %s]", p->add_why, add_hooks[p->hook].name,
-	     add_hooks[p->hook].progs);
+	     add_hook_progs(&add_hooks[p->hook], progs, sizeof(progs)));
 	vlog("notify:   %s", p->notify_why);
 	return 0;
+}
+
+static bool in_row(const struct add_hook_def *d, const char *prog)
+{
+	for (const char *const *n = d->progs; *n; n++)
+		if (!strcmp(*n, prog))
+			return true;
+	return false;
+}
+
+/* Where a program of the add_used row attaches (trampolines). The e2e
+ * suite names a function that does not exist in
+ * VQTRACE_TEST_TRAMPOLINE_TARGET, so that the kernel really refuses the
+ * trampoline and the kprobe fallback (src/session.c) runs for real. */
+static const char *trampoline_target(const struct attach_plan *p, const char *prog)
+{
+	const char *test = getenv("VQTRACE_TEST_TRAMPOLINE_TARGET");
+
+	if (test && *test)
+		return test;
+	return strcmp(prog, "init_access_fexit") ? p->add_sym : "vhost_vq_init_access";
 }
 
 int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 {
 	const struct add_hook_def *d = &add_hooks[p->hook];
-	struct bpf_program *fexit = skel->progs.add_used_fexit;
-	struct bpf_program *nfentry = skel->progs.add_used_n_fentry;
-	struct bpf_program *nfexit = skel->progs.add_used_n_fexit;
-	struct bpf_program *init = skel->progs.init_access_fexit;
+	struct bpf_program *prog;
 
-	bpf_program__set_autoload(fexit, p->hook == ADD_HOOK_FEXIT_SPLIT);
-	bpf_program__set_autoload(nfentry, p->hook == ADD_HOOK_FENTRY_N);
-	bpf_program__set_autoload(nfexit, p->hook == ADD_HOOK_FENTRY_N);
-	bpf_program__set_autoload(init, d->trampoline);
-	bpf_program__set_autoload(skel->progs.add_used_kprobe, !d->trampoline);
-	bpf_program__set_autoload(skel->progs.add_used_kretprobe, !d->trampoline);
-	if ((p->hook == ADD_HOOK_FEXIT_SPLIT && bpf_program__set_attach_target(fexit, 0, p->add_sym)) ||
-	    (p->hook == ADD_HOOK_FENTRY_N &&
-	     (bpf_program__set_attach_target(nfentry, 0, p->add_sym) ||
-	      bpf_program__set_attach_target(nfexit, 0, p->add_sym))) ||
-	    (d->trampoline && bpf_program__set_attach_target(init, 0, "vhost_vq_init_access")))
-		return -1;
+	/* The row's programs load; the other rows' do not. */
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+		bool mine = in_row(d, name);
+
+		if (!add_hook_prog(name))
+			continue;
+		bpf_program__set_autoload(prog, mine);
+		if (mine && bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+		    bpf_program__set_attach_target(prog, 0, trampoline_target(p, name)))
+			return -1;
+	}
 	skel->rodata->add_count_arg = d->count_arg;
 	skel->rodata->notify_arg_first = p->notify_arg_first;
 	skel->rodata->notify_inputs_tracked = d->trampoline;
@@ -254,17 +274,19 @@ int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 	}
 	if (p->cleanup_sym && add_link(p, skel->progs.dev_cleanup_kprobe, false, p->cleanup_sym))
 		return -1;
-	/* The state tracker before the hook that relies on it; an fexit
-	 * before its fentry, so that no call is left armed. */
-	if (p->hook == ADD_HOOK_FENTRY_N)
-		return add_link(p, skel->progs.init_access_fexit, false, NULL) ||
-		       add_link(p, skel->progs.add_used_n_fexit, false, NULL) ||
-		       add_link(p, skel->progs.add_used_n_fentry, false, NULL) ? -1 : 0;
-	if (p->hook == ADD_HOOK_FEXIT_SPLIT)
-		return add_link(p, skel->progs.init_access_fexit, false, NULL) ||
-		       add_link(p, skel->progs.add_used_fexit, false, NULL) ? -1 : 0;
-	return add_link(p, skel->progs.add_used_kretprobe, true, p->add_sym) ||
-	       add_link(p, skel->progs.add_used_kprobe, false, p->add_sym) ? -1 : 0;
+	/* In the row's order (src/hooks.h). */
+	for (const char *const *n = add_hooks[p->hook].progs; *n; n++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, *n);
+		size_t len = strlen(*n);
+		bool ret = len >= 9 && !strcmp(*n + len - 9, "kretprobe");
+
+		if (!prog)
+			return -1;
+		if (add_link(p, prog, ret,
+			     bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ? NULL : p->add_sym))
+			return -1;
+	}
+	return 0;
 }
 
 void attach_detach(struct attach_plan *p)

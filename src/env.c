@@ -31,8 +31,10 @@ static const char usage_text[] =
 "in the kernel; userspace reads the totals once per interval.\n"
 "\n"
 "Target:\n"
-"  -p, --pid PID[,PID...]  only vhost devices owned by these processes\n"
-"                          (e.g. $(pidof qemu-system-x86_64)); default: all\n"
+"  -p, --pid PID[,PID...] [PID...]\n"
+"                          only vhost devices owned by these processes, as\n"
+"                          -p $(pidof qemu-system-x86_64) gives them (one or\n"
+"                          several, space- or comma-separated); default: all\n"
 "  -- COMMAND [ARGS...]    run COMMAND, trace the devices it (or a descendant)\n"
 "                          owns from its first buffer, exit when it exits with\n"
 "                          its exit status\n"
@@ -300,6 +302,13 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 			if (parse_pids(env, optarg))
 				BAD("invalid -p '%s': give process ids (positive integers, at most %d, comma-separated)",
 				    optarg, VQ_MAX_TARGETS);
+			/* -p $(pidof qemu-system-x86_64) with several VMs: the
+			 * pids come as separate words. */
+			while (optind < argc && argv[optind][0] &&
+			       strspn(argv[optind], "0123456789,") == strlen(argv[optind]))
+				if (parse_pids(env, argv[optind++]))
+					BAD("invalid -p '%s': give process ids (positive integers, at most %d, comma-separated)",
+					    argv[optind - 1], VQ_MAX_TARGETS);
 			break;
 		case OPT_DESCENDANTS:
 			env->descendants = true;

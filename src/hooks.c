@@ -13,32 +13,32 @@ const struct add_hook_def add_hooks[ADD_HOOK__COUNT] = {
 		.name = "fentry-n", .kind = "fentry+fexit", .target = "vhost_add_used_n",
 		.params = 4, .trampoline = true, .in_order = true, .count_arg = 4,
 		.kprobe_twin = ADD_HOOK_KPROBE_N,
-		.progs = "add_used_n_fentry, add_used_n_fexit, init_access_fexit",
+		.progs = { "init_access_fexit", "add_used_n_fexit", "add_used_n_fentry" },
 		.why = "vhost_add_used_n(vq, heads, nheads, count) has BTF: this kernel has the 6.17+ in-order path, and only vhost_add_used_n sees both it and __vhost_add_used_n; the fentry keeps the state before the call for the fexit",
 	},
 	[ADD_HOOK_KPROBE_N] = {
 		.name = "kprobe-n", .kind = "kprobe", .target = "vhost_add_used_n",
 		.params = 4, .in_order = true, .count_arg = 4, .kprobe_twin = -1,
-		.progs = "add_used_kprobe, add_used_kretprobe",
+		.progs = { "add_used_kretprobe", "add_used_kprobe" },
 		.why = "6.17+ in-order kernel (vhost_add_used_n takes nheads) without BPF trampolines for it",
 	},
 	[ADD_HOOK_FEXIT_SPLIT] = {
 		.name = "fexit-split", .kind = "fexit", .target = "__vhost_add_used_n",
 		.params = 3, .trampoline = true, .count_arg = 3,
 		.kprobe_twin = ADD_HOOK_KPROBE_SPLIT,
-		.progs = "add_used_fexit, init_access_fexit",
+		.progs = { "init_access_fexit", "add_used_fexit" },
 		.why = "__vhost_add_used_n and vhost_vq_init_access have BTF: one fexit per call, the state before it worked out from the state after",
 	},
 	[ADD_HOOK_KPROBE_SPLIT] = {
 		.name = "kprobe-split", .kind = "kprobe", .target = "__vhost_add_used_n",
 		.count_arg = 3, .kprobe_twin = -1,
-		.progs = "add_used_kprobe, add_used_kretprobe",
+		.progs = { "add_used_kretprobe", "add_used_kprobe" },
 		.why = "no BPF trampoline for __vhost_add_used_n (no BTF, or requested)",
 	},
 	[ADD_HOOK_KPROBE_WRAP] = {
 		.name = "kprobe-wrap", .kind = "kprobe", .target = "vhost_add_used_n",
 		.count_arg = 3, .kprobe_twin = -1,
-		.progs = "add_used_kprobe, add_used_kretprobe",
+		.progs = { "add_used_kretprobe", "add_used_kprobe" },
 		.why = "__vhost_add_used_n is inlined in this build: the exported wrapper sees the same entries",
 	},
 };
@@ -59,5 +59,24 @@ const char *add_hook_names(void)
 		for (int i = 0; i < ADD_HOOK__COUNT; i++)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
 				 i ? ", " : "", add_hooks[i].name);
+	return buf;
+}
+
+bool add_hook_prog(const char *prog)
+{
+	for (int i = 0; i < ADD_HOOK__COUNT; i++)
+		for (const char *const *n = add_hooks[i].progs; *n; n++)
+			if (!strcmp(*n, prog))
+				return true;
+	return false;
+}
+
+const char *add_hook_progs(const struct add_hook_def *d, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (const char *const *n = d->progs; *n && used < len; n++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", *n);
 	return buf;
 }

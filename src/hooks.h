@@ -10,6 +10,7 @@
 #define __VQTRACE_HOOKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum add_hook {
 	ADD_HOOK_FENTRY_N,	/* 6.17+: fentry+fexit on vhost_add_used_n */
@@ -19,6 +20,8 @@ enum add_hook {
 	ADD_HOOK_KPROBE_WRAP,	/* kprobe pair on vhost_add_used_n (split only) */
 	ADD_HOOK__COUNT
 };
+
+#define ADD_HOOK_MAX_PROGS 3
 
 struct add_hook_def {
 	const char *name;	/* --add-used-mode NAME; -v */
@@ -30,12 +33,22 @@ struct add_hook_def {
 	bool in_order;		/* sees 6.17+'s in-order path */
 	int count_arg;		/* the argument that holds the element count */
 	int kprobe_twin;	/* the row to fall back to, -1 for none */
-	const char *progs;	/* the BPF programs (bpf/vqtrace.bpf.c) */
+	/* Its BPF programs (bpf/vqtrace.bpf.c), attached in this order: the
+	 * state tracker first, an exit before its entry (no call is left
+	 * half-seen). A trampoline program attaches to `target`, except
+	 * init_access_fexit (vhost_vq_init_access); a name ending in
+	 * "kretprobe" is a return probe. NULL-terminated. */
+	const char *progs[ADD_HOOK_MAX_PROGS + 1];
 	const char *why;	/* why this row is chosen, for -v */
 };
 
 extern const struct add_hook_def add_hooks[ADD_HOOK__COUNT];
 
+/* Whether prog is one of the programs of any row (they are loaded only
+ * for the row chosen). */
+bool add_hook_prog(const char *prog);
+/* "a, b, c": the row's programs, for -v. */
+const char *add_hook_progs(const struct add_hook_def *d, char *buf, size_t len);
 /* The row called name, or -1. */
 int add_hook_by_name(const char *name);
 /* "fentry-n, kprobe-n, ..." for messages. */

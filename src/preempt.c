@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "preempt.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -15,17 +16,26 @@ static enum preempt_kind of_mode(const char *mode)
 	return PREEMPT_UNKNOWN;
 }
 
+/* The first line of a file; false if it cannot be read. */
+static bool first_line(const char *path, char *line, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	if (!fgets(line, (int)len, f))
+		line[0] = '\0';
+	fclose(f);
+	return true;
+}
+
 /* "none voluntary (full) lazy": the current mode is in parentheses. */
 static enum preempt_kind from_debugfs(const char *path, char *mode, size_t len)
 {
 	char line[256], *open, *close;
-	FILE *f = fopen(path, "r");
 
-	if (!f)
+	if (!first_line(path, line, sizeof(line)))
 		return PREEMPT_UNKNOWN;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
 	open = strchr(line, '(');
 	close = open ? strchr(open, ')') : NULL;
 	if (!close)
@@ -38,13 +48,9 @@ static enum preempt_kind from_debugfs(const char *path, char *mode, size_t len)
 static enum preempt_kind from_cmdline(const char *path, char *mode, size_t len)
 {
 	char line[4096], *p;
-	FILE *f = fopen(path, "r");
 
-	if (!f)
+	if (!first_line(path, line, sizeof(line)))
 		return PREEMPT_UNKNOWN;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
 	for (p = strstr(line, "preempt="); p; p = strstr(p + 1, "preempt=")) {
 		if (p != line && p[-1] != ' ')
 			continue;

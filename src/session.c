@@ -282,8 +282,8 @@ static void read_live(const struct session *ss, struct vq_global *g)
 	int err;
 
 	memset(g, 0, sizeof(*g));
-	if (!ss->skel)
-		return;
+	if (!ss->skel || bpf_map__fd(ss->skel->maps.global) < 0)
+		return;		/* never loaded: nothing counted */
 	err = sum_percpu(ss->skel->maps.global, g, sizeof(*g));
 	if (err)
 		elog("cannot read the probes' own counters: %s", strerror(-err));

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "hooks.h"
 
 #define MAX_ARGS 16
 
@@ -102,6 +103,9 @@ static void test_pids(void **state)
 		{ { "-p", "5", "-p", "6" }, 2, { 5, 6 }, false },	/* -p adds up */
 		{ { "-p", "9", "--descendants" }, 1, { 9 }, true },
 		{ { "--descendants", "-p", "9" }, 1, { 9 }, true },
+		/* -p $(pidof qemu-system-x86_64) with several VMs */
+		{ { "-p", "11", "12", "13" }, 3, { 11, 12, 13 }, false },
+		{ { "-p", "11", "12,13", "--descendants" }, 3, { 11, 12, 13 }, true },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -208,6 +212,7 @@ static void test_max_vqs_and_add_mode(void **state)
 		{ { "--add-used-mode", "fentry" }, 4096, ADD_MODE_FENTRY },
 		{ { "--add-used-mode=kprobe" }, 4096, ADD_MODE_KPROBE },
 		{ { "--add-used-mode", "kprobe", "--add-used-mode", "fentry" }, 4096, ADD_MODE_FENTRY },
+		{ { "--add-used-mode", "fentry-n" }, 4096, ADD_MODE_AUTO },	/* a row: add_hook */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -217,6 +222,8 @@ static void test_max_vqs_and_add_mode(void **state)
 		if (rc || e.max_vqs != cases[i].max_vqs || e.add_mode != cases[i].mode)
 			fail_msg("case %zu (%s): rc %d max_vqs %u mode %d", i, cases[i].args[0], rc,
 				 e.max_vqs, e.add_mode);
+		assert_int_equal(e.add_hook, strcmp(cases[i].args[1] ? cases[i].args[1] : "",
+						    "fentry-n") ? -1 : add_hook_by_name("fentry-n"));
 	}
 }
 

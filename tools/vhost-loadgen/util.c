@@ -14,16 +14,23 @@
 #include "loadgen.h"
 #include "util.h"
 
-void lg_fatal(const char *fmt, ...)
+/* One line on stderr, then exit(status). */
+__attribute__((noreturn)) static void vfail(int status, const char *tail, const char *fmt,
+					    va_list ap)
 {
 	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "%s: %s%s\n", LG_NAME, msg, tail);
+	exit(status);
+}
+
+void lg_fatal(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", LG_NAME, msg);
-	exit(1);
+	vfail(1, "", fmt, ap);
 }
 
 void lg_die(const char *what, int err)
@@ -33,14 +40,10 @@ void lg_die(const char *what, int err)
 
 void bad_usage(const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s (see --help)\n", LG_NAME, msg);
-	exit(2);
+	vfail(2, " (see --help)", fmt, ap);
 }
 
 double lg_now(void)
