@@ -144,7 +144,7 @@ int attach_fallback(struct attach_plan *p, const struct ksyms *ks)
 	snprintf(why, sizeof(why), "the %s trampoline failed on this kernel, falling back",
 		 add_hooks[p->hook].kind);
 	choose(p, twin, sym, why);
-	ilog("add_used: %s", p->add_why);
+	elog("add_used: %s", p->add_why);	/* even with -q: the mode changed */
 	return 0;
 }
 

@@ -57,6 +57,15 @@ static __u32 ring_bytes(const struct session_events *ev)
 	return ev && ev->on && bytes > (__u64)page ? (__u32)bytes : (__u32)page;
 }
 
+/* A trampoline mode chosen by vqtrace (not asked for) that has a kprobe
+ * twin (src/hooks.c): if the kernel refuses it, the twin is tried. */
+static bool can_fall_back(const struct session *ss)
+{
+	return !ss->plan.forced && add_hooks[ss->plan.hook].kprobe_twin >= 0;
+}
+
+static int reopen_with_kprobes(struct session *ss);
+
 /* Everything the object is told before load, in one place. */
 static int configure(struct session *ss, const struct env *env, const struct session_events *ev)
 {
@@ -82,7 +91,8 @@ static int configure(struct session *ss, const struct env *env, const struct ses
 	if (attach_configure(&ss->plan, skel)) {
 		int err = bpf_err();
 
-		elog("cannot configure the BPF programs: %s", strerror(-err));
+		if (!can_fall_back(ss))	/* else the caller falls back, and says so */
+			elog("cannot configure the BPF programs: %s", strerror(-err));
 		return err;
 	}
 	return 0;
@@ -112,7 +122,11 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
 	ss->env = env;
 	ss->ev = ev;
 	ss->ks = ks;
-	return configure(ss, env, ev);
+	/* libbpf looks the trampoline's target up here already */
+	err = configure(ss, env, ev);
+	if (err && can_fall_back(ss))
+		err = reopen_with_kprobes(ss);
+	return err;
 }
 
 /* A trampoline that would not load: the same object again, planned with
@@ -133,8 +147,7 @@ int session_load(struct session *ss)
 	if (vqtrace_bpf__load(ss->skel)) {
 		int err = bpf_err();
 
-		if (add_hooks[ss->plan.hook].trampoline && !reopen_with_kprobes(ss) &&
-		    !vqtrace_bpf__load(ss->skel))
+		if (can_fall_back(ss) && !reopen_with_kprobes(ss) && !vqtrace_bpf__load(ss->skel))
 			return 0;
 		err = ss->skel ? bpf_err() : err;
 		elog("cannot load the BPF programs (%s): run with -vv to see the verifier log",

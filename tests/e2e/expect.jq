@@ -26,6 +26,8 @@ def generic:
     c("probe: vqs lost to a full map"; 0; probe.vq_map_full),
     c("probe: notifies of unseen vqs"; 0; probe.notify_unknown_vq),
     c("probe: entry state lost"; 0; probe.stash_full),
+    c("probe: counts complete"; true; probe.complete),
+    c("probe: no unhooked path"; 0; probe.unhooked_path),
     # The clone vhost_notify.constprop.0 (6.1, 6.12) or .isra.0 (7.3) takes
     # the vq first: each vq with notifies is counted once in argument 1,
     # none in argument 2.
@@ -34,6 +36,7 @@ def generic:
   + [ mine[] as $g | ("rx", "tx") as $d |
       c("pid \($g.pid) \($d): used == loadgen completed"; gsum($g; $d; .completed); vsum($g.pid; $d; .used)),
       c("pid \($g.pid) \($d): signals == loadgen interrupts"; gsum($g; $d; .interrupts); vsum($g.pid; $d; .signals)),
+      c("pid \($g.pid) \($d): used_elems == loadgen used elements"; gsum($g; $d; .used_elems); vsum($g.pid; $d; .used_elems)),
       c("pid \($g.pid) \($d): notifies == signals + suppressed";
         vsum($g.pid; $d; .signals) + vsum($g.pid; $d; .suppressed); vsum($g.pid; $d; .notifies)),
       c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)) ]
@@ -70,12 +73,21 @@ def notify_symbol:
   {"6.1": "vhost_notify.constprop.0", "6.12": "vhost_notify.constprop.0",
    "7.3": "vhost_notify.isra.0"}[$kernel] // "unknown kernel \($kernel)";
 # Which hooks ran: the kprobe variants must really have used kprobes.
+# 7.3's vhost_add_used_n takes nheads (the 6.17+ in-order path), so vqtrace
+# hooks that whole call there (src/hooks.c); and 7.3 preempts kernel code
+# (PREEMPT_LAZY, debugfs sched/preempt says "(lazy)"), so by default with
+# kprobes, not the preemptible trampolines (src/preempt.h). 6.1 and 6.12
+# ("(voluntary)") get the fexit on __vhost_add_used_n. "-fn" scenarios force
+# the fentry+fexit pair on 7.3, "-kp" ones kprobes.
 def hooks:
-  if (.name | endswith("-kp")) then
-    [c("add_used hook"; "kprobe:__vhost_add_used_n"; probe.add_used_hook)]
-  else
-    [c("add_used hook"; "fexit:__vhost_add_used_n"; probe.add_used_hook)]
-  end
+  ($kernel == "7.3") as $io
+  | if (.name | endswith("-fn")) then
+      [c("add_used hook"; "fentry+fexit:vhost_add_used_n"; probe.add_used_hook)]
+    elif (.name | endswith("-kp")) or .name == "notramp" or $io then
+      [c("add_used hook"; if $io then "kprobe:vhost_add_used_n" else "kprobe:__vhost_add_used_n" end; probe.add_used_hook)]
+    else
+      [c("add_used hook"; "fexit:__vhost_add_used_n"; probe.add_used_hook)]
+    end
   + [c("notify hook"; "kprobe:\(notify_symbol)"; probe.notify_hook)];
 
 # Events (--events, --trigger, record): every counted call is exactly one
@@ -133,7 +145,55 @@ def trigger_checks($flag; $by; $keep):
         c("trigger: ...and is the one the header names"; dumps[0].seq; dumped | last | .seq) ]
     else [] end;
 
+# In-order rings: vhost_net's TX completes its buffers in batches, one used
+# element each; its RX writes one element per buffer (7.3).
+def in_order:
+  if (.name | startswith("io-")) then
+    [ c("negotiated IN_ORDER"; [true]; [mine[].in_order] | unique),
+      c("tx: fewer used elements than entries (batched)"; true;
+        vall("tx"; .used) == 0 or vall("tx"; .used_elems) < vall("tx"; .used)),
+      c("rx: one used element per entry"; vall("rx"; .used); vall("rx"; .used_elems)) ]
+  else [] end;
+
+# The add_used hook forced to __vhost_add_used_n on an in-order ring: no
+# entry is seen, every notify is of an unseen vq, and vqtrace says the counts
+# are incomplete, in JSON, on stderr and in its exit status.
+def unhooked:
+  [ c("exit status (incomplete)"; 3; .rc),
+    c("probe: counts complete"; false; probe.complete),
+    c("probe: unhooked_path"; 1; probe.unhooked_path),
+    c("probe: notifies of unseen vqs (one per loadgen interrupt decision)"; true; probe.notify_unknown_vq > 0),
+    c("probe: says why"; true; probe.incomplete | test("unhooked_path 1")),
+    c("no rows: nothing was seen"; 0; totals | length),
+    c("loadgen completed its load"; 3000; gall("tx"; .completed)),
+    c("stderr: warned at start"; true; [.err[] | test("does not see this kernel's in-order path")] | any),
+    c("stderr: INCOMPLETE said"; true; [.err[] | test("INCOMPLETE")] | any) ];
+
+# Four busy queues (two processes, two devices each) with the preemptible
+# fentry+fexit pair forced on 7.3: the kernel may skip a run of a program
+# whose earlier run on that CPU was preempted. Whether it happens depends on
+# scheduling, but what vqtrace says must be true either way: exact and
+# complete, or incomplete with the skips counted, exit status 3, fewer
+# entries than the load generator completed, and no flag raised from the
+# stale state a skipped call leaves.
+def multi_fn:
+  (mine | map(.queues[] | select(.dir == "tx") | .completed) | add) as $done
+  | if probe.complete then
+      [ c("complete: exit status"; 0; .rc), c("complete: tx used"; $done; vall("tx"; .used)),
+        c("complete: no hook misses"; 0; probe.hook_misses) ]
+    else
+      [ c("incomplete: exit status"; 3; .rc),
+        c("incomplete: hook_misses said"; true; probe.hook_misses > 0 and (probe.incomplete | test("hook_misses"))),
+        c("incomplete: fewer entries than completed"; true; vall("tx"; .used) < $done),
+        c("incomplete: said on stderr"; true; [.err[] | test("INCOMPLETE")] | any) ]
+    end
+  + [ c("tx vqs"; 4; [totals[] | select(.dir == "tx")] | length),
+      c("flags raised"; []; flags_raised),
+      c("lost_notify"; 0; vall("tx"; .lost_notify)),
+      c("notify argument 1 per vq"; 4; probe.notify_arg1) ];
+
 def specific:
+  (.name |= sub("^io-"; "") | .name |= sub("-fn$"; "")) |
   if .name == "events" then
     [ c("tx used"; 10000; vall("tx"; .used)) ] + events_exact + no_flags
   elif .name == "events-kp" then
@@ -151,6 +211,9 @@ def specific:
   elif .name == "rec-sample" then
     [ c("tx used"; 20000; vall("tx"; .used)),
       c("events: sampled out (1 in 50 kept)"; true; evsum.sampled_out > evsum.events) ] + rec_checks + no_flags
+  elif .name == "notramp" then
+    [ c("stderr: the fallback said"; true; [.err[] | test("trampoline failed on this kernel, falling back")] | any),
+      c("tx used"; 10000; vall("tx"; .used)), c("stale_signals"; 1; vall("tx"; .stale_signals)) ] + no_flags
   elif .name == "every1" or .name == "every16" or .name == "every16-kp" then
     # 10000 TX buffers with interrupts requested: no wrap (< 65536 between
     # notifies), and exactly one forced signal, the first after ring setup.
@@ -276,4 +339,6 @@ def specific:
     + if .name == "trigger-stall" then trigger_checks("NO_SIGNAL_STALL"; "interval"; 16) else [] end
   else [c("known scenario"; true; false)] end;
 
-generic + hooks + hists + events + specific
+if .name == "io-unhooked" then unhooked + hooks[1:]
+elif .name == "multi-fn" then multi_fn + hooks
+else generic + hooks + hists + events + in_order + specific end

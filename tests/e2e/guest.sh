@@ -137,6 +137,8 @@ grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how vqopts args
 	ev) run_ev "$name" $args ;;
 	evstop) run_evstop "$name" $args ;;
 	rec) run_rec "$name" $args ;;
+	notramp) # the kernel refuses the trampoline (no such target)
+		VQTRACE_TEST_TRAMPOLINE_TARGET=vqtrace_no_such_function run_cmd "$name" $args ;;
 	esac
 done
 echo "@@done" >"$RESULTS"
