@@ -119,8 +119,10 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	s->notified = 0;
 	if (!vq_has_feature(c->features, VQ_F_RING_EVENT_IDX))
 		return;
-	/* signalled_used only means something with EVENT_IDX. */
-	near = vq_rule_near_wrap(c->new, c->su);
+	/* signalled_used only means something with EVENT_IDX, and while
+	 * valid: a ring setup clears valid and leaves signalled_used as it
+	 * was, however far from the new last_used_idx. */
+	near = c->valid && vq_rule_near_wrap(c->new, c->su);
 	if (near && !s->near_wrap_active)
 		s->near_wrap++;
 	s->near_wrap_active = near;

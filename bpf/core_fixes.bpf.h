@@ -67,6 +67,7 @@ struct vhost_virtqueue {
 	struct vhost_dev *dev;
 	unsigned int num;
 	void *avail;		/* guest (user) address of the avail ring */
+	void *used;		/* ...and of the used ring */
 	void *handle_kick;
 	u16 last_avail_idx;
 	u16 avail_idx;

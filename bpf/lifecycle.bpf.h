@@ -24,9 +24,14 @@ static void refresh_state(struct vhost_virtqueue *vq, struct vq_stats *s, bool o
 {
 	u16 avail_idx = BPF_CORE_READ(vq, avail_idx);
 	u16 last_avail_idx = BPF_CORE_READ(vq, last_avail_idx);
-	u16 guest;
+	u16 guest, used;
 
-	if (owner_mm && !bpf_probe_read_user(&guest, sizeof(guest), BPF_CORE_READ(vq, avail) + 2) &&
+	/* Only from a ring that still holds what vhost last wrote (used->idx
+	 * == last_used_idx): a driver may free or zero its rings before it
+	 * closes the device, and a zeroed index is no overrun. */
+	if (owner_mm && !bpf_probe_read_user(&used, sizeof(used), BPF_CORE_READ(vq, used) + 2) &&
+	    used == BPF_CORE_READ(vq, last_used_idx) &&
+	    !bpf_probe_read_user(&guest, sizeof(guest), BPF_CORE_READ(vq, avail) + 2) &&
 	    vq_rule_avail_overrun(guest, last_avail_idx, s->num))
 		avail_idx = guest;
 	vq_track_avail(s, avail_idx, last_avail_idx);
@@ -86,6 +91,14 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	bpf_for_each_map_elem(&vq_hints, forget_ignored_hint, NULL, 0);
 }
 
+/* A ring set up again on a vq already traced (vhost_vq_init_access): the
+ * next notify's stale signal is expected. */
+static __always_inline void ring_setup(struct vq_stats *s)
+{
+	s->ring_setups++;
+	s->setup_fresh = 1;
+}
+
 /* vhost_vq_init_access(vq), when a backend is set, re-reads last_used_idx
  * from the guest and clears signalled_used_valid outside the hot hooks;
  * the state the add_used fexit and vhost_notify's entry take from the
@@ -100,8 +113,22 @@ static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key
 	s = vq_find(key, &id, &ignored);
 	if (!s || s->retired)
 		return;
+	ring_setup(s);
 	s->last_used_idx = vq->last_used_idx;
 	vq_keep_state(s, vq->signalled_used, vq->signalled_used_valid);
+}
+
+/* The kprobe modes read vhost's state at each call: only the setup
+ * itself is noted (at entry; it runs under the vq's mutex). */
+static __always_inline void init_access_enter(u64 key)
+{
+	struct vq_stats *s;
+	bool ignored;
+	u32 id;
+
+	s = vq_find(key, &id, &ignored);
+	if (s && !s->retired)
+		ring_setup(s);
 }
 
 static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)

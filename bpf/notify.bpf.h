@@ -200,7 +200,10 @@ static __always_inline void notify_exit(u8 decision)
 	if (!s)
 		return;
 	event_idx = vq_has_feature(s->features, VQ_F_RING_EVENT_IDX);
-	first = s->notifies == 0;	/* one worker at a time: vq->mutex */
+	/* The first notify after a ring setup finds signalled_used_valid
+	 * cleared by the setup (one worker at a time: vq->mutex). */
+	first = s->setup_fresh;
+	s->setup_fresh = 0;
 	s->notifies++;
 	s->notified = 1;
 	/* The clock is read for what needs the moment of the decision;

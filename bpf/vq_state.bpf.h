@@ -226,6 +226,8 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	init.features = BPF_CORE_READ(vq, acked_features);
 	init.avail = (u64)BPF_CORE_READ(vq, avail);
 	init.used_idx_at_signal = used_idx;
+	init.ring_setups = 1;	/* the setup before its first call */
+	init.setup_fresh = 1;
 	/* Filled before it is visible: first_ns, which userspace tests,
 	 * goes in last. */
 	__builtin_memcpy(s, &init, sizeof(init));

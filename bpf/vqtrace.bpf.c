@@ -53,6 +53,15 @@ int BPF_PROG(init_access_fexit, struct vhost_virtqueue *vq, int ret)
 	return 0;
 }
 
+/* Ring setups, for the kprobe modes (the trampoline modes have the fexit
+ * above, which also follows the state). */
+SEC("kprobe")
+int BPF_KPROBE(init_access_kprobe, struct vhost_virtqueue *vq)
+{
+	init_access_enter((u64)vq);
+	return 0;
+}
+
 /* Which argument holds the element count: 3 for __vhost_add_used_n and
  * the split-only vhost_add_used_n, 4 for 6.17+'s vhost_add_used_n (after
  * nheads). Set from the hook mode before load (src/hooks.c). */

@@ -45,6 +45,8 @@
 	  "Times the u16 wrap check (u16)(new - signalled_used) < (u16)(new - old) held while vhost published entries.") \
 	X(invalidations, VQ_EVB_INVALIDATION, FLAG_WRAP_INVALIDATED,	\
 	  "signalled_used_valid went true -> false because the wrap check held (flag WRAP_INVALIDATED with EVENT_IDX).") \
+	X(ring_setups, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "Times the vq's ring was set up: its first, and each vhost_vq_init_access after it (a backend set again: a VM reboot, a driver reload). On an EVENT_IDX ring each is followed by one stale signal, which is no incident.") \
 	X(stale_signals, VQ_EVB_STALE_SIGNAL, VQ_NO_FLAG,		\
 	  "Notifies on an EVENT_IDX ring entered with signalled_used_valid false: vhost signalled without looking at used_event (0 without EVENT_IDX).") \
 	X(event_read_errors, VQ_EVB_READ_ERROR, VQ_NO_FLAG,		\
@@ -52,15 +54,15 @@
 	X(wrap_checks_invalid, VQ_EVB_WRAP_CHECK_INVALID, FLAG_WRAP_CHECK, \
 	  "Wrap checks that held while signalled_used_valid was already false (flag WRAP_CHECK with EVENT_IDX).") \
 	X(stale_repeat, VQ_EVB_STALE_REPEAT, FLAG_STALE_SIGNALLED,	\
-	  "Stale signals other than the vq's first (flag STALE_SIGNALLED).") \
+	  "Stale signals other than the first after a ring setup: signalled_used was invalidated while the ring was live (flag STALE_SIGNALLED).") \
 	X(event_stale, VQ_EVB_EVENT_STALE, FLAG_EVENT_STALE,		\
 	  "Episodes of used_event unchanged over more than a ring of entries (flag EVENT_STALE).") \
 	X(event_ahead, VQ_EVB_EVENT_AHEAD, FLAG_EVENT_AHEAD,		\
 	  "Notifies that saw used_event more than the ring size ahead of last_used_idx (flag EVENT_AHEAD).") \
 	X(near_wrap, VQ_EVB_NEAR_WRAP, FLAG_NEAR_WRAP,			\
-	  "Episodes of (u16)(last_used_idx - signalled_used) >= 32768 (flag NEAR_WRAP).") \
+	  "Episodes of (u16)(last_used_idx - signalled_used) >= 32768 while signalled_used_valid is true: half-way to the wrap that invalidates it (flag NEAR_WRAP; an invalid signalled_used, as after a ring setup, is not looked at).") \
 	X(avail_overrun, VQ_EVB_AVAIL_OVERRUN, FLAG_AVAIL_OVERRUN,	\
-	  "Episodes of (u16)(avail_idx - last_avail_idx) > num: the guest overran its ring (flag AVAIL_OVERRUN).") \
+	  "Episodes of (u16)(avail_idx - last_avail_idx) > num: the guest overran its ring (flag AVAIL_OVERRUN; at teardown the guest's index is only read from a ring whose used index is still the one vhost wrote).") \
 	X(lost_notify, VQ_EVB_LOST_NOTIFY, FLAG_LOST_NOTIFY,		\
 	  "Decisions where vhost suppressed but the virtio rules say notify (flag LOST_NOTIFY).") \
 	X(spurious_notify, VQ_EVB_SPURIOUS_NOTIFY, FLAG_SPURIOUS_NOTIFY, \

@@ -55,6 +55,8 @@ struct vq_stats {
 	__u16 entry_old;	/* fentry on vhost_add_used_n: last_used_idx... */
 	__u8 entry_valid;	/* ...and signalled_used_valid on entry... */
 	__u8 entry_armed;	/* ...saved for the fexit of the same call */
+	__u8 setup_fresh;	/* the ring was set up and no notify ran since:
+				 * its stale signal is no incident */
 	__u8 notify_guest_ok;	/* ...and whether it was read */
 	__u8 last_decision;	/* 1 signal, 0 suppressed */
 	__u8 notified;		/* a notify ran since the last add_used */

@@ -283,7 +283,8 @@ int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 		if (!prog)
 			return -1;
 		if (add_link(p, prog, ret,
-			     bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ? NULL : p->add_sym))
+			     bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ? NULL :
+			     !strncmp(*n, "init_access", 11) ? "vhost_vq_init_access" : p->add_sym))
 			return -1;
 	}
 	return 0;

@@ -19,7 +19,7 @@ const struct add_hook_def add_hooks[ADD_HOOK__COUNT] = {
 	[ADD_HOOK_KPROBE_N] = {
 		.name = "kprobe-n", .kind = "kprobe", .target = "vhost_add_used_n",
 		.params = 4, .in_order = true, .count_arg = 4, .kprobe_twin = -1,
-		.progs = { "add_used_kretprobe", "add_used_kprobe" },
+		.progs = { "init_access_kprobe", "add_used_kretprobe", "add_used_kprobe" },
 		.why = "6.17+ in-order kernel (vhost_add_used_n takes nheads) without BPF trampolines for it",
 	},
 	[ADD_HOOK_FEXIT_SPLIT] = {
@@ -32,13 +32,13 @@ const struct add_hook_def add_hooks[ADD_HOOK__COUNT] = {
 	[ADD_HOOK_KPROBE_SPLIT] = {
 		.name = "kprobe-split", .kind = "kprobe", .target = "__vhost_add_used_n",
 		.count_arg = 3, .kprobe_twin = -1,
-		.progs = { "add_used_kretprobe", "add_used_kprobe" },
+		.progs = { "init_access_kprobe", "add_used_kretprobe", "add_used_kprobe" },
 		.why = "no BPF trampoline for __vhost_add_used_n (no BTF, or requested)",
 	},
 	[ADD_HOOK_KPROBE_WRAP] = {
 		.name = "kprobe-wrap", .kind = "kprobe", .target = "vhost_add_used_n",
 		.count_arg = 3, .kprobe_twin = -1,
-		.progs = { "add_used_kretprobe", "add_used_kprobe" },
+		.progs = { "init_access_kprobe", "add_used_kretprobe", "add_used_kprobe" },
 		.why = "__vhost_add_used_n is inlined in this build: the exported wrapper sees the same entries",
 	},
 };

@@ -192,6 +192,7 @@ static const struct {
 	{ "vqtrace_suppressed_total", "counter" },
 	{ "vqtrace_wrap_checks_total", "counter" },
 	{ "vqtrace_invalidations_total", "counter" },
+	{ "vqtrace_ring_setups_total", "counter" },
 	{ "vqtrace_stale_signals_total", "counter" },
 	{ "vqtrace_event_read_errors_total", "counter" },
 	{ "vqtrace_wrap_checks_invalid_total", "counter" },

@@ -56,6 +56,7 @@ struct lg_opts {
 	bool event_every_set;
 	bool no_event_idx;
 	bool in_order;           /* --in-order: negotiate VIRTIO_F_IN_ORDER */
+	bool zero_rings;         /* --zero-rings: zero the rings before close */
 	bool no_interrupt;
 	bool no_call;
 	bool call_toggle;

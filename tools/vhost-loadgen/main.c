@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -92,6 +93,8 @@ static void usage(FILE *f)
 "  --pause-before MS   sleep MS ms after creating the devices, before the\n"
 "                      first buffer (0..3600000)\n"
 "  --hold MS           sleep MS ms after the run, before teardown\n"
+"  --zero-rings        zero the rings (all driver memory) before closing the\n"
+"                      device, as a driver that frees its rings first does\n"
 "  --seconds S         stop submitting after S seconds (1..86400); every\n"
 "                      buffer already submitted still completes and counts\n"
 "  --stop-file PATH    stop submitting once PATH exists, like --seconds (a\n"
@@ -172,7 +175,7 @@ static void parse_toggle(struct lg_opts *o, const char *s)
 enum {
 	OPT_TX = 256, OPT_RX, OPT_RING, OPT_EVENT_EVERY, OPT_NO_EVENT_IDX,
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
-	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
+	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_ZERO_RINGS, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 	OPT_IN_ORDER,
@@ -202,6 +205,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "stop-file", required_argument, NULL, OPT_STOP_FILE },
 		{ "hold", required_argument, NULL, OPT_HOLD },
+		{ "zero-rings", no_argument, NULL, OPT_ZERO_RINGS },
 		{ "freeze-event-after", required_argument, NULL, OPT_FREEZE_EVENT },
 		{ "event-ahead", required_argument, NULL, OPT_EVENT_AHEAD },
 		{ "avail-jump-after", required_argument, NULL, OPT_AVAIL_JUMP },
@@ -299,6 +303,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			if (!*optarg)
 				bad_usage("--stop-file: empty file name");
 			o->stop_file = optarg;
+			break;
+		case OPT_ZERO_RINGS:
+			o->zero_rings = true;
 			break;
 		case OPT_HOLD:
 			o->hold_ms = (unsigned)parse_num("--hold", optarg, 0, 3600000);
@@ -681,8 +688,11 @@ static int run_round(const struct lg_opts *o, unsigned round)
 
 	if (o->hold_ms)
 		sleep_ms(o->hold_ms);
-	for (i = 0; i < o->devices; i++)
+	for (i = 0; i < o->devices; i++) {
+		if (o->zero_rings && devs[i].mem && devs[i].mem != MAP_FAILED)
+			memset(devs[i].mem, 0, devs[i].mem_size);
 		dev_teardown(&devs[i]);
+	}
 	free(devs);
 	return 0;
 }
