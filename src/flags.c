@@ -133,7 +133,8 @@ void flags_codes(const struct vq_flags *fl, bool total, char *buf, size_t len, i
 
 void flags_help(FILE *f)
 {
-	for (int i = 0; i < FLAG__COUNT; i++)
-		fprintf(f, "  %s %s\n      %s\n", flag_defs[i].code, flag_defs[i].name,
-			flag_defs[i].help);
+	for (int i = 0; i < FLAG__COUNT; i++) {
+		fprintf(f, "  %s %s\n", flag_defs[i].code, flag_defs[i].name);
+		help_wrap(f, flag_defs[i].help, 0, 6, 79);
+	}
 }
