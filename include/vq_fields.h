@@ -55,8 +55,8 @@
 	  "Wrap checks that held while signalled_used_valid was already false (flag WRAP_CHECK with EVENT_IDX).") \
 	X(stale_repeat, VQ_EVB_STALE_REPEAT, FLAG_STALE_SIGNALLED,	\
 	  "Stale signals other than the first after a ring setup: signalled_used was invalidated while the ring was live (flag STALE_SIGNALLED).") \
-	X(event_stale, VQ_EVB_EVENT_STALE, FLAG_EVENT_STALE,		\
-	  "Episodes of used_event unchanged over more than a ring of entries (flag EVENT_STALE).") \
+	X(event_stale, VQ_EVB_EVENT_STALE, VQ_NO_FLAG,			\
+	  "Episodes of used_event unchanged over more than a ring of entries: the guest does not re-arm, as a polling driver (Linux NAPI) need not. Evidence for the flag EVENT_STALE, which also needs the guest to stop adding buffers.") \
 	X(event_ahead, VQ_EVB_EVENT_AHEAD, FLAG_EVENT_AHEAD,		\
 	  "Notifies that saw used_event more than the ring size ahead of last_used_idx (flag EVENT_AHEAD).") \
 	X(near_wrap, VQ_EVB_NEAR_WRAP, FLAG_NEAR_WRAP,			\

@@ -15,7 +15,7 @@ const struct flag_def flag_defs[FLAG__COUNT] = {
 	[FLAG_STALE_SIGNALLED] = { "STALE_SIGNALLED", "SS",
 		"a signal forced by an invalid signalled_used, other than the first after a ring setup" },
 	[FLAG_EVENT_STALE] = { "EVENT_STALE", "ES",
-		"used_event unchanged over more than a ring of entries (not re-arming)" },
+		"the guest stopped re-arming used_event (unchanged over more than a ring of entries) and then stopped adding buffers for --stall-ms while entries wait unsignalled" },
 	[FLAG_EVENT_AHEAD] = { "EVENT_AHEAD", "EA",
 		"used_event more than the ring size ahead of last_used_idx (bogus guest)" },
 	[FLAG_NO_SIGNAL_STALL] = { "NO_SIGNAL_STALL", "NS",
@@ -54,12 +54,36 @@ static bool stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_
 		vq_rule_need_event(s->used_event, s->last_used_idx, s->used_idx_at_signal));
 }
 
+/* EVENT_STALE: the guest stopped re-arming (used_event unchanged over more
+ * than a ring of entries: the kernel's event_stale_active) and then
+ * stopped adding buffers (vhost's avail index still for the threshold)
+ * while entries wait unsignalled. A guest that polls without re-arming,
+ * as Linux's NAPI does, keeps adding buffers: that is no incident. */
+static bool event_stuck(struct vq_flags *fl, const struct vq_stats *s,
+			const struct flag_opts *o, uint64_t now_ns)
+{
+	if (!fl->avail_known || s->avail_idx != fl->avail_seen) {
+		fl->avail_known = true;
+		fl->avail_seen = s->avail_idx;
+		fl->avail_seen_ns = now_ns;
+	}
+	return !s->retired && s->event_stale_active && s->waiting_since_ns &&
+	       now_ns > fl->avail_seen_ns && now_ns - fl->avail_seen_ns > o->stall_ns;
+}
+
+/* An episode flag judged here: counted when it starts. */
+static void episode(struct flag_state *f, bool now_active, double now_s)
+{
+	if (now_active && !f->active)
+		set_count(f, f->count + 1, now_s);
+	f->active = now_active;
+}
+
 unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 			  const struct flag_opts *o, uint64_t now_ns, double now_s)
 {
 	bool event_idx = s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX);
 	uint64_t before[FLAG__COUNT];
-	struct flag_state *stall = &fl->f[FLAG_NO_SIGNAL_STALL];
 	unsigned int raised = 0;
 
 	for (int i = 0; i < FLAG__COUNT; i++)
@@ -76,16 +100,10 @@ unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 			  flag_defs[f->flag].event_idx_only && !event_idx ? 0 : vq_field_get(s, f),
 			  now_s);
 	}
-	fl->f[FLAG_EVENT_STALE].active = s->event_stale_active;
 	fl->f[FLAG_NEAR_WRAP].active = s->near_wrap_active;
 	fl->f[FLAG_AVAIL_OVERRUN].active = s->avail_overrun_active;
-	if (stalled(s, o, now_ns)) {
-		if (!stall->active)
-			set_count(stall, stall->count + 1, now_s);
-		stall->active = true;
-	} else {
-		stall->active = false;
-	}
+	episode(&fl->f[FLAG_NO_SIGNAL_STALL], stalled(s, o, now_ns), now_s);
+	episode(&fl->f[FLAG_EVENT_STALE], event_stuck(fl, s, o, now_ns), now_s);
 	for (int i = 0; i < FLAG__COUNT; i++)
 		if (!before[i] && fl->f[i].count)
 			raised |= 1u << i;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Incident flags: what a traced vq's counters and state say is wrong.
- * Most are counted in the kernel (a counter of struct vq_stats); the stall
- * needs a clock and is judged here at every read. */
+ * Most are counted in the kernel (a counter of struct vq_stats); the two
+ * that need a clock (NO_SIGNAL_STALL, EVENT_STALE) are judged here at every
+ * read. */
 #ifndef __VQTRACE_FLAGS_H
 #define __VQTRACE_FLAGS_H
 
@@ -44,6 +45,10 @@ struct flag_state {
 
 struct vq_flags {
 	struct flag_state f[FLAG__COUNT];
+	/* EVENT_STALE: vhost's avail index as last seen, and since when */
+	uint16_t avail_seen;
+	bool avail_known;
+	uint64_t avail_seen_ns;
 };
 
 struct flag_opts {
