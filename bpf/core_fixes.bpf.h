@@ -69,6 +69,7 @@ struct vhost_virtqueue {
 	void *avail;		/* guest (user) address of the avail ring */
 	void *used;		/* ...and of the used ring */
 	void *handle_kick;
+	void *private_data;	/* the backend (vhost_vq_get_backend); NULL: none */
 	u16 last_avail_idx;
 	u16 avail_idx;
 	u16 last_used_idx;

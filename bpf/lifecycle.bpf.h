@@ -91,8 +91,9 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	bpf_for_each_map_elem(&vq_hints, forget_ignored_hint, NULL, 0);
 }
 
-/* A ring set up again on a vq already traced (vhost_vq_init_access): the
- * next notify's stale signal is expected. */
+/* A ring set up again on a vq already traced (vhost_vq_init_access with a
+ * backend; the end of a backend, VHOST_NET_SET_BACKEND -1, calls it too,
+ * and it returns at once): the next notify's stale signal is expected. */
 static __always_inline void ring_setup(struct vq_stats *s)
 {
 	s->ring_setups++;
@@ -113,21 +114,22 @@ static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key
 	s = vq_find(key, &id, &ignored);
 	if (!s || s->retired)
 		return;
-	ring_setup(s);
+	if (vq->private_data)	/* else a detach: it returns at once */
+		ring_setup(s);
 	s->last_used_idx = vq->last_used_idx;
 	vq_keep_state(s, vq->signalled_used, vq->signalled_used_valid);
 }
 
 /* The kprobe modes read vhost's state at each call: only the setup
  * itself is noted (at entry; it runs under the vq's mutex). */
-static __always_inline void init_access_enter(u64 key)
+static __always_inline void init_access_enter(struct vhost_virtqueue *vq)
 {
 	struct vq_stats *s;
 	bool ignored;
 	u32 id;
 
-	s = vq_find(key, &id, &ignored);
-	if (s && !s->retired)
+	s = vq_find((u64)vq, &id, &ignored);
+	if (s && !s->retired && BPF_CORE_READ(vq, private_data))
 		ring_setup(s);
 }
 

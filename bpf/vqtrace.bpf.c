@@ -58,7 +58,7 @@ int BPF_PROG(init_access_fexit, struct vhost_virtqueue *vq, int ret)
 SEC("kprobe")
 int BPF_KPROBE(init_access_kprobe, struct vhost_virtqueue *vq)
 {
-	init_access_enter((u64)vq);
+	init_access_enter(vq);
 	return 0;
 }
 
