@@ -114,8 +114,10 @@ static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key
 	s = vq_find(key, &id, &ignored);
 	if (!s || s->retired)
 		return;
-	if (vq->private_data)	/* else a detach: it returns at once */
+	if (vq->private_data) {	/* else a detach: it returns at once */
 		ring_setup(s);
+		vq_read_backend(vq, s->tap, &s->qp);
+	}
 	s->last_used_idx = vq->last_used_idx;
 	vq_keep_state(s, vq->signalled_used, vq->signalled_used_valid);
 }
@@ -129,8 +131,10 @@ static __always_inline void init_access_enter(struct vhost_virtqueue *vq)
 	u32 id;
 
 	s = vq_find((u64)vq, &id, &ignored);
-	if (s && !s->retired && BPF_CORE_READ(vq, private_data))
+	if (s && !s->retired && BPF_CORE_READ(vq, private_data)) {
 		ring_setup(s);
+		vq_read_backend(vq, s->tap, &s->qp);
+	}
 }
 
 static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)

@@ -7,6 +7,7 @@
 #define __VQTRACE_VQ_STATE_BPF_H
 
 #include "core_fixes.bpf.h"
+#include "backend.bpf.h"
 #include "vq_table.bpf.h"
 #include "vqtrace.h"
 #include "vq_rules.h"
@@ -174,7 +175,6 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 							 u16 used_idx, u32 *id)
 {
 	struct task_struct *owner;
-	struct vq_stats init = {};
 	struct vq_stats *s;
 	struct vq_hint *h;
 	bool ignored;
@@ -217,20 +217,23 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	s = bpf_map_lookup_elem(&vqs, id);
 	if (!s)
 		return NULL;
-	init.vq = key;
-	init.dev = dev;
-	init.handle_kick = (u64)BPF_CORE_READ(vq, handle_kick);
-	init.owner_tgid = owner ? BPF_CORE_READ(owner, tgid) : 0;
-	init.queue = vq_index(vq);
-	init.num = BPF_CORE_READ(vq, num);
-	init.features = BPF_CORE_READ(vq, acked_features);
-	init.avail = (u64)BPF_CORE_READ(vq, avail);
-	init.used_idx_at_signal = used_idx;
-	init.ring_setups = 1;	/* the setup before its first call */
-	init.setup_fresh = 1;
-	/* Filled before it is visible: first_ns, which userspace tests,
-	 * goes in last. */
-	__builtin_memcpy(s, &init, sizeof(init));
+	/* The slot is all zero (vq_slot_free writes an empty entry), and
+	 * filled before it is visible: first_ns, which userspace tests, goes
+	 * in last. Written in place: a whole vq_stats would not fit the
+	 * stack next to the hooks' own. */
+	s->vq = key;
+	s->dev = dev;
+	s->handle_kick = (u64)BPF_CORE_READ(vq, handle_kick);
+	s->owner_tgid = owner ? BPF_CORE_READ(owner, tgid) : 0;
+	s->queue = vq_index(vq);
+	s->num = BPF_CORE_READ(vq, num);
+	s->features = BPF_CORE_READ(vq, acked_features);
+	s->avail = (u64)BPF_CORE_READ(vq, avail);
+	s->used_idx_at_signal = used_idx;
+	s->ring_setups = 1;	/* the setup before its first call */
+	s->qp = -1;
+	vq_read_backend(vq, s->tap, &s->qp);
+	s->setup_fresh = 1;
 	asm volatile("" ::: "memory");
 	s->first_ns = bpf_ktime_get_ns();
 	h = vq_hint_of(key);

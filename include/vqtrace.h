@@ -39,6 +39,11 @@ struct vq_stats {
 	VQ_COUNTERS(VQ_DECLARE_COUNTER)
 	VQ_STATE(VQ_DECLARE_STATE)
 
+	/* a vhost-net queue's tap and queue pair (bpf/backend.bpf.h), read
+	 * when first seen and at each ring setup: "" and -1 when unknown */
+	char tap[16];
+	__s32 qp;
+
 	/* bookkeeping of the BPF side, read nowhere else */
 	__u64 last_ns;		/* time of the last clock read (--hist, --events,
 				 * a wait stamped) */

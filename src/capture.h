@@ -60,6 +60,8 @@ struct cap_vq {
 	int32_t dev_ordinal;		/* the live table's device naming */
 	char devname[32], kind[16], dir[8];
 	char kick_sym[CAP_STR_MAX + 1];
+	char tap[16];			/* "" when unknown */
+	int32_t qp;			/* -1 when unknown */
 };
 
 struct cap_snap {

@@ -260,8 +260,13 @@ static int rec_vq(struct rd *r, struct dec *d)
 	get_str(d, v.kind, sizeof(v.kind));
 	get_str(d, v.dir, sizeof(v.dir));
 	get_str(d, v.kick_sym, sizeof(v.kick_sym));
+	get_str(d, v.tap, sizeof(v.tap));
+	v.qp = (int32_t)get_u32(d);
 	if (decoded(r, d, CAP_VQ))
 		return -1;
+	if (v.qp < -1 || v.qp > CAP_MAX_QUEUE)
+		return fail(r, "record at byte %" PRIu64 ": vq id %u has queue pair %d", r->off, v.id,
+			    v.qp);
 	if (v.id != r->n_ids)
 		return fail(r, "record at byte %" PRIu64 ": vq id %u out of order (expected %u)",
 			    r->off, v.id, r->n_ids);

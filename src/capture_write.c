@@ -128,6 +128,8 @@ void capw_vq(struct cap_writer *w, const struct cap_vq *v)
 	put_str(&e, v->kind, sizeof(v->kind));
 	put_str(&e, v->dir, sizeof(v->dir));
 	put_str(&e, v->kick_sym, sizeof(v->kick_sym));
+	put_str(&e, v->tap, sizeof(v->tap));
+	put_u32(&e, (uint32_t)v->qp);
 	emit(w, CAP_VQ, &e, NULL, 0);
 }
 

@@ -26,14 +26,14 @@ char *fmt_count(char *buf, size_t len, unsigned long long v, int width)
 
 void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 {
-	char ts[16], c[7][24], supp[8], ratio[12], flags[32], q[8];
+	char ts[16], c[7][24], supp[8], ratio[12], flags[32], q[8], tap[24];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	fprintf(f, "%s %s %.2fs\n", ts, total ? "TOTAL over" : "interval", seconds);
-	fprintf(f, "%-7s %-6s %-5s %7s %8s %7s %7s %5s %8s %s\n", "PID", "DEV", "Q", "ADDS",
+	fprintf(f, "%-7s %-6s %-5s %-7s %8s %7s %7s %5s %8s %s\n", "PID", "DEV", "Q", "TAP",
 		"USED", "NOTIFY", "SIGNAL", "SUPP%", "USED/SIG", "FLAGS");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct vq_row *r = &t->rows[i];
@@ -51,9 +51,16 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 		else
 			snprintf(ratio, sizeof(ratio), "-");
 		snprintf(q, sizeof(q), "%d:%.2s", r->cur.queue, r->id.dir);
+		/* the tap and, past the first, the queue pair: tap0, tap0/1 */
+		if (!r->tap[0])
+			snprintf(tap, sizeof(tap), "-");
+		else if (r->qp > 0)
+			snprintf(tap, sizeof(tap), "%.4s/%d", r->tap, r->qp);
+		else
+			snprintf(tap, sizeof(tap), "%.7s", r->tap);
 		flags_codes(&r->flags, total, flags, sizeof(flags), 11);
-		fprintf(f, "%-7u %-6.6s %-5s %7s %8s %7s %7s %5s %8.8s %s\n", r->cur.owner_tgid,
-			r->devname, q, fmt_count(c[0], sizeof(c[0]), d.adds, 7),
+		fprintf(f, "%-7u %-6.6s %-5s %-7.7s %8s %7s %7s %5s %8.8s %s\n", r->cur.owner_tgid,
+			r->devname, q, tap,
 			fmt_count(c[1], sizeof(c[1]), d.used, 8),
 			fmt_count(c[2], sizeof(c[2]), d.notifies, 7),
 			fmt_count(c[3], sizeof(c[3]), d.signals, 7), supp, ratio, flags);

@@ -260,6 +260,8 @@ struct vq_series {
 	int32_t queue;
 	uint64_t vq;		/* 0 unless queue < 0 */
 	const char *dev, *dir;
+	const char *tap;	/* "" unknown: then no tap or qp label */
+	int qp;
 	uint64_t first_ns;	/* of the row the state was taken from: the
 				 * newest identity of a (pid, dev, queue) */
 	uint64_t val[MAX_VQ_FAMILIES];
@@ -303,6 +305,8 @@ static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
 		s[i].vq = r->cur.queue < 0 ? r->cur.vq : 0;
 		s[i].dev = r->devname;
 		s[i].dir = r->id.dir;
+		s[i].tap = r->tap;
+		s[i].qp = r->qp;
 		s[i].first_ns = r->cur.first_ns;
 		for (size_t f = 0; f < n_vq_families; f++)
 			s[i].val[f] = vq_field_get(&r->cur, vq_families[f].field);
@@ -326,8 +330,13 @@ static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
 				m->val[f] += s[i].val[f];
 			else if (newer)
 				m->val[f] = s[i].val[f];
-		if (newer)
+		if (newer) {
 			m->first_ns = s[i].first_ns;
+			if (s[i].tap[0]) {
+				m->tap = s[i].tap;
+				m->qp = s[i].qp;
+			}
+		}
 		for (int k = 0; k < FLAG__COUNT; k++)
 			m->flags[k] += s[i].flags[k];
 		hist_add_into(&m->hist, &s[i].hist);
@@ -336,10 +345,12 @@ static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
 	return s;
 }
 
-/* The labels of a series: pid, dev, queue, dir, and vq when the queue index
- * is unknown; `extra` (may be NULL) is appended. Returns their number. */
+/* The labels of a series: pid, dev, queue, dir, then tap and qp where the
+ * tap is known (vhost-net), vq when the queue index is unknown; `extra`
+ * (may be NULL) is appended. Returns their number (SERIES_LABELS at most). */
+#define SERIES_LABELS 8
 static size_t series_labels(const struct vq_series *s, struct prom_label *l, char *pid,
-			    char *queue, char *vq, const struct prom_label *extra)
+			    char *queue, char *vq, char *qp, const struct prom_label *extra)
 {
 	size_t n = 4;
 
@@ -353,6 +364,12 @@ static size_t series_labels(const struct vq_series *s, struct prom_label *l, cha
 	l[1] = (struct prom_label){ "dev", s->dev };
 	l[2] = (struct prom_label){ "queue", queue };
 	l[3] = (struct prom_label){ "dir", s->dir };
+	if (s->tap[0]) {
+		snprintf(qp, 16, "%d", s->qp);
+		l[n++] = (struct prom_label){ "tap", s->tap };
+		if (s->qp >= 0)
+			l[n++] = (struct prom_label){ "qp", qp };
+	}
 	if (s->queue < 0)
 		l[n++] = (struct prom_label){ "vq", vq };
 	if (extra)
@@ -368,9 +385,9 @@ static void render_flags(struct prom_buf *b, const struct vq_series *s, size_t n
 		    "Incident flags raised per vq: events, or episodes for states (see vqtrace --help).");
 	for (size_t i = 0; i < n; i++) {
 		for (int k = 0; k < FLAG__COUNT; k++) {
-			char pid[16], queue[16], vq[24];
-			struct prom_label extra = { "flag", flag_defs[k].name }, l[6];
-			size_t nl = series_labels(&s[i], l, pid, queue, vq, &extra);
+			char pid[16], queue[16], vq[24], qp[16];
+			struct prom_label extra = { "flag", flag_defs[k].name }, l[SERIES_LABELS];
+			size_t nl = series_labels(&s[i], l, pid, queue, vq, qp, &extra);
 
 			prom_sample_u64(b, name, l, nl, s[i].flags[k]);
 		}
@@ -392,9 +409,9 @@ static void render_hists(struct prom_buf *b, const struct vq_series *s, size_t n
 			le[k] = (double)hist_slot_hi(k) * scale;
 		for (size_t i = 0; i < n; i++) {
 			const struct vq_hist *h = &s[i].hist.h[d];
-			char pid[16], queue[16], vq[24];
-			struct prom_label l[5];
-			size_t nl = series_labels(&s[i], l, pid, queue, vq, NULL);
+			char pid[16], queue[16], vq[24], qp[16];
+			struct prom_label l[SERIES_LABELS];
+			size_t nl = series_labels(&s[i], l, pid, queue, vq, qp, NULL);
 
 			for (int k = 0; k < VQ_HIST_SLOTS - 1; k++)
 				counts[k] = h->slots[k];
@@ -416,9 +433,9 @@ static void render_vqs(struct prom_buf *b, const struct vqtable *t)
 	for (size_t f = 0; f < n_vq_families; f++) {
 		prom_family(b, vq_families[f].name, vq_families[f].type, vq_families[f].field->help);
 		for (size_t i = 0; i < n; i++) {
-			char pid[16], queue[16], vq[24];
-			struct prom_label l[5];
-			size_t nl = series_labels(&s[i], l, pid, queue, vq, NULL);
+			char pid[16], queue[16], vq[24], qp[16];
+			struct prom_label l[SERIES_LABELS];
+			size_t nl = series_labels(&s[i], l, pid, queue, vq, qp, NULL);
 
 			prom_sample_u64(b, vq_families[f].name, l, nl, s[i].val[f]);
 		}

@@ -63,12 +63,15 @@ void recorder_ident(struct recorder *r, struct evvq *v, const struct vq_row *row
 		snprintf(c.dir, sizeof(c.dir), "%s", row->id.dir);
 		k = ks ? ksyms_by_addr(ks, row->cur.handle_kick) : NULL;
 		snprintf(c.kick_sym, sizeof(c.kick_sym), "%s", k ? k->name : "");
+		snprintf(c.tap, sizeof(c.tap), "%s", row->tap);
+		c.qp = row->qp;
 	} else {
 		c.pid = e ? e->owner_tgid : 0;
 		c.queue = e ? e->queue : -1;
 		snprintf(c.devname, sizeof(c.devname), "?");
 		snprintf(c.kind, sizeof(c.kind), "?");
 		snprintf(c.dir, sizeof(c.dir), "?");
+		c.qp = -1;
 	}
 	capw_vq(&r->w, &c);
 	v->rec_id = r->n++;

@@ -79,6 +79,8 @@ static int on_vq(void *ctx, const struct cap_vq *v)
 		snprintf(r->id.dir, sizeof(r->id.dir), "%s", v->dir);
 		snprintf(r->devname, sizeof(r->devname), "%s", v->devname);
 		r->dev_ordinal = v->dev_ordinal;
+		snprintf(r->tap, sizeof(r->tap), "%s", v->tap);
+		r->qp = v->qp;
 	}
 	return 0;
 }

@@ -159,11 +159,18 @@ int vqtable_update(struct vqtable *t, const struct vq_stats *s)
 		r = &t->rows[t->n++];
 		memset(r, 0, sizeof(*r));
 		r->dev_ordinal = -1;
+		r->qp = -1;
 		k = kick_symbol(t, s->handle_kick);
 		vq_identify(k ? k->name : NULL, k ? k->module : NULL, &r->id);
 		r->ident_retry = !k && t->kallsyms;
 	}
 	r->cur = *s;
+	/* The backend is read when the kernel first sees the vq and at each
+	 * ring setup; a capture's counter records do not carry it. */
+	if (s->tap[0]) {
+		snprintf(r->tap, sizeof(r->tap), "%.*s", (int)sizeof(s->tap), s->tap);
+		r->qp = s->qp;
+	}
 	return 0;
 }
 

@@ -17,6 +17,8 @@ struct vq_row {
 	struct vq_stats prev;	/* as printed last interval (zero at first) */
 	struct vq_ident id;
 	char devname[32];	/* kind + ordinal per owner, e.g. net0 */
+	char tap[16];		/* the tap serving a vhost-net queue, "" unknown */
+	int qp;			/* its queue pair (the tap queue), -1 unknown */
 	int dev_ordinal;	/* the number in devname, -1 until named */
 	struct vq_flags flags;
 	struct vq_hists hist, hist_prev;	/* with --hist: now, last printed */

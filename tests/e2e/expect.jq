@@ -40,6 +40,13 @@ def generic:
       c("pid \($g.pid) \($d): notifies == signals + suppressed";
         vsum($g.pid; $d; .signals) + vsum($g.pid; $d; .suppressed); vsum($g.pid; $d; .notifies)),
       c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)) ]
+  # Each row names the tap of its device, read in the kernel from the
+  # backend; the load generator's taps have one queue: queue pair 0.
+  + [ mine[] as $g |
+      c("pid \($g.pid): taps named == the load generator's taps (queues that completed)";
+        [$g.queues[] | select(.completed > 0) | .tap] | unique;
+        [totals[] | select(.pid == $g.pid and .used > 0) | .tap] | unique) ]
+  + [ c("queue pair of every row with a tap"; [0]; [totals[] | select(.tap != null) | .qp] | unique) ]
   # On an EVENT_IDX ring vhost signals without looking at used_event once
   # after each ring setup (the setup clears signalled_used_valid) and once
   # after each invalidation, so per vq that notified:

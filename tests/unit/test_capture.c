@@ -62,6 +62,8 @@ static struct cap_vq sample_vq(uint32_t id)
 	snprintf(v.kind, sizeof(v.kind), "net");
 	snprintf(v.dir, sizeof(v.dir), id ? "tx" : "rx");
 	snprintf(v.kick_sym, sizeof(v.kick_sym), id ? "handle_tx_kick" : "handle_rx_kick");
+	snprintf(v.tap, sizeof(v.tap), "tap%u", 7 + id);	/* round-tripped whole */
+	v.qp = (int32_t)id + 2;
 	return v;
 }
 

@@ -32,7 +32,7 @@ static const struct {
 	{ 0, 1, "0" },
 	{ 7, 1, "7" },
 	{ 999, 3, "999" },
-	/* width 7: ADDS, NOTIFY, SIGNAL */
+	/* width 7: NOTIFY, SIGNAL */
 	{ 1234567, 7, "1234567" },
 	{ 9999999, 7, "9999999" },
 	{ 10000000, 7, "10.0M" },
@@ -512,16 +512,16 @@ static void check_table(const struct vqtable *t, bool total, double secs,
 
 static void test_table(void **state)
 {
-	/* PID DEV Q ADDS USED NOTIFY SIGNAL SUPP% USED/SIG FLAGS */
+	/* PID DEV Q TAP USED NOTIFY SIGNAL SUPP% USED/SIG FLAGS */
 	static const char *const interval[][NCOLS] = {
-		{ "1234", "net0", "0:rx", "10", "25", "12", "2", "83.3", "12.5", "WI,SS" },
-		{ "1234", "net0", "1:tx", "0", "0", "0", "0", "-", "-", "-" },
-		{ "4194304", "abcdef", "-1:?", "12.3M", "123.5M", "0", "0", "-", "-", "LN" },
+		{ "1234", "net0", "0:rx", "-", "25", "12", "2", "83.3", "12.5", "WI,SS" },
+		{ "1234", "net0", "1:tx", "-", "0", "0", "0", "-", "-", "-" },
+		{ "4194304", "abcdef", "-1:?", "-", "123.5M", "0", "0", "-", "-", "LN" },
 	};
 	static const char *const totals[][NCOLS] = {
-		{ "1234", "net0", "0:rx", "110", "275", "132", "22", "83.3", "12.5", "WI,SS" },
-		{ "1234", "net0", "1:tx", "5", "5", "5", "5", "0.0", "1.0", "-" },
-		{ "4194304", "abcdef", "-1:?", "12.3M", "123.5M", "0", "0", "-", "-", "LN" },
+		{ "1234", "net0", "0:rx", "-", "275", "132", "22", "83.3", "12.5", "WI,SS" },
+		{ "1234", "net0", "1:tx", "-", "5", "5", "5", "0.0", "1.0", "-" },
+		{ "4194304", "abcdef", "-1:?", "-", "123.5M", "0", "0", "-", "-", "LN" },
 	};
 	struct fixture fx;
 
@@ -532,9 +532,9 @@ static void test_table(void **state)
 	vqtable_mark_printed(&fx.t);
 	{
 		static const char *const idle[][NCOLS] = {
-			{ "1234", "net0", "0:rx", "0", "0", "0", "0", "-", "-", "-" },
-			{ "1234", "net0", "1:tx", "0", "0", "0", "0", "-", "-", "-" },
-			{ "4194304", "abcdef", "-1:?", "0", "0", "0", "0", "-", "-", "-" },
+			{ "1234", "net0", "0:rx", "-", "0", "0", "0", "-", "-", "-" },
+			{ "1234", "net0", "1:tx", "-", "0", "0", "0", "-", "-", "-" },
+			{ "4194304", "abcdef", "-1:?", "-", "0", "0", "0", "-", "-", "-" },
 		};
 		check_table(&fx.t, false, 1.0, idle, 3);
 	}
@@ -546,9 +546,10 @@ static void test_table_extremes(void **state)
 	/* The widest values every column can get still fit in 80 columns. */
 	static const char *const want[][NCOLS] = {
 		/* every flag raised: as many codes as fit in 11 columns, then "+" */
-		{ "4194304", "abcdef", "15:?", "18.4E", "18446.7P", "18.4E", "18.4E", "100.0", "1.0", "WI,WC,SS+" },
-		/* a huge USED/SIG switches to a unit instead of losing digits */
-		{ "4194304", "net0", "-1:tx", "18.4E", "18446.7P", "18.4E", "1", "100.0", "18446.7P", "-" },
+		{ "4194304", "abcdef", "15:?", "-", "18446.7P", "18.4E", "18.4E", "100.0", "1.0", "WI,WC,SS+" },
+		/* a huge USED/SIG switches to a unit instead of losing digits;
+		 * a long tap name on queue pair 12 is cut to fit */
+		{ "4194304", "net0", "-1:tx", "very/12", "18446.7P", "18.4E", "1", "100.0", "18446.7P", "-" },
 	};
 	struct vqtable t;
 	struct vq_stats s;
@@ -563,6 +564,8 @@ static void test_table_extremes(void **state)
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	s = fixture_entry(0x20, 0x200, 4194304, -1, TX_KICK, 2);
 	counters(&s, M, M, M, M, 1, M, M, M, M, M);
+	snprintf(s.tap, sizeof(s.tap), "verylongtapname");
+	s.qp = 12;
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	vqtable_settle(&t);
 	vqtable_judge(&t, &fopts, 1, 1.0, NULL);

@@ -331,6 +331,8 @@ static void test_merged_rows(void **state)
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	s = fixture_entry(0x50, 0x5000, 9, 0, RX_KICK, 12);
 	s.adds = 1;
+	snprintf(s.tap, sizeof(s.tap), "tap3");	/* a tap known: two more labels */
+	s.qp = 1;
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	s = fixture_entry(0x60, 0x6000, 9, -1, SCSI_KICK, 13);
 	s.adds = 3;
@@ -346,7 +348,7 @@ static void test_merged_rows(void **state)
 	want_line(out, "vqtrace_signals_total{pid=\"9\",dev=\"net0\",queue=\"1\",dir=\"tx\"} 5");
 	want_line(out, "vqtrace_last_used_idx{pid=\"9\",dev=\"net0\",queue=\"1\",dir=\"tx\"} 130");
 	want_line(out, "vqtrace_ring_size{pid=\"9\",dev=\"net0\",queue=\"1\",dir=\"tx\"} 512");
-	want_line(out, "vqtrace_adds_total{pid=\"9\",dev=\"net1\",queue=\"0\",dir=\"rx\"} 1");
+	want_line(out, "vqtrace_adds_total{pid=\"9\",dev=\"net1\",queue=\"0\",dir=\"rx\",tap=\"tap3\",qp=\"1\"} 1");
 	want_line(out, "vqtrace_adds_total{pid=\"9\",dev=\"scsi0\",queue=\"?\",dir=\"io\",vq=\"0x60\"} 3");
 	want_line(out, "vqtrace_adds_total{pid=\"9\",dev=\"scsi0\",queue=\"?\",dir=\"io\",vq=\"0x61\"} 4");
 	assert_int_equal(count_prefix(out, "vqtrace_adds_total{"), 4);

@@ -89,12 +89,12 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 		for (q = 0; q < LG_NQ; q++) {
 			const struct lg_vq *vq = &devs[i].vq[q];
 
-			sb_printf(&b, "%s{\"dev\":%u,\"queue\":%d,\"dir\":\"%s\","
+			sb_printf(&b, "%s{\"dev\":%u,\"queue\":%d,\"dir\":\"%s\",\"tap\":\"%s\","
 				  "\"completed\":%llu,\"used_elems\":%llu,"
 				  "\"interrupts\":%llu,"
 				  "\"kicks\":%llu,\"extra\":%llu",
 				  (i || q) ? "," : "", i, q,
-				  q == LG_Q_RX ? "rx" : "tx",
+				  q == LG_Q_RX ? "rx" : "tx", devs[i].ifname,
 				  (unsigned long long)vq->completed,
 				  (unsigned long long)vq->used_elems,
 				  (unsigned long long)vq->interrupts,

@@ -107,6 +107,7 @@ static void usage(FILE *f)
 "Ground truth, one entry per queue of every device:\n"
 "  completed   buffers the device used (exact; on RX this includes any\n"
 "              extra frames; an in-order batch counts all its buffers)\n"
+"  tap         the name of the device's tap\n"
 "  used_elems  used ring elements read (= completed unless --in-order\n"
 "              batches several buffers into one element)\n"
 "  interrupts  sum of the call eventfd counter values read\n"
