@@ -65,7 +65,7 @@ static __always_inline void vq_read_backend(struct vhost_virtqueue *vq, char *ta
 	}
 	if (!dev)
 		return;
-	BPF_CORE_READ_STR_INTO(tap, dev, name);
+	bpf_core_read_str(tap, 16, &dev->name);	/* IFNAMSIZ, as vq_stats.tap */
 	*qp = q;
 }
 

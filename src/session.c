@@ -302,8 +302,10 @@ static void read_live(const struct session *ss, struct vq_global *g)
 		elog("cannot read the probes' own counters: %s", strerror(-err));
 }
 
-/* Runs of the loaded programs the kernel skipped (recursion protection). */
-static __u64 prog_misses(const struct session *ss)
+/* Runs of the loaded hook programs the kernel skipped (recursion
+ * protection); say=true: each program's, with -v. The refresh program is
+ * run by userspace, not by vhost: a skip of it loses nothing. */
+static __u64 prog_misses(const struct session *ss, bool say)
 {
 	struct bpf_program *prog;
 	__u64 n = 0;
@@ -315,9 +317,15 @@ static __u64 prog_misses(const struct session *ss)
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
+		if (fd < 0 || prog == ss->skel->progs.refresh)
+			continue;
 		memset(&info, 0, sizeof(info));
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			n += info.recursion_misses;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		n += info.recursion_misses;
+		if (say && info.recursion_misses)
+			vlog("%s: %llu runs skipped by the kernel", bpf_program__name(prog),
+			     (unsigned long long)info.recursion_misses);
 	}
 	return n;
 }
@@ -332,7 +340,7 @@ void session_read_global(const struct session *ss, struct vq_global *g)
 		dst[i] += carry[i];
 	/* Not counted by a probe: what the kernel skipped, and what the plan
 	 * does not see (src/attach.c). */
-	g->hook_misses += prog_misses(ss);
+	g->hook_misses += prog_misses(ss, false);
 	if (ss->plan.misses_in_order && !g->unhooked_path)
 		g->unhooked_path = 1;
 }
@@ -344,8 +352,10 @@ struct bpf_object *session_object(const struct session *ss)
 
 void session_close(struct session *ss)
 {
-	if (ss->skel)
+	if (ss->skel) {
+		prog_misses(ss, true);
 		session_read_global(ss, &ss->carry);
+	}
 	attach_detach(&ss->plan);
 	vqtrace_bpf__destroy(ss->skel);
 	ss->skel = NULL;
