@@ -20,6 +20,8 @@
 # Prints one PASS/FAIL line per case; exit status 1 if any case failed.
 # ONLY=mis runs just the misbehaviour cases, ONLY=inorder just the
 # --in-order ones (on kernels before 6.17: that --in-order fails clearly).
+# EXTRA="--in-order" appends those options to every case of the matrix
+# (6.17+: every mode's expectations must hold with IN_ORDER too).
 
 T=/sys/kernel/tracing
 LG=${LG:-vhost-loadgen}
@@ -106,6 +108,8 @@ check() { # DESCRIPTION ACTUAL EXPECTED
 run() {
 	name=$1 want_tx=$2 want_rx=$3 irq_rule=$4 want_lines=$5
 	shift 6
+	# shellcheck disable=SC2086 # EXTRA: options, split on purpose
+	set -- "$@" $EXTRA
 	case " $* " in *" --in-order "*) io=true ;; *) io=false ;; esac
 	cases=$((cases + 1))
 	bad=0
