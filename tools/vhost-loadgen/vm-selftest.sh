@@ -82,18 +82,25 @@ queues() {
 		{ print f("dir"), f("completed"), f("used_elems"), f("interrupts") }'
 }
 
-# kernel_bufs FILE: buffers the lg_au events in FILE stand for with IN_ORDER:
-# the sum of nheads[0..count-1] over every call (-1: a count over 65)
+# awk: bufs(LINE, IO) = the buffers one lg_au event stands for: its count,
+# or with IN_ORDER (IO "true") the sum of nheads[0..count-1] (-1 if count
+# is over the 65 the probe holds)
+bufs_awk='
+function bufs(line, io,  c, v, i, s) {
+	match(line, /count=[0-9]+/); c = substr(line, RSTART + 6, RLENGTH - 6) + 0
+	if (io != "true") return c
+	if (c > 65) return -1
+	match(line, /nh=\{[^}]*\}/); split(substr(line, RSTART + 4, RLENGTH - 5), v, ",")
+	for (i = 1; i <= c && i <= 64; i++) s += v[i]
+	if (c == 65) { match(line, /nh64=[0-9]+/); s += substr(line, RSTART + 5, RLENGTH - 5) }
+	return s + 0
+}'
+
+# kernel_bufs FILE: buffers the lg_au events in FILE stand for with IN_ORDER
+# (-1: a count over 65)
 kernel_bufs() {
-	grep 'lg_au:' "$1" | awk '
-		{
-			match($0, /count=[0-9]+/); c = substr($0, RSTART + 6, RLENGTH - 6) + 0
-			match($0, /nh=\{[^}]*\}/); split(substr($0, RSTART + 4, RLENGTH - 5), v, ",")
-			match($0, /nh64=[0-9]+/); n64 = substr($0, RSTART + 5, RLENGTH - 5) + 0
-			if (c > 65) over = 1
-			for (i = 1; i <= c && i <= 64; i++) s += v[i]
-			if (c == 65) s += n64
-		}
+	grep 'lg_au:' "$1" | awk "$bufs_awk"'
+		{ b = bufs($0, "true"); if (b < 0) over = 1; else s += b }
 		END { print over ? -1 : s + 0 }'
 }
 
@@ -163,10 +170,10 @@ run() {
 }
 
 # after_n N RET: vhost_notify() returns (RET 0, 1 or "any") seen after the
-# device had added more than N used entries (one active queue per case)
+# device had used more than N buffers (one active queue per case)
 after_n() {
-	awk -v n="$1" -v want="$2" '
-		/ lg_au:/ { match($0, /count=[0-9]+/); c += substr($0, RSTART + 6, RLENGTH - 6) }
+	awk -v n="$1" -v want="$2" -v io="$io" "$bufs_awk"'
+		/ lg_au:/ { c += bufs($0, io) }
 		/ lg_vn:/ { if (c > n && (want == "any" || $0 ~ ("ret=" want "$"))) k++ }
 		END { print k + 0 }' /tmp/trace.txt
 }
