@@ -262,6 +262,9 @@ bool vq_publish(struct lg_vq *vq, uint16_t old_idx)
 }
 
 static void bad_used(struct lg_vq *vq, uint32_t id, const char *why)
+	__attribute__((noreturn));
+
+static void bad_used(struct lg_vq *vq, uint32_t id, const char *why)
 {
 	lg_fatal("dev %d queue %d: device returned used id %u %s (used idx %u)",
 		 vq->dev, vq->index, id, why, vq->last_used);
