@@ -103,6 +103,7 @@ prom-check: vqtrace loadgen $(OUTPUT)/tests/test_prom
 check: deps
 	$(Q)$(MAKE) -s all loadgen bpf-arm64
 	$(Q)$(MAKE) -s unit
+	$(Q)$(MAKE) -s -C tools/vhost-loadgen test check-deps
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=15
 	$(Q)$(MAKE) -s e2e
 	$(Q)$(MAKE) -s robust
