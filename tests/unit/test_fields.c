@@ -80,6 +80,19 @@ static char *capture_output(void (*fn)(FILE *f, void *ctx), void *ctx)
 	return buf;
 }
 
+/* One JSON object printed by fn: parsed, or the test fails. */
+static json_t *json_of(void (*fn)(FILE *f, void *ctx), void *ctx)
+{
+	char *out = capture_output(fn, ctx);
+	json_error_t jerr;
+	json_t *o = json_loads(out, 0, &jerr);
+
+	if (!o)
+		fail_msg("not one JSON object (%s): %s", jerr.text, out);
+	free(out);
+	return o;
+}
+
 struct json_ctx {
 	const struct vqtable *t;
 	bool total;
@@ -100,11 +113,8 @@ static void test_json_rows(void **state)
 	build(&t);
 	for (int total = 0; total <= 1; total++) {
 		struct json_ctx c = { &t, total };
-		char *out = capture_output(json_rows, &c);
-		json_error_t jerr;
-		json_t *o = json_loads(out, 0, &jerr);
+		json_t *o = json_of(json_rows, &c);
 
-		assert_non_null(o);
 		for (size_t i = 0; i < vq_n_fields; i++) {
 			const struct vq_field *f = &vq_fields[i];
 			json_t *v = json_object_get(o, f->name);
@@ -135,7 +145,6 @@ static void test_json_rows(void **state)
 			}
 		}
 		json_decref(o);
-		free(out);
 	}
 	vqtable_free(&t);
 }
@@ -153,11 +162,9 @@ static void probe_table(FILE *f, void *ctx)
 static void test_probe_outputs(void **state)
 {
 	struct vq_global g = global_with_values();
-	char *out = capture_output(probe_json, &g), *tab = capture_output(probe_table, &g);
-	json_error_t jerr;
-	json_t *o = json_loads(out, 0, &jerr);
+	char *tab = capture_output(probe_table, &g);
+	json_t *o = json_of(probe_json, &g);
 
-	assert_non_null(o);
 	for (size_t i = 0; i < vq_n_global_fields; i++) {
 		const struct vq_global_field *f = &vq_global_fields[i];
 		json_t *v = json_object_get(o, f->name);
@@ -180,7 +187,6 @@ static void test_probe_outputs(void **state)
 			fail_msg("\"incomplete\" does not name %s", vq_global_fields[i].name);
 	assert_non_null(strstr(tab, "INCOMPLETE"));
 	json_decref(o);
-	free(out);
 	free(tab);
 }
 
@@ -241,17 +247,14 @@ static void test_complete(void **state)
 		struct vqtable t;
 		struct prom_buf b;
 		bool want = i < vq_n_global_fields && vq_global_fields[i].incomplete;
-		char *out, *tab;
+		char *tab;
 		json_t *o;
-		json_error_t jerr;
 
 		memset(&g, 0, sizeof(g));
 		if (i < vq_n_global_fields)
 			vq_global_set(&g, &vq_global_fields[i], 1);
-		out = capture_output(probe_json, &g);
 		tab = capture_output(probe_table, &g);
-		o = json_loads(out, 0, &jerr);
-		assert_non_null(o);
+		o = json_of(probe_json, &g);
 		if (json_is_true(json_object_get(o, "complete")) == want)
 			fail_msg("JSON complete wrong with %s = 1",
 				 i < vq_n_global_fields ? vq_global_fields[i].name : "nothing");
@@ -263,7 +266,6 @@ static void test_complete(void **state)
 		prom_buf_free(&b);
 		vqtable_free(&t);
 		json_decref(o);
-		free(out);
 		free(tab);
 	}
 }
