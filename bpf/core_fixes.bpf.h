@@ -45,6 +45,16 @@
  *    in-order branch), vhost_notify, vhost_vq_init_access and
  *    vhost_vq_reset, from 4.19 to 7.3 (read; the every-64th-notify re-read
  *    counts a miss in stash_full, and e2e expects 0 on all three kernels).
+ * Q11 The kernel skips a BPF program run it would nest (recursion_misses,
+ *    summed in hook_misses): a trampoline program when the same program is
+ *    running on that CPU (it runs preemptible: a vhost worker preempted
+ *    inside it), a kprobe program when any kprobe program or a BPF map
+ *    system call (bpf_disable_instrumentation) is in progress there. Only
+ *    a kernel that preempts kernel code lets a worker run inside those
+ *    windows: Debian 7.3 (PREEMPT_LAZY, run: both kinds lost calls under
+ *    load), not 6.1/6.12 (voluntary, run: none). Hence kprobes on such
+ *    kernels (src/preempt.h), userspace reading the counters through
+ *    mappings, and map system calls only when needed (src/session.c).
  */
 #ifndef __VQTRACE_CORE_FIXES_BPF_H
 #define __VQTRACE_CORE_FIXES_BPF_H

@@ -75,20 +75,27 @@ struct {
 	__type(value, u8);
 } targets SEC(".maps");
 
-/* Per CPU, summed by userspace: no shared cache line for every worker. */
+/* One shared slot, incremented atomically (every counter here moves rarely:
+ * once per vq, or on a loss) and mapped by userspace. Reading a per-CPU
+ * map instead took a system call every interval, and a BPF map system
+ * call keeps every kprobe program from running on its CPU while it lasts
+ * (bpf_disable_instrumentation); on a kernel that preempts kernel code a
+ * vhost worker may run in that window, and the kernel skips our kprobes
+ * (seen on Debian 7.3: calls lost, counted in hook_misses). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, u32);
-	__type(value, struct vq_global);
+	__type(value, struct vq_global_slot);
 } global SEC(".maps");
 
 #define GLOBAL_INC(field)						\
 	do {								\
 		u32 __zero = 0;						\
-		struct vq_global *__g = bpf_map_lookup_elem(&global, &__zero); \
+		struct vq_global_slot *__g = bpf_map_lookup_elem(&global, &__zero); \
 		if (__g)						\
-			__g->field++;					\
+			__sync_fetch_and_add(&__g->g.field, 1);		\
 	} while (0)
 
 /* The process owning the device: dev->mm->owner where the kernel has it
@@ -164,6 +171,13 @@ static __always_inline void vq_move_to_retired(u32 id, struct vq_stats *s, bool 
 	}
 	bpf_map_delete_elem(&hists, &key);
 	vq_slot_free(id, s);
+	{
+		u32 zero = 0;
+		struct vq_global_slot *g = bpf_map_lookup_elem(&global, &zero);
+
+		if (g)
+			__sync_fetch_and_add(&g->retired_moves, 1);
+	}
 }
 
 /* The stats of a traced vq (and its slot in *id), or NULL when it is

@@ -90,6 +90,14 @@ struct vq_global {
 };
 #undef VQ_DECLARE_GLOBAL
 
+/* The one slot of the global map (bpf/vq_state.bpf.h), mapped read-only by
+ * userspace: reading it costs no system call (see there why that matters). */
+struct vq_global_slot {
+	struct vq_global g;
+	__u64 retired_moves;	/* vqs moved to retired_vqs: userspace drains
+				 * that map only when this moved */
+};
+
 /* Per-vq log2 histograms (only with --hist). Slot 0 holds the value 0 and
  * slot k >= 1 holds (2^(k-2), 2^(k-1)]: 1 | 2 | 3..4 | 5..8 | 9..16 ...
  * so every upper edge is an exact power of two (Prometheus' le). The last

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -222,12 +223,44 @@ bool session_live(const struct session *ss)
 	return ss->skel != NULL;
 }
 
+/* The global slot, mapped read-only once per session (bpf/vq_state.bpf.h:
+ * no system call to read it). NULL when not loaded or not mappable. */
+static const struct vq_global_slot *global_slot(const struct session *ss)
+{
+	struct session *w = (struct session *)ss;	/* the mapping is a cache */
+	int fd;
+	void *p;
+
+	if (ss->global_view || !ss->skel)
+		return ss->global_view;
+	fd = bpf_map__fd(ss->skel->maps.global);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, sizeof(struct vq_global_slot), PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		elog("cannot map the probes' own counters: %s", strerror(errno));
+		return NULL;
+	}
+	w->global_view = p;
+	return p;
+}
+
 int session_read_vqs(const struct session *ss, struct vqtable *t)
 {
+	const struct vq_global_slot *slot = global_slot(ss);
+	struct session *w = (struct session *)ss;
+	__u64 moves = slot ? slot->retired_moves : (__u64)-1;
+	int retired_fd = -1;
+
 	if (!ss->skel)
 		return -ENODEV;
-	return vqtable_read_map(t, bpf_map__fd(ss->skel->maps.vqs),
-				bpf_map__fd(ss->skel->maps.retired_vqs));
+	/* The retired map is drained with system calls, each of which keeps
+	 * kprobes off its CPU for a moment: only when something was retired. */
+	if (!slot || moves != ss->retired_seen) {
+		retired_fd = bpf_map__fd(ss->skel->maps.retired_vqs);
+		w->retired_seen = moves;
+	}
+	return vqtable_read_map(t, bpf_map__fd(ss->skel->maps.vqs), retired_fd);
 }
 
 int session_read(const struct session *ss, struct vqtable *t)
@@ -289,21 +322,18 @@ void session_read_ev_counters(const struct session *ss, struct vq_ev_counters *c
 		sum_percpu(ss->skel->maps.ev_counters, c, sizeof(*c));
 }
 
-/* The probes' health counters are per CPU: add them up. */
 static void read_live(const struct session *ss, struct vq_global *g)
 {
-	int err;
+	const struct vq_global_slot *slot = global_slot(ss);
 
-	memset(g, 0, sizeof(*g));
-	if (!ss->skel || bpf_map__fd(ss->skel->maps.global) < 0)
-		return;		/* never loaded: nothing counted */
-	err = sum_percpu(ss->skel->maps.global, g, sizeof(*g));
-	if (err)
-		elog("cannot read the probes' own counters: %s", strerror(-err));
+	if (slot)
+		memcpy(g, (const void *)&slot->g, sizeof(*g));
+	else
+		memset(g, 0, sizeof(*g));
 }
 
 /* Runs of the loaded hook programs the kernel skipped (recursion
- * protection); say=true: each program's, with -v. The refresh program is
+ * protection); say=true: each program's, on stderr. The refresh program is
  * run by userspace, not by vhost: a skip of it loses nothing. */
 static __u64 prog_misses(const struct session *ss, bool say)
 {
@@ -324,8 +354,8 @@ static __u64 prog_misses(const struct session *ss, bool say)
 			continue;
 		n += info.recursion_misses;
 		if (say && info.recursion_misses)
-			vlog("%s: %llu runs skipped by the kernel", bpf_program__name(prog),
-			     (unsigned long long)info.recursion_misses);
+			elog("%s: %llu runs skipped by the kernel (recursion protection; see hook_misses)",
+			     bpf_program__name(prog), (unsigned long long)info.recursion_misses);
 	}
 	return n;
 }
@@ -354,8 +384,12 @@ void session_close(struct session *ss)
 {
 	if (ss->skel) {
 		prog_misses(ss, true);
-		session_read_global(ss, &ss->carry);
+		session_read_global(ss, &ss->carry);	/* live + carry */
 	}
+	if (ss->global_view)
+		munmap((void *)ss->global_view, sizeof(struct vq_global_slot));
+	ss->global_view = NULL;
+	ss->retired_seen = 0;
 	attach_detach(&ss->plan);
 	vqtrace_bpf__destroy(ss->skel);
 	ss->skel = NULL;

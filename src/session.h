@@ -24,6 +24,8 @@ struct session {
 	struct vqtrace_bpf *skel;
 	struct attach_plan plan;
 	struct vq_global carry;	/* probe counters of the sessions closed so far */
+	const struct vq_global_slot *global_view;	/* the global map, mapped */
+	__u64 retired_seen;	/* its retired_moves when retired_vqs was drained */
 	/* What session_open was given, to open the object again with kprobes
 	 * when a trampoline does not load (session_load). */
 	const struct env *env;
