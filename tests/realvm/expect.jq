@@ -12,16 +12,20 @@
 #   decides each interrupt from avail->flags alone.
 # - vhost is the only party that moves frames between the rings and the tap
 #   while the NIC runs: QEMU's userspace datapath completed nothing
-#   (virtqueue_flush trace events: 0) and does not read the tap while the
-#   driver is not DRIVER_OK or the VM is stopped (virtio_net_can_receive).
-#   The tap is QEMU's own (created by it, counters from 0), and this side
-#   sends nothing unasked (IPv6 off on the tap), so:
+#   (virtqueue_flush trace events: 0), and QEMU polls the tap only while
+#   vhost is stopped (vhost_net_start turns its read poll off). A frame
+#   QEMU reads then while the NIC cannot take it (driver not DRIVER_OK, VM
+#   stopped) is queued, and purged when vhost starts (virtio_net_vhost_status),
+#   so it is counted by the tap and by no ring. The tap is QEMU's own
+#   (created by it, counters from 0) and this side sends nothing unasked
+#   (IPv6 off on the tap): nothing reaches the tap before the driver's first
+#   DHCP request, nor while iPXE has its NIC closed after 2 s of quiet. So:
 #     tap rx_packets (frames written into the tap) == vqtrace TX used
 #     tap tx_packets (frames read from the tap, counted at the read)
 #                                                 == vqtrace RX used
-#   (across a QMP stop/cont only a bound: see the check)
 #   given no tap drops or errors (checked: a truncated or dropped frame
-#   would break the equality, and so would be seen).
+#   would break the equality, and so would be seen). Across a QMP pause
+#   mid-transfer the second is only a bound (see the check).
 # - iPXE counts a frame in ifstat when it reaps its used entry (TX) or
 #   takes it from the RX ring; its script sleeps 2 s before the last ifstat
 #   so that every completion is reaped and TCP has closed, and nothing moves

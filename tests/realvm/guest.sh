@@ -17,12 +17,14 @@
 # tests/realvm/check.sh. Every wait is bounded; a QEMU that outlives its
 # scenario is killed.
 RESULTS=${RESULTS:-/dev/ttyS1}
-KERNEL=$(uname -r | cut -d. -f1,2)
+KERNEL=${REALVM_KERNEL:-$(uname -r | cut -d. -f1,2)}
 ONLY=$1
 ESC=$(printf '\033')
 QEMU_LIMIT=420		# s: hard limit of one inner QEMU (busybox timeout -s KILL)
 DONE_LIMIT=300		# s: iPXE must have finished its script by then
 BACKEND=/machine/peripheral/nic0/virtio-backend
+W=${REALVM_TMP:-/tmp}	# work files
+HERE=$(cd "$(dirname "$0")" && pwd)	# scenarios
 
 log() { echo "realvm[$KERNEL $(cut -d' ' -f1 /proc/uptime)]: $*"; }
 now() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
@@ -78,12 +80,12 @@ ipxe_script() { # n fetches reopen: the script iPXE chains to after DHCP
 
 start_qemu() { # n kind(plain|mq): a paused QEMU (-S) whose tap is up
 	n=$1
-	rm -f /tmp/q$n.*
-	mkfifo /tmp/q$n.qmp.in /tmp/q$n.qmp.out
-	cat /tmp/q$n.qmp.out >/tmp/q$n.qmp.log &
-	echo $! >/tmp/q$n.catpid
+	rm -f $W/q$n.*
+	mkfifo $W/q$n.qmp.in $W/q$n.qmp.out
+	cat $W/q$n.qmp.out >$W/q$n.qmp.log &
+	echo $! >$W/q$n.catpid
 	# Read-write: opening a FIFO so never blocks, even with QEMU gone.
-	eval "exec $((n + 4))<>/tmp/q$n.qmp.in"
+	eval "exec $((n + 4))<>$W/q$n.qmp.in"
 	nd= dv=
 	if [ "$2" = mq ]; then nd=,queues=2 dv=,mq=on,vectors=6; fi
 	# No romfile=: QEMU patches the PCI ids of its default ROM
@@ -92,17 +94,17 @@ start_qemu() { # n kind(plain|mq): a paused QEMU (-S) whose tap is up
 	# console carries iPXE's output to the serial file.
 	timeout -s KILL $QEMU_LIMIT qemu-system-x86_64 -accel tcg,tb-size=64 -m 32 \
 		-nodefaults -display none -no-reboot -machine graphics=off -S \
-		-serial file:/tmp/q$n.serial -qmp pipe:/tmp/q$n.qmp \
+		-serial file:$W/q$n.serial -qmp pipe:$W/q$n.qmp \
 		-netdev tap,id=n0,ifname=tap$n,script=no,downscript=no,vhost=on$nd \
 		-device virtio-net-pci,netdev=n0,id=nic0,bootindex=1,mac=52:54:00:12:34:0$n$dv \
 		-trace vhost_dev_start -trace vhost_dev_stop -trace virtio_set_status \
-		-trace virtqueue_flush -D /tmp/q$n.trace >/tmp/q$n.out 2>&1 &
-	echo $! >/tmp/q$n.pid
-	echo "{\"type\":\"qemu\",\"qemu\":$n,\"kind\":\"$2\"}" >>/tmp/gt
+		-trace virtqueue_flush -D $W/q$n.trace >$W/q$n.out 2>&1 &
+	echo $! >$W/q$n.pid
+	echo "{\"type\":\"qemu\",\"qemu\":$n,\"kind\":\"$2\"}" >>$W/gt
 	# The QMP greeting: QEMU has created tap$n and opened /dev/vhost-net.
-	if ! wait_for 60 grep -q '"QMP"' /tmp/q$n.qmp.log; then
-		log "q$n: no QMP greeting"
-		sed "s/^/q$n: /" /tmp/q$n.out >>/tmp/err
+	wait_for 60 eval "grep -q '\"QMP\"' $W/q$n.qmp.log || ! alive $n"
+	if ! grep -q '"QMP"' $W/q$n.qmp.log; then
+		log "q$n: no QMP greeting (its stderr goes with the results)"
 		return 1
 	fi
 	qmp $n '{"execute":"qmp_capabilities"}' || return 1
@@ -110,29 +112,32 @@ start_qemu() { # n kind(plain|mq): a paused QEMU (-S) whose tap is up
 	# before it is up, so that this side sends nothing unasked.
 	echo 1 >/proc/sys/net/ipv6/conf/tap$n/disable_ipv6
 	ip addr add 10.0.$n.1/24 dev tap$n && ip link set tap$n up || return 1
-	cat >/tmp/udhcpd$n.conf <<-EOF
+	cat >$W/udhcpd$n.conf <<-EOF
 		start 10.0.$n.10
 		end 10.0.$n.20
 		interface tap$n
-		lease_file /tmp/udhcpd$n.leases
-		pidfile /tmp/udhcpd$n.pid
+		lease_file $W/udhcpd$n.leases
+		pidfile $W/udhcpd$n.pid
 		siaddr 10.0.$n.1
 		boot_file http://10.0.$n.1/boot$n.ipxe
 		opt subnet 255.255.255.0
 		opt lease 3600
 	EOF
-	: >/tmp/udhcpd$n.leases
-	udhcpd -f /tmp/udhcpd$n.conf >/tmp/udhcpd$n.log 2>&1 &
-	echo $! >/tmp/q$n.dhcppid
+	: >$W/udhcpd$n.leases
+	udhcpd -f $W/udhcpd$n.conf >$W/udhcpd$n.log 2>&1 &
+	echo $! >$W/q$n.dhcppid
 	tapstats $n start
 }
 
+alive() { kill -0 "$(cat $W/q$1.pid 2>/dev/null)" 2>/dev/null; }
+
 qmp() { # n json: send one QMP command, wait (<= 30 s) for its answer
-	_c=$(grep -c -E '"return"|"error"' /tmp/q$1.qmp.log)
+	alive $1 || { log "q$1: not running: no $2"; return 1; }
+	_c=$(grep -c -E '"return"|"error"' $W/q$1.qmp.log)
 	eval "echo '$2' >&$(($1 + 4))"
 	wait_for 30 qmp_answered $1 $_c || { log "q$1: no QMP answer to $2"; return 1; }
 }
-qmp_answered() { [ "$(grep -c -E '"return"|"error"' /tmp/q$1.qmp.log)" -gt "$2" ]; }
+qmp_answered() { [ "$(grep -c -E '"return"|"error"' $W/q$1.qmp.log)" -gt "$2" ] || ! alive $1; }
 
 tapstats() { # n when: the tap's counters as a ground-truth line
 	s=/sys/class/net/tap$1/statistics
@@ -140,10 +145,12 @@ tapstats() { # n when: the tap's counters as a ground-truth line
 	for c in rx_packets tx_packets rx_dropped tx_dropped rx_errors tx_errors; do
 		line="$line,\"$c\":$(cat $s/$c)"
 	done
-	echo "$line}" >>/tmp/gt
+	echo "$line}" >>$W/gt
 }
 
-serial_has() { grep -q -E "$2" /tmp/q$1.serial 2>/dev/null; }
+# True once QEMU n's serial console shows the pattern, or QEMU has gone
+# (the checks then say what is missing).
+serial_has() { grep -q -E "$2" $W/q$1.serial 2>/dev/null || ! alive $1; }
 
 # QEMU's own view of the rings, with the VM stopped (so vhost is stopped:
 # QEMU has asked vhost for each ring's last_avail_idx with
@@ -151,7 +158,7 @@ serial_has() { grep -q -E "$2" /tmp/q$1.serial 2>/dev/null; }
 ring_view() { # n nqueues
 	for q in $(seq 0 $(($2 - 1))); do
 		qmp $1 "{\"execute\":\"x-query-virtio-queue-status\",\"arguments\":{\"path\":\"$BACKEND\",\"queue\":$q},\"id\":\"queue-$q\"}"
-		avail=$(grep "\"queue-$q\"" /tmp/q$1.qmp.log | grep -o '"vring-avail": [0-9]*' | grep -o '[0-9]*$')
+		avail=$(grep "\"queue-$q\"" $W/q$1.qmp.log | grep -o '"vring-avail": [0-9]*' | grep -o '[0-9]*$')
 		# avail->flags and avail->idx as the driver wrote them (guest memory).
 		[ -n "$avail" ] && [ "$avail" != 0 ] &&
 			qmp $1 "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"xp /2hx $avail\"},\"id\":\"avail-$q\"}"
@@ -163,39 +170,39 @@ stop_qemu() { # n: stop, record QEMU's and the tap's view, quit
 	n=$1
 	qmp $n '{"execute":"stop"}'
 	ring_view $n 2
-	tapstats $n stop
+	[ -e /sys/class/net/tap$n ] && tapstats $n stop
 	qmp $n '{"execute":"quit"}'
-	p=$(cat /tmp/q$n.pid)
-	wait_for 30 eval "! kill -0 $p 2>/dev/null" || { log "q$n: still running after quit: killed"; kill -9 $p; }
+	wait_for 30 eval "! alive $n" || { log "q$n: still running after quit: killed"; kill -9 "$(cat $W/q$n.pid)"; }
 }
 
-collect_qemu() { # n: everything QEMU n said, as tagged lines in /tmp/more
+collect_qemu() { # n: everything QEMU n said, as tagged lines in $W/more
 	n=$1
-	kill $(cat /tmp/q$n.dhcppid) $(cat /tmp/q$n.catpid) 2>/dev/null
+	kill $(cat $W/q$n.dhcppid $W/q$n.catpid 2>/dev/null) 2>/dev/null
 	# QMP answers we asked for by id.
-	tr -d '\r' </tmp/q$n.qmp.log | grep '"id"' |
-		sed "s/^/@@gt {\"type\":\"qmp\",\"qemu\":$n,\"reply\":/; s/\$/}/" >>/tmp/more
+	tr -d '\r' <$W/q$n.qmp.log | grep '"id"' |
+		sed "s/^/@@gt {\"type\":\"qmp\",\"qemu\":$n,\"reply\":/; s/\$/}/" >>$W/more
 	# QEMU's trace events, counted; the status writes in order.
 	awk -v n=$n '{ c[$1]++ }
 		$1 == "virtio_set_status" { st = st (st == "" ? "" : ",") $NF }
 		$1 == "virtqueue_flush" { fl += $NF }
 		END { printf "@@gt {\"type\":\"trace\",\"qemu\":%d,\"vhost_dev_start\":%d,\"vhost_dev_stop\":%d,\"virtqueue_flush\":%d,\"flushed\":%d,\"status\":[%s]}\n",
-			n, c["vhost_dev_start"], c["vhost_dev_stop"], c["virtqueue_flush"], fl, st }' /tmp/q$n.trace >>/tmp/more
+			n, c["vhost_dev_start"], c["vhost_dev_stop"], c["virtqueue_flush"], fl, st }' $W/q$n.trace >>$W/more
 	# The inner serial console (iPXE), without its escape sequences.
-	tr -d '\r' </tmp/q$n.serial | sed "s/$ESC\[[0-9;?]*[a-zA-Z]//g; s/$ESC//g" |
-		grep -v '^ *$' | sed "s/^/@@ser $n /" >>/tmp/more
-	sed "s/^/@@err q$n: /" /tmp/q$n.out >>/tmp/more
+	touch $W/q$n.serial
+	tr -d '\r' <$W/q$n.serial | sed "s/$ESC\[[0-9;?]*[a-zA-Z]//g; s/$ESC//g" |
+		grep -v '^ *$' | sed "s/^/@@ser $n /" >>$W/more
+	sed "s/^/@@err q$n: /" $W/q$n.out >>$W/more
 }
 
 emit() { # name rc
 	{
 		echo "@@begin $1 rc=$2"
-		sed 's/^/@@vq /' /tmp/vq
-		sed 's/^/@@gt /' /tmp/gt
-		cat /tmp/more
-		sed 's/^/@@err /' /tmp/err
+		sed 's/^/@@vq /' $W/vq
+		sed 's/^/@@gt /' $W/gt
+		cat $W/more
+		sed 's/^/@@err /' $W/err
 		echo "@@end $1"
-	} >"$RESULTS"
+	} >>"$RESULTS"
 }
 
 # --- one scenario ------------------------------------------------------------
@@ -209,32 +216,35 @@ run_scenario() { # name vqopts settings...
 		*) log "unknown setting $kv" ;;
 		esac
 	done
-	rm -f /tmp/vq /tmp/gt /tmp/more /tmp/err /tmp/gtL
-	: >/tmp/vq; : >/tmp/gt; : >/tmp/more; : >/tmp/err
-	head -c "$size" /dev/urandom >/tmp/www/blob
-	echo "{\"type\":\"settings\",\"nics\":\"$nics\",\"fetches\":$fetches,\"size\":$size,\"reopen\":$reopen,\"pause\":$pause,\"loadgen\":$loadgen}" >>/tmp/gt
+	rm -f $W/vq $W/gt $W/more $W/err $W/gtL
+	: >$W/vq; : >$W/gt; : >$W/more; : >$W/err
+	# Its content does not matter (nothing compresses it); not from
+	# /dev/urandom (see main).
+	head -c "$size" /dev/zero >$W/www/blob
+	echo "{\"type\":\"settings\",\"nics\":\"$nics\",\"fetches\":$fetches,\"size\":$size,\"reopen\":$reopen,\"pause\":$pause,\"loadgen\":$loadgen}" >>$W/gt
 	rc=0 ns=
 	n=0
 	for kind in $(echo "$nics" | tr ',' ' '); do
 		n=$((n + 1))
 		ns="$ns $n"
-		ipxe_script $n "$fetches" "$reopen" >/tmp/www/boot$n.ipxe
+		ipxe_script $n "$fetches" "$reopen" >$W/www/boot$n.ipxe
 		start_qemu $n "$kind" || rc=97
 	done
 	# The headline command, literally: $(pidof ...) unquoted, one word per pid.
-	vqtrace -j -T $vqopts -p $(pidof qemu-system-x86_64) >/tmp/vq 2>>/tmp/err &
+	vqtrace -j -T $vqopts -p $(pidof qemu-system-x86_64) >$W/vq 2>>$W/err &
 	v=$!
 	for p in $(pidof qemu-system-x86_64); do
-		echo "{\"type\":\"pid\",\"pid\":$p}" >>/tmp/gt
+		echo "{\"type\":\"pid\",\"pid\":$p}" >>$W/gt
 	done
-	for n in $ns; do echo "{\"type\":\"qemu_pid\",\"qemu\":$n,\"pid\":$(cat /tmp/q$n.pid)}" >>/tmp/gt; done
-	wait_for 60 grep -q "vqtrace: tracing" /tmp/err || { log "vqtrace did not attach"; rc=96; }
+	for n in $ns; do echo "{\"type\":\"qemu_pid\",\"qemu\":$n,\"pid\":$(cat $W/q$n.pid)}" >>$W/gt; done
+	wait_for 60 eval "grep -q 'vqtrace: tracing' $W/err || ! kill -0 $v 2>/dev/null"
+	grep -q "vqtrace: tracing" $W/err || { log "vqtrace did not attach"; rc=96; }
 	start=$(now)
 	for n in $ns; do qmp $n '{"execute":"cont"}'; done
 	if [ "$loadgen" -gt 0 ]; then
 		# Another vhost owner that is not a QEMU, busy while they run.
-		vhost-loadgen --gt /tmp/gtL --tx "$loadgen" --event-every 16 >/dev/null 2>>/tmp/err
-		sed 's/^{/{"other":true,/' /tmp/gtL >>/tmp/gt
+		vhost-loadgen --gt $W/gtL --tx "$loadgen" --event-every 16 >/dev/null 2>>$W/err
+		sed 's/^{/{"other":true,/' $W/gtL >>$W/gt
 	fi
 	if [ "$pause" = 1 ]; then
 		# vhost stopped and started again on the same rings, mid-transfer.
@@ -270,9 +280,23 @@ run_scenario() { # name vqopts settings...
 }
 
 # --- main --------------------------------------------------------------------
-mkdir -p /tmp/www
-httpd -p 80 -h /tmp/www || log "httpd failed"
-grep -v '^#' /realvm/scenarios | while IFS='|' read -r name kernels how vqopts settings; do
+# The TCG rig can crash when the kernel patches its own text while the other
+# vCPU runs that code (an int3 oops; tests/robust/run.sh). Every boot makes
+# one such patch, the crng_is_ready static key, when the RNG is first
+# seeded, which on this CPU model (no RDRAND) comes at some random moment,
+# often minutes in: a read of /dev/urandom right then oopsed in
+# urandom_read_iter (6.12), and QEMU asks the RNG at its start. So seed it
+# now, while nothing else runs: a read of /dev/random blocks until the
+# kernel has made the entropy (jitter), then the key flips from a workqueue.
+t0=$(now)
+timeout 120 head -c 1 /dev/random >/dev/null || log "/dev/random: no entropy in 120 s"
+t=0
+until dmesg | grep -q 'crng init done' || [ $t -ge 100 ]; do t=$((t + 1)); sleep 0.1; done
+sleep 1
+log "RNG seeded in $(($(now) - t0)) s ($(dmesg | grep -c 'crng init done') 'crng init done' in the kernel log)"
+mkdir -p $W/www
+httpd -p 80 -h $W/www || log "httpd failed"
+grep -v '^#' "$HERE/scenarios" | while IFS='|' read -r name kernels how vqopts settings; do
 	name=$(echo $name)
 	[ -n "$name" ] || continue
 	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
@@ -290,4 +314,4 @@ PROBLEMS='BUG:|WARNING:|Oops:|general protection fault|Call Trace:|kernel NULL p
 	dmesg | grep -E "$PROBLEMS" | sed 's/^/@@err /'
 	echo "@@end final"
 	echo "@@done"
-} >"$RESULTS"
+} >>"$RESULTS"
