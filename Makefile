@@ -39,7 +39,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-explore
+.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-explore realvm
 
 all: vqtrace
 
@@ -99,6 +99,13 @@ prom-check: vqtrace loadgen $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/promtool_check.sh $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/dashboard_test.sh $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/live.sh
+
+# Real QEMU (Debian's qemu-system-x86_64, TCG) inside the 6.12 and 7.3
+# guests, iPXE's virtio-net as the vhost-net driver, vqtrace -p $(pidof
+# qemu-system-x86_64) checked against the tap, iPXE and QEMU's own ring
+# view. One boot per kernel; ends with "realvm: N passed, M failed".
+realvm: vqtrace loadgen
+	$(Q)tests/realvm/run.sh
 
 check: deps
 	$(Q)$(MAKE) -s all loadgen bpf-arm64

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 BUILD_PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libevent-dev make gcc pkg-config"
-TEST_PKGS="libcmocka-dev jq qemu-system-x86 busybox-static cpio kmod xz-utils debian-archive-keyring prometheus libclang-rt-14-dev"
+# seabios, ipxe-qemu: firmware of the QEMU that tests/realvm runs inside the test guests
+TEST_PKGS="libcmocka-dev jq qemu-system-x86 busybox-static cpio kmod xz-utils debian-archive-keyring prometheus libclang-rt-14-dev seabios ipxe-qemu"
 
 missing=()
 pkgs="$BUILD_PKGS"
