@@ -115,6 +115,7 @@ check: deps
 	$(Q)$(MAKE) -s e2e
 	$(Q)$(MAKE) -s robust
 	$(Q)$(MAKE) -s prom-check
+	$(Q)$(MAKE) -s realvm
 
 demo: deps
 	$(Q)$(MAKE) -s all loadgen

@@ -117,6 +117,10 @@ def qemu_checks($n; $kind; $s):
       # adds a used entry or notifies: it has no row.
       c("\($w): rows"; [["net0", 0, "rx"], ["net0", 1, "tx"]];
         [totals[] | select(.pid == $pid) | [.dev, .queue, .dir]] | sort),
+      # The tap QEMU was given (ifname=tap$n), read by vqtrace in the kernel
+      # from the vq's backend; the one queue pair the driver runs is 0.
+      c("\($w): rows name QEMU's tap and queue pair 0"; [["tap\($n)", 0], ["tap\($n)", 0]];
+        [totals[] | select(.pid == $pid) | [.tap, .qp]]),
       c("\($w): QEMU: the driver acked VERSION_1 and MAC only"; [["VIRTIO_F_VERSION_1"], ["VIRTIO_NET_F_MAC"]];
         [names($st["guest-features"].transports), names($st["guest-features"]["dev-features"])]),
       c("\($w): QEMU: virtqueues (one pair + ctrl)"; 3; $st["num-vqs"]),
