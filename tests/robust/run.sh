@@ -4,7 +4,7 @@
 # results with what the definitions imply. Needs ./vqtrace, the load
 # generator and bpftool on the host (copied into the guest with its
 # libraries). Prints "robust: N passed, M failed" last.
-# Env: ROBUST_KERNELS ("6.1 6.12"), ROBUST_ONLY (one scenario), ROBUST_OUT
+# Env: ROBUST_KERNELS ("6.1 6.12 7.3"), ROBUST_ONLY (one scenario), ROBUST_OUT
 # (results dir, default results/robust), ROBUST_TIMEOUT (per boot, 600 s).
 set -euo pipefail
 # One vCPU: with two, attaching fentry while vhost runs the function on the
@@ -20,6 +20,6 @@ bpftool=${BPFTOOL:-$(command -v bpftool || echo /usr/sbin/bpftool)}
 [ -x "$bpftool" ] || { echo "robust: bpftool not found (apt-get install bpftool)" >&2; exit 1; }
 # shellcheck source=../vm-suite.sh
 . "$here/../vm-suite.sh"
-vm_suite robust "${ROBUST_KERNELS:-6.1 6.12}" "${ROBUST_TIMEOUT:-600}" "${ROBUST_OUT:-$repo/results/robust}" \
+vm_suite robust "${ROBUST_KERNELS:-6.1 6.12 7.3}" "${ROBUST_TIMEOUT:-600}" "${ROBUST_OUT:-$repo/results/robust}" \
 	"${ROBUST_ONLY:-}" "$here/check.sh" /robust/guest.sh \
 	--add "$bpftool:/usr/sbin/bpftool" --add "$here:/robust"
