@@ -6,7 +6,7 @@
 #   ONLY: one scenario name, or empty; the checker gets it as CHECK_ONLY.
 vm_suite() {
 	local label=$1 kernels=$2 timeout=$3 out=$4 only=$5 checker=$6 guest=$7
-	local repo k start rc report summary p f total_pass=0 total_fail=0
+	local repo k start rc report summary p f waited total_pass=0 total_fail=0
 	shift 7
 	repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	mkdir -p "$out"
@@ -17,7 +17,10 @@ vm_suite() {
 		# $only unquoted: no argument at all when empty.
 		"$repo/tools/vm/run" --kernel "$k" --timeout "$timeout" "$@" \
 			--results "$out/$k.results" -- sh "$guest" $only >"$out/$k.console" 2>&1 || rc=$?
-		echo "$label[$k]: guest finished in $(($(date +%s) - start)) s (status $rc); console log: $out/$k.console" >&2
+		# Other engineers' guests hold tools/vm/run's lock at times: say how
+		# much of the time was spent waiting for it (vm/run logs the wait).
+		waited=$(sed -n 's/^vm\/run: waited \([0-9]*\) s for the other guest$/\1/p' "$out/$k.console" | head -n1)
+		echo "$label[$k]: guest finished in $(($(date +%s) - start)) s (${waited:-0} s of it waiting for another guest; status $rc); console log: $out/$k.console" >&2
 		if [ "$rc" -ne 0 ]; then
 			tail -n 30 "$out/$k.console" | sed "s/^/    [$k console] /" >&2
 		fi

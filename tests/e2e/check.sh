@@ -55,7 +55,10 @@ for name in $expected; do
 		fi
 	done <<<"$checks"
 	if [ "$fail" -gt "$before" ]; then
-		jq -r '(.err + (.err2 // []))[]' <<<"$scen" | sed "s/^/    [$name stderr] /" | head -20
+		# sed -n reads to the end: head would close the pipe early, and
+		# under pipefail the SIGPIPE ended this script before its summary
+		# when a failed scenario had more than 20 stderr lines.
+		jq -r '(.err + (.err2 // []))[]' <<<"$scen" | sed -n "1,20s/^/    [$name stderr] /p"
 	fi
 done
 echo "$(basename "$suite")[$kernel]: $pass passed, $fail failed"
