@@ -306,6 +306,7 @@ grep -v '^#' "$HERE/scenarios" | while IFS='|' read -r name kernels how vqopts s
 	log "$name: $(echo $settings)"
 	run_scenario "$name" "$vqopts" $settings
 done
+log "all scenarios done"
 # After every scenario: the kernel logged no BUG, WARNING, Oops or trace.
 PROBLEMS='BUG:|WARNING:|Oops:|general protection fault|Call Trace:|kernel NULL pointer|RIP: |blocked for more than'
 {
