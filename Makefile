@@ -100,7 +100,7 @@ prom-check: vqtrace loadgen $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/dashboard_test.sh $(OUTPUT)/tests/test_prom
 	$(Q)tests/prom/live.sh
 
-# Real QEMU (Debian's qemu-system-x86_64, TCG) inside the 6.12 and 7.3
+# Real QEMU (Debian's qemu-system-x86_64, TCG) inside the 6.1, 6.12 and 7.3
 # guests, iPXE's virtio-net as the vhost-net driver, vqtrace -p $(pidof
 # qemu-system-x86_64) checked against the tap, iPXE and QEMU's own ring
 # view. One boot per kernel; ends with "realvm: N passed, M failed".

@@ -146,10 +146,10 @@ def qemu_checks($n; $kind; $s):
          # QEMU never touches rings vhost owns). QEMU stops reading once one
          # frame is queued, so at most one per pause; no ring ever sees it.
          # At least the frames counted while we watched the pause are such.
-         (tapd($n; "tx_packets") - $rx.used) as $lost
+         (if $rx.used == null then null else tapd($n; "tx_packets") - $rx.used end) as $lost
          | ((tap($n; "pause-cont").tx_packets // 0) - (tap($n; "pause-stop").tx_packets // 0)) as $seen
          | c("\($w): tap tx_packets - rx used (frames QEMU took while paused) in [\($seen), \($s.pause)]";
-             true; $lost >= $seen and $lost <= $s.pause)
+             true; $lost != null and $lost >= $seen and $lost <= $s.pause)
        end),
       c("\($w): tx used == iPXE TX + TXE"; ($fin.tx // -1) + ($fin.txe // 0); $tx.used),
       c("\($w): rx used == iPXE RX + RXE"; ($fin.rx // -1) + ($fin.rxe // 0); $rx.used),

@@ -86,7 +86,7 @@ start_qemu() { # n kind(plain|mq): a paused QEMU (-S) whose tap is up
 	echo $! >$W/q$n.catpid
 	# Read-write: opening a FIFO so never blocks, even with QEMU gone.
 	eval "exec $((n + 4))<>$W/q$n.qmp.in"
-	nd= dv=
+	nd='' dv=''
 	if [ "$2" = mq ]; then nd=,queues=2 dv=,mq=on,vectors=6; fi
 	# No romfile=: QEMU patches the PCI ids of its default ROM
 	# (efi-virtio.rom) only; SeaBIOS does not run a ROM given by name,
@@ -177,6 +177,7 @@ stop_qemu() { # n: stop, record QEMU's and the tap's view, quit
 
 collect_qemu() { # n: everything QEMU n said, as tagged lines in $W/more
 	n=$1
+	# shellcheck disable=SC2046 # one pid per word
 	kill $(cat $W/q$n.dhcppid $W/q$n.catpid 2>/dev/null) 2>/dev/null
 	# QMP answers we asked for by id.
 	tr -d '\r' <$W/q$n.qmp.log | grep '"id"' |
@@ -231,6 +232,7 @@ run_scenario() { # name vqopts settings...
 		start_qemu $n "$kind" || rc=97
 	done
 	# The headline command, literally: $(pidof ...) unquoted, one word per pid.
+	# shellcheck disable=SC2046
 	vqtrace -j -T $vqopts -p $(pidof qemu-system-x86_64) >$W/vq 2>>$W/err &
 	v=$!
 	for p in $(pidof qemu-system-x86_64); do
@@ -303,9 +305,12 @@ grep -v '^#' "$HERE/scenarios" | while IFS='|' read -r name kernels how vqopts s
 	case " $kernels " in *" $KERNEL "*) ;; *) continue ;; esac
 	vqopts=$(echo $vqopts)
 	[ "$vqopts" = - ] && vqopts=
+	[ "$(echo $how)" = pidof ] || { log "$name: unknown HOW '$how'"; continue; }
 	log "$name: $(echo $settings)"
-	run_scenario "$name" "$vqopts" $settings
+	# stdin: not the scenario list this loop reads
+	run_scenario "$name" "$vqopts" $settings </dev/null
 done
+log "all scenarios done"
 # After every scenario: the kernel logged no BUG, WARNING, Oops or trace.
 PROBLEMS='BUG:|WARNING:|Oops:|general protection fault|Call Trace:|kernel NULL pointer|RIP: |blocked for more than'
 {

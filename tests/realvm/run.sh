@@ -7,7 +7,7 @@
 # relations are exact and why). Needs ./vqtrace and the load generator built
 # (make realvm does that) and the host's qemu-system-x86, seabios and
 # ipxe-qemu packages (tools/deps.sh), whose files are copied into the guest.
-# Env: REALVM_KERNELS ("6.12 7.3"), REALVM_ONLY (one scenario), REALVM_OUT
+# Env: REALVM_KERNELS ("6.1 6.12 7.3"), REALVM_ONLY (one scenario), REALVM_OUT
 # (results dir), REALVM_TIMEOUT (s per boot, 900).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,5 +39,5 @@ for f in bios-256k.bin kvmvapic.bin efi-virtio.rom; do
 	adds+=(--add "$found")
 done
 
-vm_suite realvm "${REALVM_KERNELS:-6.12 7.3}" "${REALVM_TIMEOUT:-900}" "${REALVM_OUT:-$repo/results/realvm}" \
+vm_suite realvm "${REALVM_KERNELS:-6.1 6.12 7.3}" "${REALVM_TIMEOUT:-900}" "${REALVM_OUT:-$repo/results/realvm}" \
 	"${REALVM_ONLY:-}" "$here/check.sh" /realvm/guest.sh "${adds[@]}"
