@@ -383,8 +383,11 @@ struct bpf_object *session_object(const struct session *ss)
 void session_close(struct session *ss)
 {
 	if (ss->skel) {
+		struct vq_global total;	/* not into carry itself: it is an input */
+
 		prog_misses(ss, true);
-		session_read_global(ss, &ss->carry);	/* live + carry */
+		session_read_global(ss, &total);	/* live + carry */
+		ss->carry = total;
 	}
 	if (ss->global_view)
 		munmap((void *)ss->global_view, sizeof(struct vq_global_slot));
