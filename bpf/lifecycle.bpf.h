@@ -91,15 +91,6 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	bpf_for_each_map_elem(&vq_hints, forget_ignored_hint, NULL, 0);
 }
 
-/* A ring set up again on a vq already traced (vhost_vq_init_access with a
- * backend; the end of a backend, VHOST_NET_SET_BACKEND -1, calls it too,
- * and it returns at once): the next notify's stale signal is expected. */
-static __always_inline void ring_setup(struct vq_stats *s)
-{
-	s->ring_setups++;
-	s->setup_fresh = 1;
-}
-
 /* vhost_vq_init_access(vq), when a backend is set, re-reads last_used_idx
  * from the guest and clears signalled_used_valid outside the hot hooks;
  * the state the add_used fexit and vhost_notify's entry take from the
@@ -114,10 +105,8 @@ static __always_inline void init_access_exit(struct vhost_virtqueue *vq, u64 key
 	s = vq_find(key, &id, &ignored);
 	if (!s || s->retired)
 		return;
-	if (vq->private_data) {	/* else a detach: it returns at once */
-		ring_setup(s);
-		vq_read_backend(vq, s->tap, &s->qp);
-	}
+	if (vq->private_data)	/* else a detach: it returns at once */
+		ring_setup(s, vq);
 	s->last_used_idx = vq->last_used_idx;
 	vq_keep_state(s, vq->signalled_used, vq->signalled_used_valid);
 }
@@ -131,10 +120,8 @@ static __always_inline void init_access_enter(struct vhost_virtqueue *vq)
 	u32 id;
 
 	s = vq_find((u64)vq, &id, &ignored);
-	if (s && !s->retired && BPF_CORE_READ(vq, private_data)) {
-		ring_setup(s);
-		vq_read_backend(vq, s->tap, &s->qp);
-	}
+	if (s && !s->retired && BPF_CORE_READ(vq, private_data))
+		ring_setup(s, vq);
 }
 
 static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *ctx)

@@ -90,13 +90,26 @@ struct {
 	__type(value, struct vq_global_slot);
 } global SEC(".maps");
 
-#define GLOBAL_INC(field)						\
+/* member: of struct vq_global_slot; GLOBAL_INC: of its probe counters. */
+#define GLOBAL_SLOT_INC(member)						\
 	do {								\
 		u32 __zero = 0;						\
 		struct vq_global_slot *__g = bpf_map_lookup_elem(&global, &__zero); \
 		if (__g)						\
-			__sync_fetch_and_add(&__g->g.field, 1);		\
+			__sync_fetch_and_add(&__g->member, 1);		\
 	} while (0)
+#define GLOBAL_INC(field)	GLOBAL_SLOT_INC(g.field)
+
+/* A ring set up: before a vq's first call, and each vhost_vq_init_access
+ * with a backend after it (the end of a backend, VHOST_NET_SET_BACKEND -1,
+ * calls it too, and it returns at once). The next notify's stale signal is
+ * expected, and the backend may be another tap now. */
+static __always_inline void ring_setup(struct vq_stats *s, struct vhost_virtqueue *vq)
+{
+	s->ring_setups++;
+	s->setup_fresh = 1;
+	vq_read_backend(vq, s->tap, &s->qp);
+}
 
 /* The process owning the device: dev->mm->owner where the kernel has it
  * (CONFIG_MEMCG). This is right for every worker model: kthreads before 6.4
@@ -171,13 +184,7 @@ static __always_inline void vq_move_to_retired(u32 id, struct vq_stats *s, bool 
 	}
 	bpf_map_delete_elem(&hists, &key);
 	vq_slot_free(id, s);
-	{
-		u32 zero = 0;
-		struct vq_global_slot *g = bpf_map_lookup_elem(&global, &zero);
-
-		if (g)
-			__sync_fetch_and_add(&g->retired_moves, 1);
-	}
+	GLOBAL_SLOT_INC(retired_moves);
 }
 
 /* The stats of a traced vq (and its slot in *id), or NULL when it is
@@ -244,10 +251,8 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	s->features = BPF_CORE_READ(vq, acked_features);
 	s->avail = (u64)BPF_CORE_READ(vq, avail);
 	s->used_idx_at_signal = used_idx;
-	s->ring_setups = 1;	/* the setup before its first call */
 	s->qp = -1;
-	vq_read_backend(vq, s->tap, &s->qp);
-	s->setup_fresh = 1;
+	ring_setup(s, vq);	/* the setup before its first call */
 	asm volatile("" ::: "memory");
 	s->first_ns = bpf_ktime_get_ns();
 	h = vq_hint_of(key);

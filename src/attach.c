@@ -197,25 +197,24 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 	return 0;
 }
 
-static bool in_row(const struct add_hook_def *d, const char *prog)
+/* Where a program of the chosen row attaches: the plan's symbol for the
+ * row's target (a clone's name for kprobes), else the row's other target. */
+static const char *prog_target(const struct attach_plan *p, const char *prog)
 {
-	for (const char *const *n = d->progs; *n; n++)
-		if (!strcmp(*n, prog))
-			return true;
-	return false;
+	const struct add_hook_def *d = &add_hooks[p->hook];
+	const char *t = add_hook_prog_target(d, prog);
+
+	return t == d->target ? p->add_sym : t;
 }
 
-/* Where a program of the add_used row attaches (trampolines). The e2e
- * suite names a function that does not exist in
- * VQTRACE_TEST_TRAMPOLINE_TARGET, so that the kernel really refuses the
- * trampoline and the kprobe fallback (src/session.c) runs for real. */
+/* A trampoline's target. The e2e suite names a function that does not
+ * exist in VQTRACE_TEST_TRAMPOLINE_TARGET, so that the kernel really
+ * refuses the trampoline and the kprobe fallback (src/session.c) runs. */
 static const char *trampoline_target(const struct attach_plan *p, const char *prog)
 {
 	const char *test = getenv("VQTRACE_TEST_TRAMPOLINE_TARGET");
 
-	if (test && *test)
-		return test;
-	return strcmp(prog, "init_access_fexit") ? p->add_sym : "vhost_vq_init_access";
+	return test && *test ? test : prog_target(p, prog);
 }
 
 int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
@@ -226,7 +225,7 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 	/* The row's programs load; the other rows' do not. */
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *name = bpf_program__name(prog);
-		bool mine = in_row(d, name);
+		bool mine = add_hook_has_prog(d, name);
 
 		if (!add_hook_prog(name))
 			continue;
@@ -284,7 +283,7 @@ int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 			return -1;
 		if (add_link(p, prog, ret,
 			     bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ? NULL :
-			     !strncmp(*n, "init_access", 11) ? "vhost_vq_init_access" : p->add_sym))
+			     prog_target(p, *n)))
 			return -1;
 	}
 	return 0;

@@ -62,13 +62,25 @@ const char *add_hook_names(void)
 	return buf;
 }
 
+bool add_hook_has_prog(const struct add_hook_def *d, const char *prog)
+{
+	for (const char *const *n = d->progs; *n; n++)
+		if (!strcmp(*n, prog))
+			return true;
+	return false;
+}
+
 bool add_hook_prog(const char *prog)
 {
 	for (int i = 0; i < ADD_HOOK__COUNT; i++)
-		for (const char *const *n = add_hooks[i].progs; *n; n++)
-			if (!strcmp(*n, prog))
-				return true;
+		if (add_hook_has_prog(&add_hooks[i], prog))
+			return true;
 	return false;
+}
+
+const char *add_hook_prog_target(const struct add_hook_def *d, const char *prog)
+{
+	return strncmp(prog, "init_access", 11) ? d->target : "vhost_vq_init_access";
 }
 
 const char *add_hook_progs(const struct add_hook_def *d, char *buf, size_t len)

@@ -44,9 +44,14 @@ struct add_hook_def {
 
 extern const struct add_hook_def add_hooks[ADD_HOOK__COUNT];
 
-/* Whether prog is one of the programs of any row (they are loaded only
- * for the row chosen). */
+/* Whether prog is one of row d's programs, or of any row's (they are
+ * loaded only for the row chosen). */
+bool add_hook_has_prog(const struct add_hook_def *d, const char *prog);
 bool add_hook_prog(const char *prog);
+/* The function a program of row d attaches to: the row's target, or
+ * vhost_vq_init_access for the state tracker's programs (the real symbol,
+ * a clone's name, comes from the plan for the target). */
+const char *add_hook_prog_target(const struct add_hook_def *d, const char *prog);
 /* "a, b, c": the row's programs, for -v. */
 const char *add_hook_progs(const struct add_hook_def *d, char *buf, size_t len);
 /* The row called name, or -1. */
