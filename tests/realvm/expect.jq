@@ -59,6 +59,50 @@ def names($l): [$l[]? | sub(":.*"; "")];
 def avail($n; $q): (reply($n; "avail-\($q)").return // "")
   | (capture(": 0x(?<flags>[0-9a-f]+) 0x(?<idx>[0-9a-f]+)") // {flags: "?", idx: "?"});
 
+# vhostspy (LD_PRELOAD in QEMU, tests/realvm/vhostspy.c): QEMU's own view
+# of each vhost ring. set_base/get_base: the index QEMU gave vhost at each
+# ring start and took back at each stop (VHOST_GET_VRING_BASE returns
+# vhost's last_avail_idx; vhost-net keeps nothing in flight across a stop,
+# so it is also the used index vhost had reached). signals: the sum of the
+# values QEMU read from the ring's call eventfds (each eventfd_signal adds
+# one) minus what QEMU wrote into them itself: the interrupts vhost sent.
+def spies($n): [.gt[] | select(.type == "spy" and .qemu == $n)];
+# Used entries per ring life (u16: each life has fewer than 65536).
+def lives($s): [range(0; [($s.set_base | length), ($s.get_base | length)] | min) as $i
+  | (($s.get_base[$i] - $s.set_base[$i]) % 65536 + 65536) % 65536];
+def spy_row($pid; $s): ([totals[] | select(.pid == $pid and .tap == $s.tap and .qp == $s.qp and .queue == $s.vq)] | .[0]) // {};
+def qdir($vq): if $vq == 0 then "rx" elif $vq == 1 then "tx" else "q\($vq)" end;
+# The checks every ring QEMU started gets against vqtrace's row. vqtrace
+# counts a ring's setups from its first used entry on: the slot is made
+# then (that setup counted), and each later one (vhost_vq_init_access with
+# a backend) adds one. Each life with used entries has at least one notify
+# (every vhost-net path that adds used entries signals through
+# vhost_notify), and its first is stale (signalled_used_valid is false
+# after a setup): stale_signals == those lives + invalidations.
+def spy_checks($n; $w; $pid):
+  [ spies($n)[] as $s
+    | lives($s) as $l
+    | spy_row($pid; $s) as $r
+    | ([$l | to_entries[] | select(.value > 0) | .key] | .[0]) as $first
+    | "\($w) \($s.tap) qp \($s.qp) \($s.vq):\(qdir($s.vq))" as $rw
+    | c("\($rw): QEMU: a stop for every start"; $s.set_base | length; $s.get_base | length),
+      if $first == null then
+        c("\($rw): no used entry in any life: no row"; {}; $r)
+      else
+        c("\($rw): used == sum over ring lives of (stop index - start index)"; $l | add; $r.used),
+        c("\($rw): signals == interrupts QEMU read from the call eventfds"; $s.signals; $r.signals),
+        c("\($rw): last_used_idx == vhost's index at the last stop"; $s.get_base[-1]; $r.last_used_idx),
+        c("\($rw): ring_setups == QEMU's ring starts from the first used entry on";
+          ($l | length) - $first; $r.ring_setups),
+        (if $r.event_idx then
+           c("\($rw): stale_signals == lives with used entries (from the first) + invalidations";
+             ([$l[$first:][] | select(. > 0)] | length) + ($r.invalidations // 0); $r.stale_signals)
+         else
+           c("\($rw): stale_signals (no EVENT_IDX)"; 0; $r.stale_signals)
+         end),
+        c("\($rw): queue direction"; qdir($s.vq); $r.dir)
+      end ];
+
 # vhost_notify exists only as a compiler clone (.constprop.0 in Debian's 6.1
 # and 6.12, .isra.0 in 7.3); 7.3's vhost_add_used_n takes nheads and 7.3
 # preempts kernel code, so vqtrace hooks that whole call with a kprobe
@@ -78,7 +122,9 @@ def run_checks:
   | ([.gt[] | select(.type == "qemu_pid") | .pid] | sort) as $qpids
   | [ c("exit status"; 0; .rc),
       c("unparsable output lines"; 0; ([.vq[], .gt[]] | map(select(has("unparsed"))) | length)),
-      c("pidof qemu-system-x86_64 named exactly the QEMUs started"; $qpids; $pidof),
+      # follow: vqtrace starts with the first QEMU; --follow takes the next.
+      c("pidof qemu-system-x86_64 named exactly the QEMUs started";
+        if settings.how == "follow" then [qpid(1)] else $qpids end; $pidof),
       c("probe: counts complete"; true; probe.complete),
       c("probe: vqs lost to a full map"; 0; probe.vq_map_full),
       c("probe: notifies of unseen vqs"; 0; probe.notify_unknown_vq),
@@ -178,7 +224,68 @@ def qemu_checks($n; $kind; $s):
     else
       [ c("\($w): rx used == QEMU used-idx (one ring life from 0)"; $q0["used-idx"]; $rx.used),
         c("\($w): tx used == QEMU used-idx (one ring life from 0)"; $q1["used-idx"]; $tx.used) ]
-    end;
+    end
+  + spy_checks($n; "q\($n) (\($kind), pid \(qpid($n)))"; qpid($n));
+
+# A Linux guest (tests/realvm/inner-init): Debian's kernel and virtio_net.
+# Exact, and why:
+# - Every frame the driver sends is one skb, one descriptor chain, one used
+#   entry, one write into the tap: its tx_packets (counted when it reaps the
+#   completion; the 2 s of quiet before each count lets it reap them all)
+#   == tap rx_packets == vqtrace's TX used, summed over the driver's lives
+#   (its counters start again at each load).
+# - Every frame read from the tap is written by vhost into the guest's RX
+#   ring and counted by the driver: tap tx_packets == its rx_packets. Both
+#   sides have fixed neighbour entries and no IPv6, and each round ends in
+#   quiet, so nothing reaches the tap while vhost is stopped (QEMU would
+#   take such a frame, as across a pause above).
+# - With VIRTIO_NET_F_MRG_RXBUF a frame may fill several RX buffers:
+#   vqtrace's RX used counts buffers, so against frames it is a bound only;
+#   against QEMU's ring indexes (vhostspy) it is exact.
+# - QEMU reads each call eventfd and raises the MSI-X vector once per read,
+#   however many signals the read collected: the guest's interrupt counts
+#   (/proc/interrupts, per queue) are at most vhost's signals.
+# The ctrl queue (MQ, RX mode) is QEMU's own (virtqueue_flush counts it).
+def bit($f; $b): ($f // "")[$b:$b + 1] == "1";
+def linux_checks($n; $kind; $s):
+  qpid($n) as $pid
+  | serial($n) as $ser
+  | [$ser[] | capture("^REALVM-STATS round=(?<r>[0-9]+) (?<kv>.*)$")
+     | .kv | [splits(" ") | capture("(?<k>[a-z_0-9]+)=(?<v>[0-9]+)") | {(.k): (.v | tonumber)}] | add] as $st
+  | ([$ser[] | capture("^REALVM-FEATURES (?<f>[01]+) queues=(?<q>[0-9]+)")] | .[0]) as $feat
+  | (if $kind == "mq" then 2 else 1 end) as $qps
+  | [totals[] | select(.pid == $pid)] as $rows
+  | "q\($n) (linux, \($kind), pid \($pid))" as $w
+  | def sum($k): [$st[][$k]] | add;
+    def used($dir): [$rows[] | select(.dir == $dir) | .used] | add;
+  [ c("\($w): the guest ran to the end"; [true, false];
+      [($ser | any(test("^REALVM-DONE"))), ($ser | any(test("^REALVM-FAIL")))]),
+    c("\($w): rounds counted (one per driver load)"; $s.reloads + 1; $st | length),
+    c("\($w): driver: EVENT_IDX, MRG_RXBUF, MQ acked (virtio features 29, 15, 22)";
+      [true, true, $kind == "mq"]; [bit($feat.f; 29), bit($feat.f; 15), bit($feat.f; 22)]),
+    c("\($w): driver: queue pairs in use"; $qps; $feat.q | tonumber? // null),
+    c("\($w): QEMU trace: vhost started/stopped per queue pair per driver load";
+      [$qps * ($s.reloads + 1), $qps * ($s.reloads + 1)]; [trace($n).vhost_dev_start, trace($n).vhost_dev_stop]),
+    c("\($w): QEMU started every ring once per driver load"; [range(0; 2 * $qps) | $s.reloads + 1];
+      [spies($n)[] | .set_base | length]),
+    c("\($w): rows: one per ring, named by QEMU's tap and queue pair";
+      [range(0; $qps) as $q | range(0; 2) as $v | ["tap\($n)", $q, $v, qdir($v)]] | sort;
+      [$rows[] | [.tap, .qp, .queue, .dir]] | sort),
+    c("\($w): rows: EVENT_IDX on every ring"; [$rows[] | true]; [$rows[] | .event_idx]),
+    c("\($w): tap: no drops or errors"; [0, 0, 0, 0];
+      [tapd($n; "rx_dropped"), tapd($n; "tx_dropped"), tapd($n; "rx_errors"), tapd($n; "tx_errors")]),
+    c("\($w): driver: no drops or errors"; [0, 0, 0, 0];
+      [sum("rx_dropped"), sum("tx_dropped"), sum("rx_errors"), sum("tx_errors")]),
+    c("\($w): driver tx_packets == tap rx_packets"; tapd($n; "rx_packets"); sum("tx_packets")),
+    c("\($w): tx used == driver tx_packets"; sum("tx_packets"); used("tx")),
+    c("\($w): driver rx_packets == tap tx_packets"; tapd($n; "tx_packets"); sum("rx_packets")),
+    c("\($w): rx used (buffers) >= driver rx_packets (frames)"; true; (used("rx") // 0) >= (sum("rx_packets") // 1)),
+    (range(0; $qps) as $q | (["input", "output"] | to_entries[]) as $e
+      | ([$st[]["irq_\($e.value)\($q)"]] | add) as $irq
+      | ([$rows[] | select(.qp == $q and .queue == $e.key) | .signals] | .[0]) as $sig
+      | c("\($w): qp \($q) \(qdir($e.key)): guest interrupts in [1, vhost signals]"; true;
+          $irq != null and $sig != null and $irq >= 1 and $irq <= $sig)) ]
+  + spy_checks($n; $w; $pid);
 
 # Another vhost owner (vhost-loadgen, not a QEMU) ran at the same time.
 def other_checks($s):
@@ -191,12 +298,38 @@ def other_checks($s):
           [$o[].queues[] | select(.completed > 0)] | length; probe.filtered_out) ]
     else [] end;
 
+# vqtrace --prometheus, scraped by guest.sh after each QEMU of a follow
+# scenario quit (and an interval passed): the totals since start.
+def samples($at): [.prom[] | select(.at == $at) | .line
+  | capture("^(?<name>[a-z_]+)(\\{(?<l>[^}]*)\\})? (?<v>[^ ]+)$")
+  | {name, v: (.v | tonumber), l: ([(.l // "") | scan("([a-z_]+)=\"([^\"]*)\"") | {(.[0]): .[1]}] | add // {})}];
+def metric($at; $name; $pid; $dir): [samples($at)[] | select(.name == $name and .l.pid == "\($pid)" and .l.dir == $dir) | .v] | add;
+def follow_checks:
+  [qemus[].qemu] as $ns
+  | [ $ns[] as $n | "after-q\($n)" as $at
+      | c("prometheus after q\($n): scraped, vqtrace_complete 1"; [1];
+          [samples($at)[] | select(.name == "vqtrace_complete") | .v]),
+        ($ns[] as $m | qpid($m) as $p
+          | if $m <= $n then
+              c("prometheus after q\($n): q\($m) tx vqtrace_used_total == its tap rx_packets";
+                tapd($m; "rx_packets"); metric($at; "vqtrace_used_total"; $p; "tx")),
+              c("prometheus after q\($n): q\($m) rx vqtrace_used_total == its tap tx_packets";
+                tapd($m; "tx_packets"); metric($at; "vqtrace_used_total"; $p; "rx")),
+              c("prometheus after q\($n): q\($m) series carry its tap"; ["tap\($m)"];
+                [samples($at)[] | select(.name == "vqtrace_used_total" and .l.pid == "\($p)") | .l.tap] | unique)
+            else
+              c("prometheus after q\($n): no series yet for q\($m)"; 0;
+                [samples($at)[] | select(.l.pid == "\($p)")] | length)
+            end) ];
+
 if .name == "final" then
   [c("kernel log: BUG/WARNING/Oops/trace lines"; 0; ([.gt[] | select(.type == "kernel_log") | .problems] | .[0]))]
 else
   settings as $s
   | run_checks
   + [c("QEMUs started"; $s.nics; qemus | map(.kind) | join(","))]
-  + ([qemus[] as $q | qemu_checks($q.qemu; $q.kind; $s)] | add // [])
+  + ([qemus[] as $q | if $q.driver == "linux" then linux_checks($q.qemu; $q.kind; $s)
+                       else qemu_checks($q.qemu; $q.kind; $s) end] | add // [])
+  + (if $s.how == "follow" then follow_checks else [] end)
   + other_checks($s)
 end

@@ -20,8 +20,8 @@ RESULTS=${RESULTS:-/dev/ttyS1}
 KERNEL=${REALVM_KERNEL:-$(uname -r | cut -d. -f1,2)}
 ONLY=$1
 ESC=$(printf '\033')
-QEMU_LIMIT=420		# s: hard limit of one inner QEMU (busybox timeout -s KILL)
-DONE_LIMIT=300		# s: iPXE must have finished its script by then
+QEMU_LIMIT=600		# s: hard limit of one inner QEMU (busybox timeout -s KILL)
+PROM_PORT=9464		# vqtrace --prometheus in the follow scenarios
 BACKEND=/machine/peripheral/nic0/virtio-backend
 W=${REALVM_TMP:-/tmp}	# work files
 HERE=$(cd "$(dirname "$0")" && pwd)	# scenarios
@@ -88,19 +88,32 @@ start_qemu() { # n kind(plain|mq): a paused QEMU (-S) whose tap is up
 	eval "exec $((n + 4))<>$W/q$n.qmp.in"
 	nd='' dv=''
 	if [ "$2" = mq ]; then nd=,queues=2 dv=,mq=on,vectors=6; fi
-	# No romfile=: QEMU patches the PCI ids of its default ROM
-	# (efi-virtio.rom) only; SeaBIOS does not run a ROM given by name,
-	# whose ids do not match. graphics=off and no VGA: SeaBIOS's serial
-	# console carries iPXE's output to the serial file.
-	timeout -s KILL $QEMU_LIMIT qemu-system-x86_64 -accel tcg,tb-size=64 -m 32 \
+	if [ "$driver" = linux ]; then
+		# Debian's kernel and its virtio_net (tests/realvm/inner-init),
+		# two CPUs so that it runs two queue pairs on an mq NIC; no NIC
+		# ROM (the kernel is booted by QEMU's linuxboot ROM).
+		boot="-m 256 -smp 2 -accel tcg,thread=single,tb-size=256 -kernel /opt/realvm/inner/vmlinuz -initrd /opt/realvm/inner/initrd"
+		boot="$boot -append 'console=ttyS0 loglevel=5 ipv6.disable=1 panic=-1 realvm.n=$n realvm.size=$size realvm.reloads=$reloads realvm.hostmac=$(hostmac $n)'"
+		rom=,romfile=
+	else
+		# No romfile=: QEMU patches the PCI ids of its default ROM
+		# (efi-virtio.rom) only; SeaBIOS does not run a ROM given by name,
+		# whose ids do not match. graphics=off and no VGA: SeaBIOS's serial
+		# console carries iPXE's output to the serial file.
+		boot="-m 32 -accel tcg,tb-size=64" rom=,bootindex=1
+	fi
+	# vhostspy (LD_PRELOAD) writes QEMU's own view of each vhost ring to
+	# $W/q$n.spy when QEMU exits: ring bases and the interrupts it read.
+	eval "timeout -s KILL $QEMU_LIMIT env LD_PRELOAD=/opt/realvm/vhostspy.so VHOSTSPY_OUT=$W/q$n.spy \
+		qemu-system-x86_64 $boot \
 		-nodefaults -display none -no-reboot -machine graphics=off -S \
 		-serial file:$W/q$n.serial -qmp pipe:$W/q$n.qmp \
 		-netdev tap,id=n0,ifname=tap$n,script=no,downscript=no,vhost=on$nd \
-		-device virtio-net-pci,netdev=n0,id=nic0,bootindex=1,mac=52:54:00:12:34:0$n$dv \
+		-device virtio-net-pci,netdev=n0,id=nic0$rom,mac=$(guestmac $n)$dv \
 		-trace vhost_dev_start -trace vhost_dev_stop -trace virtio_set_status \
-		-trace virtqueue_flush -D $W/q$n.trace >$W/q$n.out 2>&1 &
+		-trace virtqueue_flush -D $W/q$n.trace >$W/q$n.out 2>&1 &"
 	echo $! >$W/q$n.pid
-	echo "{\"type\":\"qemu\",\"qemu\":$n,\"kind\":\"$2\"}" >>$W/gt
+	echo "{\"type\":\"qemu\",\"qemu\":$n,\"kind\":\"$2\",\"driver\":\"$driver\"}" >>$W/gt
 	# The QMP greeting: QEMU has created tap$n and opened /dev/vhost-net.
 	wait_for 60 eval "grep -q '\"QMP\"' $W/q$n.qmp.log || ! alive $n"
 	if ! grep -q '"QMP"' $W/q$n.qmp.log; then
@@ -109,9 +122,13 @@ start_qemu() { # n kind(plain|mq): a paused QEMU (-S) whose tap is up
 	fi
 	qmp $n '{"execute":"qmp_capabilities"}' || return 1
 	# The tap exists now (QEMU made it; it goes when QEMU exits). IPv6 off
-	# before it is up, so that this side sends nothing unasked.
+	# before it is up, so that this side sends nothing unasked; fixed
+	# addresses both ways (no ARP that could come after the last counts).
 	echo 1 >/proc/sys/net/ipv6/conf/tap$n/disable_ipv6
-	ip addr add 10.0.$n.1/24 dev tap$n && ip link set tap$n up || return 1
+	ip link set tap$n address "$(hostmac $n)" &&
+		ip addr add 10.0.$n.1/24 dev tap$n && ip link set tap$n up || return 1
+	[ "$driver" = linux ] &&
+		{ arp -i tap$n -s 10.0.$n.2 "$(guestmac $n)" || return 1; }
 	cat >$W/udhcpd$n.conf <<-EOF
 		start 10.0.$n.10
 		end 10.0.$n.20
@@ -128,6 +145,8 @@ start_qemu() { # n kind(plain|mq): a paused QEMU (-S) whose tap is up
 	echo $! >$W/q$n.dhcppid
 	tapstats $n start
 }
+guestmac() { echo "52:54:00:12:34:0$1"; }
+hostmac() { echo "02:00:00:00:01:0$1"; }
 
 alive() { kill -0 "$(cat $W/q$1.pid 2>/dev/null)" 2>/dev/null; }
 
@@ -193,6 +212,8 @@ collect_qemu() { # n: everything QEMU n said, as tagged lines in $W/more
 	tr -d '\r' <$W/q$n.serial | sed "s/$ESC\[[0-9;?]*[a-zA-Z]//g; s/$ESC//g" |
 		grep -v '^ *$' | sed "s/^/@@ser $n /" >>$W/more
 	sed "s/^/@@err q$n: /" $W/q$n.out >>$W/more
+	# vhostspy's lines (written when QEMU exited).
+	[ -f $W/q$n.spy ] && sed "s/^{/@@gt {\"qemu\":$n,/" $W/q$n.spy >>$W/more
 }
 
 emit() { # name rc
@@ -207,28 +228,57 @@ emit() { # name rc
 }
 
 # --- one scenario ------------------------------------------------------------
-run_scenario() { # name vqopts settings...
-	name=$1 vqopts=$2
-	shift 2
-	nics=plain fetches=4 size=131072 reopen=0 pause=0 loadgen=0
+# The QEMUs of a scenario run at once (HOW pidof) or one after the other
+# (HOW follow: the next starts when the previous has quit).
+traffic_done() { # n: wait until QEMU n's guest has finished its work
+	left=$((DONE_LIMIT - ($(now) - start)))
+	[ $left -gt 0 ] || left=1
+	wait_for $left serial_has $1 'REALVM-(DONE|FAIL)' || log "q$1: the guest did not finish in $DONE_LIMIT s"
+}
+
+finish_qemu() { # n: its last ground truth, then it quits
+	if [ "$driver" = linux ]; then
+		# The guest has given its last counts and powers off 3 s later:
+		# the tap goes with QEMU, so read it now (nothing moves any more).
+		[ -e /sys/class/net/tap$1 ] && tapstats $1 stop
+		wait_for 60 eval "! alive $1" || { log "q$1: the guest did not power off"; stop_qemu $1; }
+	else
+		stop_qemu $1
+	fi
+}
+
+scrape() { # label: vqtrace's /metrics, tagged
+	wget -q -O $W/metrics "http://127.0.0.1:$PROM_PORT/metrics" 2>>$W/err || log "scrape $1 failed"
+	grep '^vqtrace_' $W/metrics | sed "s/^/@@prom $1 /" >>$W/more
+}
+
+run_scenario() { # name how vqopts settings...
+	name=$1 how=$2 vqopts=$3
+	shift 3
+	nics=plain fetches=4 size=131072 reopen=0 pause=0 loadgen=0 driver=ipxe reloads=0
 	for kv in "$@"; do
 		case $kv in
-		nics=* | fetches=* | size=* | reopen=* | pause=* | loadgen=*) eval "${kv%%=*}=\${kv#*=}" ;;
+		nics=* | fetches=* | size=* | reopen=* | pause=* | loadgen=* | driver=* | reloads=*)
+			eval "${kv%%=*}=\${kv#*=}" ;;
 		*) log "unknown setting $kv" ;;
 		esac
 	done
+	DONE_LIMIT=300		# s: the guest must have finished its work by then
+	[ "$driver" = linux ] && DONE_LIMIT=480
 	rm -f $W/vq $W/gt $W/more $W/err $W/gtL
 	: >$W/vq; : >$W/gt; : >$W/more; : >$W/err
 	# Its content does not matter (nothing compresses it); not from
 	# /dev/urandom (see main).
 	head -c "$size" /dev/zero >$W/www/blob
-	echo "{\"type\":\"settings\",\"nics\":\"$nics\",\"fetches\":$fetches,\"size\":$size,\"reopen\":$reopen,\"pause\":$pause,\"loadgen\":$loadgen}" >>$W/gt
+	echo "{\"type\":\"settings\",\"how\":\"$how\",\"nics\":\"$nics\",\"fetches\":$fetches,\"size\":$size,\"reopen\":$reopen,\"pause\":$pause,\"loadgen\":$loadgen,\"driver\":\"$driver\",\"reloads\":$reloads}" >>$W/gt
 	rc=0 ns=
 	n=0
 	for kind in $(echo "$nics" | tr ',' ' '); do
 		n=$((n + 1))
 		ns="$ns $n"
 		ipxe_script $n "$fetches" "$reopen" >$W/www/boot$n.ipxe
+		# follow: only the first now, the others one after the other.
+		[ "$how" = follow ] && [ $n -gt 1 ] && continue
 		start_qemu $n "$kind" || rc=97
 	done
 	# The headline command, literally: $(pidof ...) unquoted, one word per pid.
@@ -238,36 +288,58 @@ run_scenario() { # name vqopts settings...
 	for p in $(pidof qemu-system-x86_64); do
 		echo "{\"type\":\"pid\",\"pid\":$p}" >>$W/gt
 	done
-	for n in $ns; do echo "{\"type\":\"qemu_pid\",\"qemu\":$n,\"pid\":$(cat $W/q$n.pid)}" >>$W/gt; done
 	wait_for 60 eval "grep -q 'vqtrace: tracing' $W/err || ! kill -0 $v 2>/dev/null"
 	grep -q "vqtrace: tracing" $W/err || { log "vqtrace did not attach"; rc=96; }
 	start=$(now)
-	for n in $ns; do qmp $n '{"execute":"cont"}'; done
-	if [ "$loadgen" -gt 0 ]; then
-		# Another vhost owner that is not a QEMU, busy while they run.
-		vhost-loadgen --gt $W/gtL --tx "$loadgen" --event-every 16 >/dev/null 2>>$W/err
-		sed 's/^{/{"other":true,/' $W/gtL >>$W/gt
-	fi
-	if [ "$pause" = 1 ]; then
-		# vhost stopped and started again on the same rings, mid-transfer.
+	if [ "$how" = follow ]; then
+		# One QEMU after the other; vqtrace (--follow) takes each next one.
+		# It is let go once vqtrace says it traces it: a QEMU started
+		# between two of vqtrace's looks (FOLLOW_POLL_S) is traced from
+		# the look on, which this test does not measure.
 		for n in $ns; do
-			wait_for $DONE_LIMIT serial_has $n 'blob : ' || continue
-			qmp $n '{"execute":"stop"}'
-			# Only QEMU can read the tap between these two (vhost is
-			# stopped): a lower bound of the frames it took (expect.jq).
-			tapstats $n pause-stop
-			sleep 1
-			tapstats $n pause-cont
+			if [ $n -gt 1 ]; then
+				start_qemu $n "$(echo "$nics" | cut -d, -f$n)" || rc=97
+				wait_for 30 eval "grep -q 'follow: tracing pid $(cat $W/q$n.pid) ' $W/err" ||
+					log "q$n: vqtrace --follow did not take pid $(cat $W/q$n.pid)"
+			fi
+			echo "{\"type\":\"qemu_pid\",\"qemu\":$n,\"pid\":$(cat $W/q$n.pid)}" >>$W/gt
 			qmp $n '{"execute":"cont"}'
+			start=$(now)
+			traffic_done $n
+			finish_qemu $n
+			collect_qemu $n
+			# Prometheus: totals since start, after an interval's refresh.
+			sleep 2.5
+			scrape "after-q$n"
 		done
+		log "$name: vqtrace stopped (SIGINT) after the last QEMU"
+		kill -INT $v
+	else
+		for n in $ns; do echo "{\"type\":\"qemu_pid\",\"qemu\":$n,\"pid\":$(cat $W/q$n.pid)}" >>$W/gt; done
+		for n in $ns; do qmp $n '{"execute":"cont"}'; done
+		if [ "$loadgen" -gt 0 ]; then
+			# Another vhost owner that is not a QEMU, busy while they run.
+			vhost-loadgen --gt $W/gtL --tx "$loadgen" --event-every 16 >/dev/null 2>>$W/err
+			sed 's/^{/{"other":true,/' $W/gtL >>$W/gt
+		fi
+		if [ "$pause" = 1 ]; then
+			# vhost stopped and started again on the same rings, mid-transfer.
+			for n in $ns; do
+				wait_for $DONE_LIMIT serial_has $n 'blob : ' || continue
+				qmp $n '{"execute":"stop"}'
+				# Only QEMU can read the tap between these two (vhost is
+				# stopped): a lower bound of the frames it took (expect.jq).
+				tapstats $n pause-stop
+				sleep 1
+				tapstats $n pause-cont
+				qmp $n '{"execute":"cont"}'
+			done
+		fi
+		for n in $ns; do traffic_done $n; done
+		log "$name: guests done after $(($(now) - start)) s"
+		for n in $ns; do finish_qemu $n; done
+		for n in $ns; do collect_qemu $n; done
 	fi
-	for n in $ns; do
-		left=$((DONE_LIMIT - ($(now) - start)))
-		[ $left -gt 0 ] || left=1
-		wait_for $left serial_has $n 'REALVM-(DONE|FAIL)' || log "q$n: iPXE did not finish in $DONE_LIMIT s"
-	done
-	log "$name: iPXE done after $(($(now) - start)) s"
-	for n in $ns; do stop_qemu $n; done
 	# -p ends the run (with totals) when every traced process has exited.
 	if ! wait_for 30 eval "! kill -0 $v 2>/dev/null"; then
 		log "vqtrace still running 30 s after the QEMUs quit: SIGINT"
@@ -277,7 +349,6 @@ run_scenario() { # name vqopts settings...
 	wait $v
 	vrc=$?
 	[ $rc -eq 0 ] && rc=$vrc
-	for n in $ns; do collect_qemu $n; done
 	emit "$name" $rc
 }
 
@@ -297,6 +368,10 @@ until dmesg | grep -q 'crng init done' || [ $t -ge 100 ]; do t=$((t + 1)); sleep
 sleep 1
 log "RNG seeded in $(($(now) - t0)) s ($(dmesg | grep -c 'crng init done') 'crng init done' in the kernel log)"
 mkdir -p $W/www
+mkdir -p $W/www/cgi-bin
+# The Linux guest's uploads: read the body whole, answer a line.
+printf '#!/bin/sh\nhead -c "${CONTENT_LENGTH:-0}" >/dev/null\nprintf "Content-Type: text/plain\\r\\n\\r\\nok\\n"\n' >$W/www/cgi-bin/sink
+chmod 755 $W/www/cgi-bin/sink
 httpd -p 80 -h $W/www || log "httpd failed"
 grep -v '^#' "$HERE/scenarios" | while IFS='|' read -r name kernels how vqopts settings; do
 	name=$(echo $name)
@@ -305,10 +380,11 @@ grep -v '^#' "$HERE/scenarios" | while IFS='|' read -r name kernels how vqopts s
 	case " $kernels " in *" $KERNEL "*) ;; *) continue ;; esac
 	vqopts=$(echo $vqopts)
 	[ "$vqopts" = - ] && vqopts=
-	[ "$(echo $how)" = pidof ] || { log "$name: unknown HOW '$how'"; continue; }
+	how=$(echo $how)
+	case $how in pidof | follow) ;; *) log "$name: unknown HOW '$how'"; continue ;; esac
 	log "$name: $(echo $settings)"
 	# stdin: not the scenario list this loop reads
-	run_scenario "$name" "$vqopts" $settings </dev/null
+	run_scenario "$name" "$how" "$vqopts" $settings </dev/null
 done
 log "all scenarios done"
 # After every scenario: the kernel logged no BUG, WARNING, Oops or trace.

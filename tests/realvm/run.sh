@@ -30,7 +30,8 @@ accel=$(ls /usr/lib/*/qemu/accel-tcg-x86_64.so 2>/dev/null | head -n 1) ||
 [ -n "$accel" ] || die "QEMU's TCG module accel-tcg-x86_64.so not found (package qemu-system-common)"
 adds=(--add "$here:/realvm" --add "$qemu:/usr/bin/qemu-system-x86_64" --add "$accel")
 mapfile -t datadirs < <("$qemu" -L help)
-for f in bios-256k.bin kvmvapic.bin efi-virtio.rom; do
+# linuxboot_dma.bin: the option ROM that boots -kernel (the Linux guest).
+for f in bios-256k.bin kvmvapic.bin efi-virtio.rom linuxboot_dma.bin; do
 	found=
 	for d in "${datadirs[@]}"; do
 		if [ -f "$d/$f" ]; then found=$(readlink -f "$d")/$f; break; fi
@@ -38,6 +39,15 @@ for f in bios-256k.bin kvmvapic.bin efi-virtio.rom; do
 	[ -n "$found" ] || die "$f not in QEMU's data directories (${datadirs[*]}); packages seabios, qemu-system-data, ipxe-qemu"
 	adds+=(--add "$found")
 done
+
+# Built here, for the guest: vhostspy (QEMU's own view of the rings and the
+# interrupts it read, LD_PRELOADed) and the Linux guest (kernel + initramfs).
+build=$repo/build/realvm
+mkdir -p "$build"
+${CC:-cc} -O2 -Wall -Wextra -shared -fPIC -o "$build/vhostspy.so" "$here/vhostspy.c" -ldl ||
+	die "cannot build vhostspy.so"
+"$here/inner-image.sh" "$build/inner" || die "cannot build the Linux guest"
+adds+=(--add "$build/vhostspy.so:/opt/realvm/vhostspy.so" --add "$build/inner:/opt/realvm/inner")
 
 vm_suite realvm "${REALVM_KERNELS:-6.1 6.12 7.3}" "${REALVM_TIMEOUT:-900}" "${REALVM_OUT:-$repo/results/realvm}" \
 	"${REALVM_ONLY:-}" "$here/check.sh" /realvm/guest.sh "${adds[@]}"
