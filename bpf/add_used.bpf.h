@@ -98,7 +98,11 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	/* The kernel's own test, on the same values it used. */
 	if (vq_rule_wrap_check(c->su, c->old, c->new)) {
 		s->wrap_checks++;
-		if (!c->valid_before)
+		/* Invalid with no notify since the ring's setup is the state
+		 * every ring starts in (and keeps, with no call eventfd: a
+		 * polling driver): no incident. Only a second wrap after an
+		 * invalidation, with no signal between, counts. */
+		if (!c->valid_before && !s->setup_fresh)
 			s->wrap_checks_invalid++;
 	}
 	if (c->valid_before && !c->valid)

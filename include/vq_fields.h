@@ -52,7 +52,7 @@
 	X(event_read_errors, VQ_EVB_READ_ERROR, VQ_NO_FLAG,		\
 	  "The guest's used_event (or avail flags) could not be read.") \
 	X(wrap_checks_invalid, VQ_EVB_WRAP_CHECK_INVALID, FLAG_WRAP_CHECK, \
-	  "Wrap checks that held while signalled_used_valid was already false (flag WRAP_CHECK with EVENT_IDX).") \
+	  "Wrap checks that held while signalled_used_valid was already false though a notify had run since the ring was set up: a second u16 wrap with no signal between (flag WRAP_CHECK with EVENT_IDX). A ring no notify ran on since its setup (no call eventfd: a polling driver) starts invalid: not counted.") \
 	X(stale_repeat, VQ_EVB_STALE_REPEAT, FLAG_STALE_SIGNALLED,	\
 	  "Stale signals other than the first after a ring setup: signalled_used was invalidated while the ring was live (flag STALE_SIGNALLED).") \
 	X(event_stale, VQ_EVB_EVENT_STALE, VQ_NO_FLAG,			\

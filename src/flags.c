@@ -11,7 +11,7 @@ const struct flag_def flag_defs[FLAG__COUNT] = {
 		"signalled_used_valid went true -> false in __vhost_add_used_n (u16 wrap)",
 		true },
 	[FLAG_WRAP_CHECK] = { "WRAP_CHECK", "WC",
-		"the u16 wrap check held while signalled_used was already invalid", true },
+		"the u16 wrap check held again while signalled_used was invalid, with no signal since the last invalidation", true },
 	[FLAG_STALE_SIGNALLED] = { "STALE_SIGNALLED", "SS",
 		"a signal forced by an invalid signalled_used, other than the first after a ring setup" },
 	[FLAG_EVENT_STALE] = { "EVENT_STALE", "ES",
