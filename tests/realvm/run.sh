@@ -42,7 +42,7 @@ done
 
 # Built here, for the guest: vhostspy (QEMU's own view of the rings and the
 # interrupts it read, LD_PRELOADed) and the Linux guest (kernel + initramfs).
-build=$repo/build/realvm
+build=$repo/.output/realvm
 mkdir -p "$build"
 ${CC:-cc} -O2 -Wall -Wextra -shared -fPIC -o "$build/vhostspy.so" "$here/vhostspy.c" -ldl ||
 	die "cannot build vhostspy.so"
