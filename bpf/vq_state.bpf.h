@@ -75,6 +75,19 @@ struct {
 	__type(value, u8);
 } targets SEC(".maps");
 
+/* --follow with -p (written by userspace after load, src/session.c): an
+ * owner whose process has one of these names and started after
+ * follow_since_ns (CLOCK_MONOTONIC, as task_struct.start_time; 0: off) is
+ * traced from its first used entry and joins `targets`, so that nothing
+ * of a new QEMU goes by before userspace has seen it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VQ_MAX_FOLLOW_NAMES);
+	__type(key, u32);
+	__type(value, struct vq_comm);
+} follow_names SEC(".maps");
+volatile __u64 follow_since_ns;
+
 /* One shared slot, incremented atomically (every counter here moves rarely:
  * once per vq, or on a loss) and mapped by userspace. Reading a per-CPU
  * map instead took a system call every interval, and a BPF map system
@@ -129,21 +142,63 @@ static __always_inline struct task_struct *vq_owner_task(struct vhost_virtqueue 
 	return BPF_CORE_READ(cur, group_leader);
 }
 
+struct follow_match {
+	u64 w[VQ_COMM_LEN / 8];	/* the name, zero after its NUL */
+	bool found;
+};
+
+static long match_follow_name(struct bpf_map *map, u32 *i, struct vq_comm *c,
+			      struct follow_match *m)
+{
+	u64 w[VQ_COMM_LEN / 8];
+
+	__builtin_memcpy(w, c->name, sizeof(w));
+	if (w[0] && w[0] == m->w[0] && w[1] == m->w[1]) {
+		m->found = true;
+		return 1;	/* stop */
+	}
+	return 0;
+}
+
+/* --follow: a process of a followed name started after vqtrace. */
+static __always_inline bool name_followed(struct task_struct *owner)
+{
+	struct task_struct *leader = BPF_CORE_READ(owner, group_leader);
+	u64 since = follow_since_ns;
+	struct follow_match m = {};
+
+	if (!since || !leader || BPF_CORE_READ(leader, start_time) <= since)
+		return false;
+	/* Zero after the NUL, as the names userspace writes: two words
+	 * compare the whole name. */
+	if (bpf_core_read_str(m.w, sizeof(m.w), &leader->comm) <= 0)
+		return false;
+	bpf_for_each_map_elem(&follow_names, match_follow_name, &m, 0);
+	return m.found;
+}
+
 static __always_inline bool owner_wanted(struct task_struct *owner)
 {
+	struct task_struct *t = owner;
+	u8 one = 1;
 	u32 tgid;
 
 	if (!filter_owner)
 		return true;
-	for (int i = 0; i < VQ_MAX_ANCESTORS && owner; i++) {
-		tgid = BPF_CORE_READ(owner, tgid);
+	for (int i = 0; i < VQ_MAX_ANCESTORS && t; i++) {
+		tgid = BPF_CORE_READ(t, tgid);
 		if (bpf_map_lookup_elem(&targets, &tgid))
 			return true;
 		if (!filter_descendants)
-			return false;
-		owner = BPF_CORE_READ(owner, real_parent);
+			break;
+		t = BPF_CORE_READ(t, real_parent);
 	}
-	return false;
+	if (!owner || !name_followed(owner))
+		return false;
+	/* Full: still traced; its next vq asks again. */
+	tgid = BPF_CORE_READ(owner, tgid);
+	bpf_map_update_elem(&targets, &tgid, &one, BPF_NOEXIST);
+	return true;
 }
 
 static __always_inline s32 vq_index(struct vhost_virtqueue *vq)

@@ -12,6 +12,13 @@
 
 #define VQ_DEFAULT_MAX_VQS	4096	/* entries in the per-vq map, -m changes it */
 #define VQ_MAX_TARGETS		256	/* owner pids in the filter set */
+#define VQ_MAX_FOLLOW_NAMES	8	/* --follow: process names matched in the kernel */
+#define VQ_COMM_LEN		16	/* TASK_COMM_LEN */
+
+/* One process name --follow takes new owners by (bpf/vq_state.bpf.h). */
+struct vq_comm {
+	char name[VQ_COMM_LEN];
+};
 #define VQ_MAX_DEV_VQS		16	/* dev->vqs scanned to find a vq's index */
 #define VQ_MAX_ANCESTORS	8	/* parents walked for --descendants */
 

@@ -203,13 +203,28 @@ static int start_session(struct session *ss, const struct env *env, struct ksyms
 	return err;
 }
 
+/* --follow with -p: tells the kernel the names to take new processes by
+ * (when they changed, or for a new session). 0, or -errno after one line. */
+static int follow_names(struct owners *o, struct session *ss, bool new_session)
+{
+	int err;
+
+	if (!o->nfollow || (!o->follow_changed && !new_session))
+		return 0;
+	err = session_follow_names(ss, (const char (*)[VQ_COMM_LEN])o->follow, o->nfollow,
+				   o->since_ns);
+	if (!err)
+		o->follow_changed = false;
+	return err;
+}
+
 /* The vhost module went away (possible under kprobes). Its vqs were all
  * torn down first, so the maps hold everything: the caller reads them, then
  * this closes the session and, with --follow, waits for vhost to be loaded
  * again and attaches anew for the owners traced now. Returns 1 to end the
  * run, 0 to go on, -errno (after one line) on error. */
 static int vhost_reload(struct session *ss, const struct env *env, struct ksyms *ks,
-			const struct owners *o)
+			struct owners *o)
 {
 	int err;
 
@@ -227,27 +242,24 @@ static int vhost_reload(struct session *ss, const struct env *env, struct ksyms 
 	if (exiting)
 		return 1;
 	err = start_session(ss, env, ks, o->pids, o->npids);
+	if (!err && env->follow)
+		err = follow_names(o, ss, true);
 	if (err)
 		return err;
 	ilog("vhost is loaded again: tracing it");
 	return 0;
 }
 
-/* --follow, all traced pids gone: new processes of their names join the
- * filter, then become the traced ones. 0, or -errno after one line. */
-static int follow_owners(struct owners *o, struct session *ss)
+/* --follow with -p, at every wake-up: the processes the kernel took by
+ * name are said and traced; the ones that exited leave the filter. */
+static int follow_owners(struct owners *o, struct session *ss, bool alive)
 {
-	pid_t found[VQ_MAX_TARGETS];
-	int n = owners_follow(o, found), err;
+	pid_t kernel[VQ_MAX_TARGETS], gone[VQ_MAX_TARGETS];
+	int n = session_targets(ss, kernel, VQ_MAX_TARGETS);
+	int ngone = owners_follow(o, alive, kernel, n, gone);
 
-	if (!n)
-		return 0;
-	err = session_add_targets(ss, found, n);
-	if (err)
-		return err;
-	session_forget_ignored(ss);
-	owners_take(o, found, n);
-	return 0;
+	session_drop_targets(ss, gone, ngone);
+	return follow_names(o, ss, false);
 }
 
 static int run(const struct env *env)
@@ -291,7 +303,8 @@ static int run(const struct env *env)
 		goto cleanup;
 	}
 	if (session_add_targets(&ss, env->pids, env->npids) ||
-	    (child.pid > 0 && session_add_targets(&ss, &child.pid, 1)))
+	    (child.pid > 0 && session_add_targets(&ss, &child.pid, 1)) ||
+	    (env->follow && follow_names(&owners, &ss, true)))
 		goto cleanup;
 	if (evsess_start(&evs, env, &ss, &table))
 		goto cleanup;
@@ -327,10 +340,12 @@ static int run(const struct env *env)
 		       (env->command && child.exited);
 		if (last)
 			break;
-		if (!module_gone && !owners_alive(&owners)) {
-			if (!env->follow)
+		if (!module_gone) {
+			bool alive = owners_alive(&owners, env->follow);
+
+			if (!alive && !env->follow)
 				break;
-			if (follow_owners(&owners, &ss))
+			if (env->follow && env->npids && follow_owners(&owners, &ss, alive))
 				goto cleanup;
 		}
 		if (mono_s() < next && !module_gone)
@@ -354,7 +369,7 @@ static int run(const struct env *env)
 			module_gone = false;
 		}
 	}
-	if (owners.npids && !owners_alive(&owners) && !env->follow)
+	if (owners.npids && !owners_alive(&owners, false) && !env->follow)
 		ilog("the traced process%s exited", owners.npids > 1 ? "es" : "");
 	/* The owner's devices are released by the time it is reaped, so the
 	 * maps now hold everything it did. With events, no call may count

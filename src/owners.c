@@ -3,21 +3,54 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
+/* The distinct names of the traced pids become the followed ones (kept
+ * when none is left). */
+static void learn_follow(struct owners *o)
+{
+	char names[VQ_MAX_FOLLOW_NAMES][PROC_NAME_LEN] = {};
+	int n = 0;
+
+	for (int i = 0; i < o->npids; i++) {
+		bool dup = !o->names[i][0];
+
+		for (int k = 0; k < n && !dup; k++)
+			dup = !strcmp(names[k], o->names[i]);
+		if (dup)
+			continue;
+		if (n == VQ_MAX_FOLLOW_NAMES) {
+			vlog("--follow: more than %d process names; '%s' is not followed",
+			     VQ_MAX_FOLLOW_NAMES, o->names[i]);
+			continue;
+		}
+		strcpy(names[n++], o->names[i]);
+	}
+	if (!n || (n == o->nfollow && !memcmp(names, o->follow, sizeof(names))))
+		return;
+	memcpy(o->follow, names, sizeof(names));
+	o->nfollow = n;
+	o->follow_changed = true;
+}
+
 void owners_init(struct owners *o, const struct env *env)
 {
+	struct timespec ts;
+
 	memset(o, 0, sizeof(*o));
-	o->since = proc_start_ticks(getpid());
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	o->since_ns = (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	memcpy(o->pids, env->pids, env->npids * sizeof(*o->pids));
 	o->npids = env->npids;
 	for (int i = 0; i < o->npids; i++)
 		proc_name(o->pids[i], o->names[i]);
+	learn_follow(o);
 }
 
-bool owners_alive(struct owners *o)
+bool owners_alive(struct owners *o, bool follow)
 {
 	char name[PROC_NAME_LEN];
 	bool alive = false;
@@ -29,56 +62,61 @@ bool owners_alive(struct owners *o)
 		if (name[0])
 			strcpy(o->names[i], name);
 	}
+	if (follow && alive)
+		learn_follow(o);
 	return alive || o->npids == 0;
 }
 
-/* The distinct names of the traced pids, in names[0..n). */
-static int distinct_names(const struct owners *o, char names[][PROC_NAME_LEN])
+static bool traced(const struct owners *o, pid_t pid)
 {
-	int n = 0;
-
-	for (int i = 0; i < o->npids; i++) {
-		bool dup = !o->names[i][0];
-
-		for (int k = 0; k < n && !dup; k++)
-			dup = !strcmp(names[k], o->names[i]);
-		if (!dup)
-			strcpy(names[n++], o->names[i]);
-	}
-	return n;
+	for (int i = 0; i < o->npids; i++)
+		if (o->pids[i] == pid)
+			return true;
+	return false;
 }
 
-int owners_follow(struct owners *o, pid_t *found)
+int owners_follow(struct owners *o, bool alive, const pid_t *kernel, int n, pid_t *gone)
 {
-	char names[VQ_MAX_TARGETS][PROC_NAME_LEN];
-	int nnames = distinct_names(o, names);
-	int n = 0;
+	char name[PROC_NAME_LEN];
+	int ngone = 0, k = 0;
 
-	if (!o->waiting) {
-		char list[VQ_MAX_TARGETS * (PROC_NAME_LEN + 4)] = "";
+	if (!alive && !o->waiting) {
+		char list[VQ_MAX_FOLLOW_NAMES * (PROC_NAME_LEN + 4)] = "";
 
-		for (int k = 0; k < nnames; k++)
+		for (int i = 0; i < o->nfollow; i++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s'%s'",
-				 k ? " or " : "", names[k]);
+				 i ? " or " : "", o->follow[i]);
 		ilog("the traced process%s exited; --follow: waiting for a new process named %s",
-		     o->npids > 1 ? "es" : "", nnames ? list : "(none known)");
+		     o->npids > 1 ? "es" : "", o->nfollow ? list : "(none known)");
 		o->waiting = true;
 	}
-	for (int k = 0; k < nnames && n < VQ_MAX_TARGETS; k++)
-		n += proc_find_named(names[k], o->since, found + n, VQ_MAX_TARGETS - n);
-	return n;
-}
-
-void owners_take(struct owners *o, const pid_t *pids, int n)
-{
-	memcpy(o->pids, pids, n * sizeof(*pids));
-	o->npids = n;
-	o->waiting = false;
-	for (int i = 0; i < n; i++) {
-		o->names[i][0] = 0;
-		proc_name(pids[i], o->names[i]);
-		ilog("--follow: tracing pid %d (%s)", pids[i], o->names[i]);
+	/* The dead leave the list (their names stay followed). */
+	for (int i = 0; i < o->npids; i++) {
+		if (!proc_alive_name(o->pids[i], name)) {
+			gone[ngone++] = o->pids[i];
+			continue;
+		}
+		o->pids[k] = o->pids[i];
+		memcpy(o->names[k++], o->names[i], PROC_NAME_LEN);
 	}
+	o->npids = k;
+	for (int i = 0; i < n; i++) {
+		if (traced(o, kernel[i]))
+			continue;
+		if (!proc_alive_name(kernel[i], name)) {
+			/* Taken by the kernel and gone before this look. */
+			ilog("--follow: traced pid %d (exited already)", kernel[i]);
+			gone[ngone++] = kernel[i];
+			continue;
+		}
+		if (o->npids == VQ_MAX_TARGETS)
+			continue;	/* traced all the same; said when room */
+		o->pids[o->npids] = kernel[i];
+		strcpy(o->names[o->npids++], name);
+		o->waiting = false;
+		ilog("--follow: tracing pid %d (%s)", kernel[i], name);
+	}
+	return ngone;
 }
 
 int owners_check_devices(const struct env *env)

@@ -10,7 +10,6 @@
 struct proc_stat {
 	char name[PROC_NAME_LEN];	/* comm */
 	char state;
-	unsigned long long start;	/* clock ticks since boot */
 };
 
 /* /proc/PID/stat: "pid (comm) S ppid ..."; comm may hold spaces and ')',
@@ -35,16 +34,6 @@ static bool read_stat(pid_t pid, struct proc_stat *ps)
 		memcpy(ps->name, open + 1, n);
 		ps->name[n] = '\0';
 		ps->state = p[2];
-		ps->start = 0;
-		/* starttime is field 22; field 3 is the state after ") ". */
-		p += 3;
-		for (int field = 3; p && field < 22; field++) {
-			p = strchr(p, ' ');
-			if (p)
-				p++;
-		}
-		if (p)
-			ps->start = strtoull(p, NULL, 10);
 		ok = true;
 	}
 	fclose(f);
@@ -71,13 +60,6 @@ bool proc_alive_name(pid_t pid, char name[PROC_NAME_LEN])
 		return false;
 	memcpy(name, ps.name, PROC_NAME_LEN);
 	return true;
-}
-
-unsigned long long proc_start_ticks(pid_t pid)
-{
-	struct proc_stat ps;
-
-	return read_stat(pid, &ps) ? ps.start : 0;
 }
 
 bool proc_name(pid_t pid, char name[PROC_NAME_LEN])
@@ -114,37 +96,6 @@ bool proc_has_vhost(pid_t pid)
 	}
 	closedir(d);
 	return found;
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-int proc_find_named(const char *name, unsigned long long after, pid_t *out, int max)
-{
-	struct proc_stat ps;
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return 0;
-	while (n < max && (de = readdir(d))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-
-		if (*end || pid <= 0 || pid == getpid())
-			continue;
-		if (read_stat((pid_t)pid, &ps) && !strcmp(ps.name, name) && ps.start > after &&
-		    state_alive(ps.state))
-			out[n++] = (pid_t)pid;
-	}
-	closedir(d);
-	qsort(out, n, sizeof(*out), cmp_pid);
-	return n;
 }
 
 bool vhost_module_loaded(void)

@@ -17,13 +17,8 @@ bool proc_alive(pid_t pid);
 bool proc_alive_name(pid_t pid, char name[PROC_NAME_LEN]);
 /* The process name (comm, as /proc/PID/stat gives it); false if it is gone. */
 bool proc_name(pid_t pid, char name[PROC_NAME_LEN]);
-/* The process start time in clock ticks since boot; 0 if it is gone. */
-unsigned long long proc_start_ticks(pid_t pid);
 /* One of its file descriptors is a /dev/vhost-* device. */
 bool proc_has_vhost(pid_t pid);
-/* Up to max live processes called name that started after `after` (clock
- * ticks since boot), lowest pid first; returns how many. */
-int proc_find_named(const char *name, unsigned long long after, pid_t *out, int max);
 /* The vhost core module is loaded (/sys/module/vhost). */
 bool vhost_module_loaded(void);
 

@@ -175,6 +175,47 @@ int session_add_targets(struct session *ss, const pid_t *pids, int n)
 	return 0;
 }
 
+int session_targets(struct session *ss, pid_t *out, int max)
+{
+	int fd = bpf_map__fd(ss->skel->maps.targets), n = 0;
+	__u32 key, next, *prev = NULL;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		out[n++] = (pid_t)next;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+void session_drop_targets(struct session *ss, const pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		__u32 pid = pids[i];
+
+		bpf_map__delete_elem(ss->skel->maps.targets, &pid, sizeof(pid), 0);
+	}
+}
+
+int session_follow_names(struct session *ss, const char (*names)[VQ_COMM_LEN], int n,
+			 __u64 since_ns)
+{
+	for (__u32 i = 0; i < VQ_MAX_FOLLOW_NAMES; i++) {
+		struct vq_comm c = {};
+
+		if ((int)i < n)
+			memcpy(c.name, names[i], VQ_COMM_LEN - 1);
+		if (bpf_map__update_elem(ss->skel->maps.follow_names, &i, sizeof(i), &c, sizeof(c), 0)) {
+			int err = bpf_err();
+
+			elog("cannot set the --follow names: %s", strerror(-err));
+			return err;
+		}
+	}
+	ss->skel->bss->follow_since_ns = since_ns;
+	return 0;
+}
+
 /* The hooks' hints (bpf/vq_table.bpf.h) remember ignored vqs too: all are
  * zeroed at once. The traced ones among them are mended by the hooks from
  * vq_ids at their next call. */

@@ -54,6 +54,17 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
 int session_load(struct session *ss);
 /* Adds owner pids to the filter set. 0, or -errno after one line. */
 int session_add_targets(struct session *ss, const pid_t *pids, int n);
+/* The pids in the filter now (the kernel adds --follow's), into
+ * out[0..max); returns how many. */
+int session_targets(struct session *ss, pid_t *out, int max);
+/* Pids that exited leave the filter (a pid number may be reused). */
+void session_drop_targets(struct session *ss, const pid_t *pids, int n);
+/* --follow with -p: the kernel takes an owner whose process has one of
+ * names[0..n) (at most VQ_MAX_FOLLOW_NAMES) and started after since_ns
+ * (CLOCK_MONOTONIC) into the filter at its first used entry. After load;
+ * again after every session_open. 0 or -errno after one line. */
+int session_follow_names(struct session *ss, const char (*names)[VQ_COMM_LEN], int n,
+			 __u64 since_ns);
 /* Forgets the vqs the filter turned away, so that the next call of each is
  * judged against the filter as it is now (after session_add_targets). */
 void session_forget_ignored(struct session *ss);

@@ -6,12 +6,15 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 vq=${VQTRACE:-$here/../../vqtrace}
 pass=0 fail=0
+# Private: two checkouts may run this at once.
+errf=$(mktemp)
+trap 'rm -f "$errf"' EXIT
 
 expect_bad() { # args...: exit 2, one stderr line, nothing on stdout
 	local out err rc
-	out=$("$vq" "$@" 2>/tmp/vqcli.err); rc=$?
-	err=$(cat /tmp/vqcli.err)
-	if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$(wc -l </tmp/vqcli.err)" -eq 1 ] && [[ $err == vqtrace* ]]; then
+	out=$("$vq" "$@" 2>"$errf"); rc=$?
+	err=$(cat "$errf")
+	if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$(wc -l <"$errf")" -eq 1 ] && [[ $err == vqtrace* ]]; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))

@@ -306,7 +306,9 @@ def samples($at): [.prom[] | select(.at == $at) | .line
 def metric($at; $name; $pid; $dir): [samples($at)[] | select(.name == $name and .l.pid == "\($pid)" and .l.dir == $dir) | .v] | add;
 def follow_checks:
   [qemus[].qemu] as $ns
-  | [ $ns[] as $n | "after-q\($n)" as $at
+  | [ ($ns[1:][] as $n | c("vqtrace said it follows q\($n)"; true;
+        any(.err[]; test("--follow: tracing pid \(qpid($n)) ")))) ]
+  + [ $ns[] as $n | "after-q\($n)" as $at
       | c("prometheus after q\($n): scraped, vqtrace_complete 1"; [1];
           [samples($at)[] | select(.name == "vqtrace_complete") | .v]),
         ($ns[] as $m | qpid($m) as $p

@@ -225,8 +225,9 @@ def specific:
         c("every row's queue role known"; [["net", "rx"], ["net", "tx"]]; ([totals[] | [(.dev | sub("[0-9]+$"; "")), .dir]] | unique)),
         c("every row retired"; [true]; ([totals[].retired] | unique)) ]
   elif .name == "follow" then
-    # X follows the name: A, then B exactly, never C (same name, started
-    # before X). Y (no --follow) ends with A. Then --no-wait.
+    # X follows the name: B (started after X, loading at once while A
+    # waits) exactly from its first buffer, and A; never C (same name,
+    # started before X). Y (no --follow) ends with A. Then --no-wait.
     (.gt[0].pid) as $a | (.gt[1].pid) as $b | (rows(.vq2)) as $y | f("c_pid") as $c
     | common + exact(totals; "X: ") + probe_clean(probe; "X: ") + no_add_errors(totals; "X: ") + leak_checks
     + exact_of($y; [.gt[0]]; "Y: ") + probe_clean(probe2; "Y: ")
@@ -238,7 +239,7 @@ def specific:
         c("Y: rows only of A"; [$a]; ([$y[].pid] | unique)),
         c("X said it waits for a new 'vhost-loadgen'"; 1; f("x_waiting")),
         c("X alive after A exited"; 1; f("x_alive_after_a")),
-        c("X took B into its filter"; 1; f("x_took_b")),
+        c("X said it traces B"; 1; f("x_took_b")),
         c("X: rows of A and B"; ([$a, $b] | sort); ([totals[].pid] | unique)),
         c("X: nothing of C"; 0; ([totals[] | select(.pid == $c)] | length)),
         c("X: A tx used"; 3000; rsum(totals; $a; "tx"; .used)),

@@ -224,7 +224,7 @@ run_rmmod() { # name args...
 	end_with_load_b "$name" $v "$@"
 }
 
-run_follow() { # name args...: X (-p A --follow) and Y (-p A) over loads A then B
+run_follow() { # name args...: X (-p A --follow) and Y (-p A) over loads B then A
 	name=$1; shift
 	# C: the same name, started before vqtrace, runs along with B:
 	# --follow must not take it.
@@ -239,20 +239,22 @@ run_follow() { # name args...: X (-p A --follow) and Y (-p A) over loads A then 
 	y=$!
 	wait_ready /tmp/err
 	wait_ready /tmp/err2
-	touch /tmp/go
+	# B: the same name, started after X, loads at once while A still
+	# waits: X must count it from its first buffer (the kernel takes it
+	# by name and start time; X says so within an interval).
+	rm -f /tmp/gtb
+	vhost-loadgen --gt /tmp/gtb "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg &
+	b=$!
+	wait $b
+	fact load_b_rc $?
+	fact x_took_b "$(wait_line /tmp/err "follow: trac[a-z]* pid $b ")"
+	touch /tmp/go /tmp/goc
 	wait $a
 	fact load_a_rc $?
+	cat /tmp/gtb >>/tmp/gt	# A first, then B
 	exit_fact y_rc $y
 	fact x_waiting "$(wait_line /tmp/err "waiting for a new process named 'vhost-loadgen'")"
 	fact x_alive_after_a "$(kill -0 $x 2>/dev/null && echo 1 || echo 0)"
-	# B holds its first buffer until X has taken it into its filter.
-	rm -f /tmp/go
-	vhost-loadgen --gt /tmp/gt --wait-file /tmp/go "$@" --tx 2000 --rx 200 >/dev/null 2>>/tmp/errlg &
-	b=$!
-	fact x_took_b "$(wait_line /tmp/err "follow: tracing pid $b ")"
-	touch /tmp/go /tmp/goc
-	wait $b
-	fact load_b_rc $?
 	wait $c
 	fact load_c_rc $?
 	kill -INT $x
