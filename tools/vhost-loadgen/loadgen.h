@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vhost-loadgen: a userspace virtio-net driver over /dev/vhost-net whose
- * own counts are the ground truth for vqtrace's end-to-end tests.
+ * vhost-loadgen: a userspace virtio-net driver over /dev/vhost-net (and,
+ * with --vsock, a virtio-vsock driver over /dev/vhost-vsock) whose own
+ * counts are the ground truth for vqtrace's end-to-end tests.
  *
  * Files:
  *   main.c   options, process fan-out, scenario driver loop
  *   util.c   errors, usage errors, time, quiesced_at() (util.h; calls
  *            into no other file, so the files' call graph has no cycle)
  *   ring.c   split virtqueue, driver side (descriptors, avail, used, events)
- *   vhost.c  /dev/vhost-net device setup and teardown
+ *   vhost.c  vhost device setup shared by every kind; /dev/vhost-net's
+ *            setup and teardown
  *   tap.c    tap backend and AF_PACKET frame injection
  *   gt.c     ground-truth JSON line and the human summary
  *   misbehave.c  misbehaviour modes (--freeze-event-after, --event-ahead,
  *            --avail-jump-after, --no-call-after): options and checkpoints
  *   hostile.c    hostile-guest modes (--event-random, --flags-garbage,
  *            --unmap-rings-after): options, per-entry events, ring faults
+ *   vsock.c      --vsock: /dev/vhost-vsock, the guest side of one
+ *            virtio-vsock stream per device, its ground truth
+ *   vsock_peer.c the host side of that stream: an AF_VSOCK listener in a
+ *            child process (the test guest's own kernel is vhost's host)
  */
 #ifndef VHOST_LOADGEN_H
 #define VHOST_LOADGEN_H
@@ -88,6 +94,12 @@ struct lg_opts {
 	uint64_t unmap_after;    /* --unmap-rings-after N (TX); 0: off */
 
 	unsigned rounds;         /* --rounds R: the scenario R times (default 1) */
+
+	/* --vsock (vsock.c) */
+	bool vsock;
+	uint64_t vsock_send;     /* --send BYTES: guest -> host stream bytes */
+	uint64_t vsock_recv;     /* --recv BYTES: host -> guest stream bytes */
+	unsigned vsock_pkt;      /* --pkt SIZE: payload bytes per TX packet */
 };
 
 /* Driver side of one split virtqueue. */
@@ -179,7 +191,8 @@ struct lg_vq {
 
 struct lg_dev {
 	int ordinal;
-	int fd;                  /* /dev/vhost-net */
+	const char *path;        /* /dev/vhost-net, /dev/vhost-vsock */
+	int fd;
 	uint8_t *mem;
 	size_t mem_size;
 	struct lg_vq vq[LG_NQ];
@@ -194,6 +207,7 @@ struct lg_dev {
 };
 
 /* ring.c */
+int vq_add_sized(struct lg_vq *vq, uint32_t len);
 size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event);
 void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
 	     unsigned buf_len, bool device_writes, bool isolate_event);
@@ -211,7 +225,16 @@ void vq_store_used_event(struct lg_vq *vq, uint16_t v);
 void vq_store_avail_idx(struct lg_vq *vq);
 void vq_kick(struct lg_vq *vq);
 
-/* vhost.c */
+/* vhost.c: every kind of device */
+void dev_open(struct lg_dev *d, int ordinal, const char *path, const struct lg_opts *o);
+void dev_negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx);
+void dev_map(struct lg_dev *d, size_t size);
+void dev_setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts *o);
+void vring_ioctl(struct lg_dev *d, unsigned long req, unsigned index,
+		 unsigned num, const char *name);
+void vring_file(struct lg_dev *d, unsigned long req, unsigned index,
+		int fd, const char *name);
+/* vhost.c: vhost-net */
 void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 	       bool *event_idx_out);
 void dev_set_backend(struct lg_dev *d, int fd);
@@ -250,5 +273,27 @@ void hostile_checkpoint(struct lg_dev *d, struct lg_vq *vq);
 bool hostile_off(const struct lg_vq *vq);
 void hostile_restore(struct lg_dev *d);
 void hostile_gt(char *buf, size_t len, const struct lg_vq *vq);
+
+/* vsock.c */
+void vsock_usage(FILE *f);
+void vsock_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set);
+void vsock_round(const struct lg_opts *o, unsigned round);
+
+/* vsock_peer.c */
+struct vsock_peer {
+	int pid;                 /* the child holding the AF_VSOCK listener */
+	int fd;                  /* pipe from it: ready byte, then its result */
+	uint32_t port;
+};
+struct vsock_peer_result {
+	uint64_t got;            /* bytes read from the guest */
+	uint64_t bad;            /* of those, bytes not matching the pattern */
+	uint64_t sent;           /* bytes written to the guest */
+	int status;              /* the child's exit status (0: all done) */
+};
+uint8_t vsock_pattern(uint64_t offset, unsigned dir);
+void vsock_peer_start(struct vsock_peer *p, uint32_t port, uint64_t expect,
+		      uint64_t send);
+void vsock_peer_finish(struct vsock_peer *p, struct vsock_peer_result *r);
 
 #endif

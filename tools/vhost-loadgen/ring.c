@@ -215,6 +215,22 @@ unsigned vq_add(struct lg_vq *vq, unsigned n)
 	return n;
 }
 
+/*
+ * Put one free buffer of len bytes (its descriptor's length) on the avail
+ * ring, not yet visible to the device; returns its descriptor id, or -1
+ * when none is free.  For drivers whose buffers vary in length (vsock).
+ */
+int vq_add_sized(struct lg_vq *vq, uint32_t len)
+{
+	uint16_t id;
+
+	if (!vq_add(vq, 1))
+		return -1;
+	id = le16toh(vq->avail->ring[(uint16_t)(vq->avail_idx - 1) & (vq->num - 1)]);
+	vq->desc[id].len = htole32(len);
+	return id;
+}
+
 void vq_kick(struct lg_vq *vq)
 {
 	uint64_t one = 1;
