@@ -46,7 +46,10 @@ def generic:
       c("pid \($g.pid): taps named == the load generator's taps (queues that completed)";
         [$g.queues[] | select(.completed > 0) | .tap] | unique;
         [totals[] | select(.pid == $g.pid and .used > 0) | .tap] | unique) ]
-  + [ c("queue pair of every row with a tap"; [0]; [totals[] | select(.tap != null) | .qp] | unique) ]
+  # (vhost-vsock rows have no tap: their backend is no socket)
+  + [ c("queue pair of every row with a tap";
+        if ([mine[] | select((.kind // "net") == "net")] | length) > 0 then [0] else [] end;
+        [totals[] | select(.tap != null) | .qp] | unique) ]
   # On an EVENT_IDX ring vhost signals without looking at used_event once
   # after each ring setup (the setup clears signalled_used_valid) and once
   # after each invalidation, so per vq that notified:
@@ -204,9 +207,73 @@ def multi_fn:
       c("lost_notify"; 0; vall("tx"; .lost_notify)),
       c("notify argument 1 per vq"; 4; probe.notify_arg1) ];
 
+# virtio-vsock (vhost-loadgen --vsock): one stream per device between the
+# load generator's guest CID and an AF_VSOCK listener of the guest kernel,
+# --send bytes guest -> host, --recv bytes back, then the host closes and
+# the guest answers RST. What each scenario asks for (tests/e2e/scenarios):
+def vsock_def:
+  { "vsock":         {send: 2097152, recv: 2097152, pkt: 1024, devices: 1, procs: 1},
+    "vsock-kp":      {send: 1048576, recv: 1048576, pkt: 1024, devices: 1, procs: 1},
+    "vsock-noevidx": {send: 524288,  recv: 524288,  pkt: 1024, devices: 1, procs: 1},
+    "vsock-multi":   {send: 262144,  recv: 524288,  pkt: 4000, devices: 2, procs: 2},
+    "vsock-pid":     {send: 262144,  recv: 262144,  pkt: 1024, devices: 1, procs: 1},
+    "vsock-kthread": {send: 262144,  recv: 262144,  pkt: 1024, devices: 1, procs: 1} }[.name];
+def vsock_checks:
+  vsock_def as $d
+  | ($d.devices * $d.procs) as $n
+  | [mine[].vsock[]] as $v
+  | [ c("ground truth of a vsock driver"; ["vsock"]; [mine[].kind] | unique),
+      c("vsock devices"; $n; $v | length),
+      # The stream itself, checked byte by byte on both sides.
+      c("guest sent --send bytes"; [range($n) | $d.send]; [$v[].sent]),
+      c("host peer read them"; [range($n) | $d.send]; [$v[].peer_got]),
+      c("host peer: bytes not matching the pattern"; 0; [$v[].peer_bad] | add),
+      c("host peer wrote --recv bytes"; [range($n) | $d.recv]; [$v[].peer_sent]),
+      c("guest received them"; [range($n) | $d.recv]; [$v[].got]),
+      c("guest: bytes not matching the pattern"; 0; [$v[].got_bad] | add),
+      c("host peer exit status"; [range($n) | 0]; [$v[].peer_status]),
+      c("rx packets of another stream"; 0; [$v[].foreign] | add),
+      # The packets the guest put on TX: one REQUEST, ceil(send / pkt) RW
+      # (sent only whole, when the host's credit allows), one RST.
+      c("tx REQUEST packets"; $n; gall("tx"; .pkts.request)),
+      c("tx RW packets"; $n * ((($d.send + $d.pkt - 1) / $d.pkt) | floor); gall("tx"; .pkts.rw)),
+      c("tx RST packets"; $n; gall("tx"; .pkts.rst)),
+      c("rx RESPONSE packets"; $n; gall("rx"; .pkts.response)),
+      c("rx SHUTDOWN packets"; $n; gall("rx"; .pkts.shutdown)),
+      c("rx RW bytes"; $n * $d.recv; gall("rx"; .bytes)),
+      # vqtrace's used entries are those packets (vhost splits a host packet
+      # over several 4 KiB rx buffers: each piece is a packet on the ring).
+      c("tx used == packets the guest sent"; gall("tx"; .pkts | add); vall("tx"; .used)),
+      c("rx used == packets the guest received"; gall("rx"; .pkts | add); vall("rx"; .used)),
+      # DEV and Q: the device kind from the kick handler, numbered per
+      # owner, each with queue 0 rx and 1 tx; vhost_vsock has no event vq
+      # (the kernel refused a third vring), so no evt row.
+      c("rows: vsock devices, queue 0 rx and 1 tx each";
+        [mine[] as $g | range($d.devices) as $i | ({pid: $g.pid, dev: "vsock\($i)", q: "0:rx"}, {pid: $g.pid, dev: "vsock\($i)", q: "1:tx"})] | sort;
+        [totals[] | {pid, dev, q: "\(.queue):\(.dir)"}] | sort),
+      c("the kernel refused an event vring (ENOBUFS: vhost_vsock has 2 vqs)"; ["ENOBUFS"]; [$v[].evt_vring] | unique),
+      c("ring setups per vq"; [1]; [totals[].ring_setups] | unique),
+      c("tap of vsock rows"; [null]; [totals[].tap] | unique) ]
+  + if .name == "vsock-noevidx" then
+      # No EVENT_IDX, avail flags clear: every notify signals.
+      [ c("event_idx off"; [false]; [totals[].event_idx] | unique),
+        c("suppressed"; 0; vall("tx"; .suppressed) + vall("rx"; .suppressed)),
+        c("stale_signals"; 0; vall("tx"; .stale_signals) + vall("rx"; .stale_signals)) ]
+    else
+      [ c("event_idx on"; [true]; [totals[].event_idx] | unique),
+        c("stale_signals: the first after each ring setup"; 2 * $n; vall("tx"; .stale_signals) + vall("rx"; .stale_signals)) ]
+    end
+  + if .name == "vsock-pid" or .name == "vsock-kthread" then
+      [ c("B carried its stream too"; $d.recv; [others[].vsock[].got] | add // 0),
+        ([others[].pid] as $b | c("B's pid absent"; []; [totals[] | select(.pid as $p | $b | index($p))])) ]
+      + if .name == "vsock-kthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end
+    else [] end
+  + no_flags;
+
 def specific:
   (.name |= sub("^io-"; "") | .name |= sub("-fn$"; "")) |
-  if .name == "events" then
+  if (.name | startswith("vsock")) then vsock_checks
+  elif .name == "events" then
     [ c("tx used"; 10000; vall("tx"; .used)) ] + events_exact + no_flags
   elif .name == "events-kp" then
     [ c("tx used"; 12000; vall("tx"; .used)), c("tx vqs"; 4; [totals[] | select(.dir == "tx")] | length) ]

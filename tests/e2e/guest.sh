@@ -4,7 +4,7 @@
 # rig's second serial port) for tests/e2e/check.sh on the host.
 RESULTS=${RESULTS:-/dev/ttyS1}
 KERNEL=$(uname -r | cut -d. -f1,2)
-ONLY=$1
+ONLY=$*	# scenario names (E2E_ONLY), or empty for all
 
 emit() { # name rc: the tagged outputs of one scenario
 	{
@@ -125,7 +125,7 @@ run_pid() { # name args...: loadgens A and B, vqtrace -p A
 grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how vqopts args; do
 	name=$(echo $name)
 	[ -n "$name" ] || continue
-	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
+	case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	case " $kernels " in *" $KERNEL "*) ;; *) continue ;; esac
 	VQOPTS=$(echo $vqopts)
 	[ "$VQOPTS" = - ] && VQOPTS=
