@@ -33,7 +33,7 @@ def generic:
     # none in argument 2.
     c("probe: vqs found in notify argument 1"; ([totals[] | select(.notifies > 0)] | length); probe.notify_arg1),
     c("probe: vqs found in notify argument 2"; 0; probe.notify_arg2) ]
-  + [ mine[] as $g | ("rx", "tx") as $d |
+  + [ mine[] as $g | ([$g.queues[].dir] | unique)[] as $d |
       c("pid \($g.pid) \($d): used == loadgen completed"; gsum($g; $d; .completed); vsum($g.pid; $d; .used)),
       c("pid \($g.pid) \($d): signals == loadgen interrupts"; gsum($g; $d; .interrupts); vsum($g.pid; $d; .signals)),
       c("pid \($g.pid) \($d): used_elems == loadgen used elements"; gsum($g; $d; .used_elems); vsum($g.pid; $d; .used_elems)),
@@ -270,9 +270,56 @@ def vsock_checks:
     else [] end
   + no_flags;
 
+# virtio-scsi (vhost-loadgen --scsi, HOW scsi): one device on a configfs
+# target; AN_QUERY on the control queue (0), nothing on the event queue (1:
+# no buffers, no hotplug), TEST UNIT READY on request queue 2 until GOOD,
+# then --cmds WRITEs and as many READs of 4 KiB on every request queue.
+def scsi_def:
+  { "scsi":         {queues: 1, cmds: 512},
+    "scsi-multi":   {queues: 4, cmds: 128},
+    "scsi-kp":      {queues: 1, cmds: 256},
+    "scsi-noevidx": {queues: 1, cmds: 256} }[.name];
+def scsi_checks:
+  scsi_def as $d
+  | [mine[].queues[]] as $q
+  | [$q[] | select(.dir == "io")] as $io
+  | ([$q[] | select(.queue == 2) | .cmds.tur] | add // 0) as $tur
+  | [ c("ground truth of a scsi driver"; ["scsi"]; [mine[].kind] | unique),
+      c("queues: 0 ctl, 1 evt, then the request queues";
+        ["0:ctl", "1:evt"] + [range($d.queues) | "\(. + 2):io"]; [$q[] | "\(.queue):\(.dir)"]),
+      c("ctl: one AN_QUERY, answered OK"; [{an_query: 1, good: 1}]; [$q[] | select(.dir == "ctl") | {an_query: .cmds.an_query, good}]),
+      c("evt: nothing used"; [0]; [$q[] | select(.dir == "evt") | .completed]),
+      c("TEST UNIT READY: GOOD within 8 tries"; true; $tur >= 1 and $tur <= 8),
+      c("only the TEST UNIT READYs before the GOOD one failed"; $tur - 1; [$q[].bad] | add),
+      c("WRITEs per request queue"; [range($d.queues) | $d.cmds]; [$io[].cmds.write]),
+      c("READs per request queue"; [range($d.queues) | $d.cmds]; [$io[].cmds.read]),
+      c("bytes written per request queue"; [range($d.queues) | $d.cmds * 4096]; [$io[].written]),
+      c("bytes read back per request queue"; [range($d.queues) | $d.cmds * 4096]; [$io[].read]),
+      c("bytes read back that differ from those written"; 0; [$io[].mismatch] | add),
+      c("completed == commands, per queue"; [$q[] | .cmds | add]; [$q[].completed]),
+      # DEV and Q: one scsi device, a row per queue that used entries, named
+      # by its kick handler (ctl, io); the event queue used none: no row.
+      c("rows: scsi0, the queues that completed commands";
+        [$q[] | select(.completed > 0) | {dev: "scsi0", q: "\(.queue):\(.dir)"}];
+        [totals[] | {dev, q: "\(.queue):\(.dir)"}] | sort_by(.q | split(":")[0] | tonumber)) ]
+  # vqtrace against the driver queue by queue (one device: the queue index
+  # names the vq).
+  + (totals as $t | [ $q[] | select(.completed > 0) | . as $g | [$t[] | select(.queue == $g.queue)] as $r |
+      c("queue \($g.queue) \($g.dir): used == completed"; $g.completed; [$r[].used] | add),
+      c("queue \($g.queue) \($g.dir): signals == interrupts"; $g.interrupts; [$r[].signals] | add) ])
+  + [ c("ring setups per vq"; [1]; [totals[].ring_setups] | unique) ]
+  + if .name == "scsi-noevidx" then
+      [ c("event_idx off"; [false]; [totals[].event_idx] | unique),
+        c("suppressed"; 0; [totals[].suppressed] | add) ]
+    else
+      [ c("event_idx on"; [true]; [totals[].event_idx] | unique) ]
+    end
+  + no_flags;
+
 def specific:
   (.name |= sub("^io-"; "") | .name |= sub("-fn$"; "")) |
   if (.name | startswith("vsock")) then vsock_checks
+  elif (.name | startswith("scsi")) then scsi_checks
   elif .name == "events" then
     [ c("tx used"; 10000; vall("tx"; .used)) ] + events_exact + no_flags
   elif .name == "events-kp" then
@@ -441,7 +488,7 @@ def skipped_runs:
   [ c("kernel skipped runs: exit status 3 (incomplete)"; 3; .rc),
     c("kernel skipped runs: the probe says incomplete"; false; probe.complete),
     c("kernel skipped runs: stderr names the program"; true; [.err[] | test("runs skipped by the kernel")] | any) ]
-  + [ mine[] as $g | ("rx", "tx") as $d |
+  + [ mine[] as $g | ([$g.queues[].dir] | unique)[] as $d |
       c("kernel skipped runs: pid \($g.pid) \($d): used <= loadgen completed"; true;
         vsum($g.pid; $d; .used) <= gsum($g; $d; .completed)) ];
 

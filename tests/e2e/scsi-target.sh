@@ -19,10 +19,11 @@ up)
 	echo "naa.5001405ffff00001" >$t/vhost/$wwpn/tpgt_1/nexus
 	;;
 down)
-	wwpn=$2
-	echo NULL >$t/vhost/$wwpn/tpgt_1/nexus 2>/dev/null || true
+	wwpn=$2	# the LUN goes first: the nexus cannot go while a port is linked
 	rm -f $t/vhost/$wwpn/tpgt_1/lun/lun_0/port0
-	rmdir $t/vhost/$wwpn/tpgt_1/lun/lun_0 $t/vhost/$wwpn/tpgt_1 $t/vhost/$wwpn
+	rmdir $t/vhost/$wwpn/tpgt_1/lun/lun_0
+	echo NULL >$t/vhost/$wwpn/tpgt_1/nexus
+	rmdir $t/vhost/$wwpn/tpgt_1 $t/vhost/$wwpn
 	rmdir $t/core/rd_mcp_0/vqtrace $t/core/rd_mcp_0
 	;;
 *) echo "usage: $0 up WWPN PAGES | down WWPN" >&2; exit 2 ;;

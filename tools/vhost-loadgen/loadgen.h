@@ -21,6 +21,8 @@
  *            virtio-vsock stream per device, its ground truth
  *   vsock_peer.c the host side of that stream: an AF_VSOCK listener in a
  *            child process (the test guest's own kernel is vhost's host)
+ *   scsi.c       --scsi WWPN: /dev/vhost-scsi, a virtio-scsi initiator
+ *            (control, event, request queues), its ground truth
  */
 #ifndef VHOST_LOADGEN_H
 #define VHOST_LOADGEN_H
@@ -50,6 +52,9 @@
 #define LG_ETHERTYPE 0x88B5
 /* Payload marker of the frames we inject for RX. */
 #define LG_MAGIC 0x56515452u /* "VQTR" */
+
+/* chain[] of a head that has no second descriptor */
+#define LG_NO_CHAIN 0xffff
 
 #define LG_MAX_DEVICES 64
 #define LG_MAX_PROCS 64
@@ -100,6 +105,12 @@ struct lg_opts {
 	uint64_t vsock_send;     /* --send BYTES: guest -> host stream bytes */
 	uint64_t vsock_recv;     /* --recv BYTES: host -> guest stream bytes */
 	unsigned vsock_pkt;      /* --pkt SIZE: payload bytes per TX packet */
+
+	/* --scsi WWPN (scsi.c) */
+	const char *scsi_wwpn;
+	unsigned scsi_queues;    /* --scsi-queues Q: request queues */
+	uint64_t scsi_cmds;      /* --cmds N: WRITEs (and READs) per queue */
+	bool scsi_cmds_set;
 };
 
 /* Driver side of one split virtqueue. */
@@ -127,6 +138,8 @@ struct lg_vq {
 	uint16_t *free_ids;      /* stack of free descriptor ids */
 	unsigned nfree;
 	uint8_t *inflight;       /* per descriptor id: 1 if owned by the device */
+	uint16_t *chain;         /* per head id: its second descriptor, or
+				  * LG_NO_CHAIN (vq_add_chain) */
 
 	/* notification configuration */
 	bool event_idx;
@@ -208,6 +221,7 @@ struct lg_dev {
 
 /* ring.c */
 int vq_add_sized(struct lg_vq *vq, uint32_t len);
+int vq_add_chain(struct lg_vq *vq, uint32_t out_len, uint32_t in_len);
 size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event);
 void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
 	     unsigned buf_len, bool device_writes, bool isolate_event);
@@ -230,6 +244,7 @@ void dev_open(struct lg_dev *d, int ordinal, const char *path, const struct lg_o
 void dev_negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx);
 void dev_map(struct lg_dev *d, size_t size);
 void dev_setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts *o);
+void dev_release_vq(struct lg_vq *vq);
 void vring_ioctl(struct lg_dev *d, unsigned long req, unsigned index,
 		 unsigned num, const char *name);
 void vring_file(struct lg_dev *d, unsigned long req, unsigned index,
@@ -278,6 +293,11 @@ void hostile_gt(char *buf, size_t len, const struct lg_vq *vq);
 void vsock_usage(FILE *f);
 void vsock_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set);
 void vsock_round(const struct lg_opts *o, unsigned round);
+
+/* scsi.c */
+void scsi_usage(FILE *f);
+void scsi_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set);
+void scsi_round(const struct lg_opts *o, unsigned round);
 
 /* vsock_peer.c */
 struct vsock_peer {

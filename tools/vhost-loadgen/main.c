@@ -33,9 +33,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: " LG_NAME " [OPTIONS]\n"
-"A userspace virtio-net driver over /dev/vhost-net (tap backend), or with\n"
-"--vsock a virtio-vsock driver over /dev/vhost-vsock, whose own counts are\n"
-"the ground truth for vqtrace.  Prints one JSON line per process.\n"
+"A userspace virtio-net driver over /dev/vhost-net (tap backend), with\n"
+"--vsock a virtio-vsock driver over /dev/vhost-vsock, with --scsi a\n"
+"virtio-scsi driver over /dev/vhost-scsi, whose own counts are the ground\n"
+"truth for vqtrace.  Prints one JSON line per process.\n"
 "\n"
 "Traffic (per device; TX and RX may be combined):\n"
 "  --tx N              send N TX buffers (12-byte zeroed virtio_net_hdr +\n"
@@ -76,6 +77,7 @@ static void usage(FILE *f)
 	mis_usage(f);
 	hostile_usage(f);
 	vsock_usage(f);
+	scsi_usage(f);
 	fprintf(f,
 "Topology:\n"
 "  --devices D         D vhost-net devices per process, each with its own\n"
@@ -182,6 +184,7 @@ enum {
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 	OPT_IN_ORDER, OPT_VSOCK, OPT_SEND, OPT_RECV, OPT_PKT,
+	OPT_SCSI, OPT_SCSI_QUEUES, OPT_CMDS,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -221,6 +224,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "send", required_argument, NULL, OPT_SEND },
 		{ "recv", required_argument, NULL, OPT_RECV },
 		{ "pkt", required_argument, NULL, OPT_PKT },
+		{ "scsi", required_argument, NULL, OPT_SCSI },
+		{ "scsi-queues", required_argument, NULL, OPT_SCSI_QUEUES },
+		{ "cmds", required_argument, NULL, OPT_CMDS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -353,6 +359,18 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		case OPT_PKT:
 			o->vsock_pkt = (unsigned)parse_num("--pkt", optarg, 1, 65536);
 			break;
+		case OPT_SCSI:
+			if (!*optarg)
+				bad_usage("--scsi: empty WWPN");
+			o->scsi_wwpn = optarg;
+			break;
+		case OPT_SCSI_QUEUES:
+			o->scsi_queues = (unsigned)parse_num("--scsi-queues", optarg, 1, 8);
+			break;
+		case OPT_CMDS:
+			o->scsi_cmds = parse_num("--cmds", optarg, 1, 1000000);
+			o->scsi_cmds_set = true;
+			break;
 		case OPT_ROUNDS:
 			o->rounds = (unsigned)parse_num("--rounds", optarg, 1, 1000);
 			break;
@@ -376,6 +394,13 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 	mis_check_opts(o, tx_set);
 	hostile_check_opts(o, tx_set);
 	vsock_check_opts(o, tx_set, rx_set);
+	scsi_check_opts(o, tx_set, rx_set);
+	if (o->scsi_wwpn) {
+		if (!o->scsi_queues)
+			o->scsi_queues = 1;
+		if (!o->scsi_cmds_set)
+			o->scsi_cmds = 256;
+	}
 	if (o->vsock) {
 		if (!send_set)
 			o->vsock_send = 1048576;
@@ -734,6 +759,8 @@ static int run(const struct lg_opts *o)
 	for (unsigned r = 1; r <= o->rounds; r++) {
 		if (o->vsock)
 			vsock_round(o, r);
+		else if (o->scsi_wwpn)
+			scsi_round(o, r);
 		else
 			run_round(o, r);
 	}

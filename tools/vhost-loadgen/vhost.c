@@ -287,6 +287,22 @@ void dev_set_call(struct lg_dev *d, struct lg_vq *vq, bool on)
 	vq->call_on = on;
 }
 
+/* A vq's eventfds and bookkeeping (its ring memory is the device's). */
+void dev_release_vq(struct lg_vq *vq)
+{
+	if (vq->kick_fd >= 0)
+		close(vq->kick_fd);
+	if (vq->call_fd >= 0)
+		close(vq->call_fd);
+	vq->kick_fd = vq->call_fd = -1;
+	free(vq->free_ids);
+	free(vq->inflight);
+	free(vq->chain);
+	vq->free_ids = NULL;
+	vq->inflight = NULL;
+	vq->chain = NULL;
+}
+
 void dev_teardown(struct lg_dev *d)
 {
 	int q;
@@ -295,19 +311,8 @@ void dev_teardown(struct lg_dev *d)
 		close(d->fd);   /* releases the worker and the backend */
 	d->fd = -1;
 	tap_close(d);
-	for (q = 0; q < LG_NQ; q++) {
-		struct lg_vq *vq = &d->vq[q];
-
-		if (vq->kick_fd >= 0)
-			close(vq->kick_fd);
-		if (vq->call_fd >= 0)
-			close(vq->call_fd);
-		vq->kick_fd = vq->call_fd = -1;
-		free(vq->free_ids);
-		free(vq->inflight);
-		vq->free_ids = NULL;
-		vq->inflight = NULL;
-	}
+	for (q = 0; q < LG_NQ; q++)
+		dev_release_vq(&d->vq[q]);
 	if (d->mem && d->mem != MAP_FAILED)
 		munmap(d->mem, d->mem_size);
 	d->mem = NULL;
