@@ -278,7 +278,8 @@ def scsi_def:
   { "scsi":         {queues: 1, cmds: 512},
     "scsi-multi":   {queues: 4, cmds: 128},
     "scsi-kp":      {queues: 1, cmds: 256},
-    "scsi-noevidx": {queues: 1, cmds: 256} }[.name];
+    "scsi-noevidx": {queues: 1, cmds: 256},
+    "scsi-hotplug": {queues: 1, cmds: 64, hotplug: true} }[.name];
 def scsi_checks:
   scsi_def as $d
   | [mine[].queues[]] as $q
@@ -288,7 +289,12 @@ def scsi_checks:
       c("queues: 0 ctl, 1 evt, then the request queues";
         ["0:ctl", "1:evt"] + [range($d.queues) | "\(. + 2):io"]; [$q[] | "\(.queue):\(.dir)"]),
       c("ctl: one AN_QUERY, answered OK"; [{an_query: 1, good: 1}]; [$q[] | select(.dir == "ctl") | {an_query: .cmds.an_query, good}]),
-      c("evt: nothing used"; [0]; [$q[] | select(.dir == "evt") | .completed]),
+      # With --scsi-hotplug LUN 1 is plugged and unplugged: vhost-scsi sends
+      # VIRTIO_SCSI_T_TRANSPORT_RESET (1), reason RESCAN (1) then REMOVED
+      # (2), for LUN 1; without it, no event buffers and nothing used.
+      c("evt: used entries"; [if $d.hotplug then 2 else 0 end]; [$q[] | select(.dir == "evt") | .completed]),
+      c("evt: the events"; if $d.hotplug then [{event: 1, reason: 1, lun: 1}, {event: 1, reason: 2, lun: 1}] else [] end;
+        [mine[].scsi.events[]?]),
       c("TEST UNIT READY: GOOD within 8 tries"; true; $tur >= 1 and $tur <= 8),
       c("only the TEST UNIT READYs before the GOOD one failed"; $tur - 1; [$q[].bad] | add),
       c("WRITEs per request queue"; [range($d.queues) | $d.cmds]; [$io[].cmds.write]),
@@ -296,7 +302,9 @@ def scsi_checks:
       c("bytes written per request queue"; [range($d.queues) | $d.cmds * 4096]; [$io[].written]),
       c("bytes read back per request queue"; [range($d.queues) | $d.cmds * 4096]; [$io[].read]),
       c("bytes read back that differ from those written"; 0; [$io[].mismatch] | add),
-      c("completed == commands, per queue"; [$q[] | .cmds | add]; [$q[].completed]),
+      c("completed == commands (events on evt), per queue";
+        ([mine[].scsi.events_seen] | add) as $ev | [$q[] | if .dir == "evt" then $ev else .cmds | add end];
+        [$q[].completed]),
       # DEV and Q: one scsi device, a row per queue that used entries, named
       # by its kick handler (ctl, io); the event queue used none: no row.
       c("rows: scsi0, the queues that completed commands";

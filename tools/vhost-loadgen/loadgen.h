@@ -110,6 +110,7 @@ struct lg_opts {
 	const char *scsi_wwpn;
 	unsigned scsi_queues;    /* --scsi-queues Q: request queues */
 	uint64_t scsi_cmds;      /* --cmds N: WRITEs (and READs) per queue */
+	const char *scsi_hotplug; /* --scsi-hotplug BACKSTORE (configfs dir) */
 	bool scsi_cmds_set;
 };
 
@@ -205,6 +206,7 @@ struct lg_vq {
 struct lg_dev {
 	int ordinal;
 	const char *path;        /* /dev/vhost-net, /dev/vhost-vsock */
+	uint64_t extra_features; /* device-specific bits to negotiate */
 	int fd;
 	uint8_t *mem;
 	size_t mem_size;

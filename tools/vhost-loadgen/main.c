@@ -184,7 +184,7 @@ enum {
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 	OPT_IN_ORDER, OPT_VSOCK, OPT_SEND, OPT_RECV, OPT_PKT,
-	OPT_SCSI, OPT_SCSI_QUEUES, OPT_CMDS,
+	OPT_SCSI, OPT_SCSI_QUEUES, OPT_CMDS, OPT_SCSI_HOTPLUG,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -227,6 +227,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "scsi", required_argument, NULL, OPT_SCSI },
 		{ "scsi-queues", required_argument, NULL, OPT_SCSI_QUEUES },
 		{ "cmds", required_argument, NULL, OPT_CMDS },
+		{ "scsi-hotplug", required_argument, NULL, OPT_SCSI_HOTPLUG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -370,6 +371,11 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		case OPT_CMDS:
 			o->scsi_cmds = parse_num("--cmds", optarg, 1, 1000000);
 			o->scsi_cmds_set = true;
+			break;
+		case OPT_SCSI_HOTPLUG:
+			if (!*optarg)
+				bad_usage("--scsi-hotplug: empty path");
+			o->scsi_hotplug = optarg;
 			break;
 		case OPT_ROUNDS:
 			o->rounds = (unsigned)parse_num("--rounds", optarg, 1, 1000);

@@ -13,8 +13,12 @@
  * it is GOOD (a fresh LUN may first report a unit attention); then on every
  * request queue --cmds WRITE(10)s of 4 KiB, each at its own LBA, and, once
  * all are done, the same number of READ(10)s of those blocks, every byte
- * compared with what was written.  Event queue: no buffers (no hotplug is
- * negotiated, so vhost has nothing to send there).
+ * compared with what was written.  Event queue: no buffers, unless
+ * --scsi-hotplug BACKSTORE: then VIRTIO_SCSI_F_HOTPLUG is negotiated, the
+ * event ring filled, and after the I/O the driver plugs LUN 1 (mkdir and a
+ * symlink to BACKSTORE in the TPG's configfs) and unplugs it; vhost-scsi
+ * reports each as a VIRTIO_SCSI_T_TRANSPORT_RESET event (reason RESCAN,
+ * then REMOVED), one used entry on the event queue each.
  *
  * Ground truth per queue: commands completed (used entries) and interrupts
  * (call eventfd counts).  vhost-scsi completes commands from a work item of
@@ -29,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <linux/vhost.h>
 #include <linux/virtio_scsi.h>
 
@@ -45,6 +50,8 @@
 #define SC_XFER 4096u				/* bytes per WRITE/READ */
 #define SC_SLOT (8192u)				/* one descriptor's buffer */
 #define SC_TUR_MAX 8
+#define SC_EVENTS 2				/* plug, unplug */
+#define SC_EVT_WAIT_S 10.0
 #define SC_STALL_S 20.0
 
 #define SC_REQ ((uint32_t)sizeof(struct virtio_scsi_cmd_req))	/* 51 */
@@ -79,6 +86,8 @@ struct sc_dev {
 	int abi;
 	bool an_done;
 	uint8_t an_response;
+	struct virtio_scsi_event ev[SC_EVENTS];	/* as received */
+	unsigned nev;
 };
 
 void scsi_usage(FILE *f)
@@ -92,6 +101,10 @@ void scsi_usage(FILE *f)
 "                      4 KiB and READ(10)s of the same blocks, data checked\n"
 "  --scsi-queues Q     request queues (vqs 2 .. Q+1), 1..%d (default 1)\n"
 "  --cmds N            WRITEs (and as many READs) per request queue (default 256)\n"
+"  --scsi-hotplug BACKSTORE  negotiate VIRTIO_SCSI_F_HOTPLUG, fill the event\n"
+"                      queue, and after the I/O plug LUN 1 (a configfs link to\n"
+"                      the backstore directory BACKSTORE) and unplug it: one\n"
+"                      event each\n"
 "  Applies with it: --ring, --event-every, --no-event-idx, --always-kick,\n"
 "  --kthread, --rounds, --gt, --wait-file, --pause-before, --hold.\n"
 "\n", SC_MAX_IO);
@@ -100,8 +113,8 @@ void scsi_usage(FILE *f)
 void scsi_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set)
 {
 	if (!o->scsi_wwpn) {
-		if (o->scsi_queues || o->scsi_cmds_set)
-			bad_usage("--scsi-queues and --cmds need --scsi");
+		if (o->scsi_queues || o->scsi_cmds_set || o->scsi_hotplug)
+			bad_usage("--scsi-queues, --cmds and --scsi-hotplug need --scsi");
 		return;
 	}
 	if (strlen(o->scsi_wwpn) >= sizeof(((struct vhost_scsi_target *)0)->vhost_wwpn))
@@ -151,6 +164,8 @@ static void sc_setup(struct sc_dev *s, const struct lg_opts *o, bool *event_idx)
 
 	s->nvq = SC_IO0 + o->scsi_queues;
 	dev_open(&s->d, 0, "/dev/vhost-scsi", o);
+	if (o->scsi_hotplug)
+		s->d.extra_features = 1ULL << VIRTIO_SCSI_F_HOTPLUG;
 	dev_negotiate(&s->d, o, event_idx);
 	dev_map(&s->d, per * s->nvq);
 	for (i = 0; i < s->nvq; i++) {
@@ -158,7 +173,12 @@ static void sc_setup(struct sc_dev *s, const struct lg_opts *o, bool *event_idx)
 
 		vq->dev = 0;
 		vq->index = (int)i;
-		vq_init(vq, s->d.mem + per * i, o->ring, SC_SLOT, SC_SLOT, false, false);
+		if (i == SC_EVT)	/* one virtio_scsi_event per buffer */
+			vq_init(vq, s->d.mem + per * i, o->ring, SC_SLOT,
+				sizeof(struct virtio_scsi_event), true, false);
+		else
+			vq_init(vq, s->d.mem + per * i, o->ring, SC_SLOT, SC_SLOT,
+				false, false);
 		vq_configure_events(vq, *event_idx, o->event_every, 0, false, o->always_kick);
 		dev_setup_vring(&s->d, vq, o);
 		s->q[i].req = calloc(o->ring, sizeof(*s->q[i].req));
@@ -302,6 +322,52 @@ static void sc_ctl_used(struct lg_vq *vq, unsigned id, uint32_t len, void *arg)
 		s->q[SC_CTL].bad++;
 }
 
+static void sc_evt_used(struct lg_vq *vq, unsigned id, uint32_t len, void *arg)
+{
+	struct sc_dev *s = arg;
+
+	(void)len;
+	if (s->nev < SC_EVENTS)
+		memcpy(&s->ev[s->nev], vq_buf(vq, id), sizeof(s->ev[0]));
+	s->nev++;
+}
+
+/* Harvest the event queue until it has n events (fatal after a while). */
+static void sc_evt_wait(struct sc_dev *s, unsigned n, const char *what)
+{
+	double t0 = lg_now();
+
+	while (s->nev < n) {
+		if (vq_harvest(&s->q[SC_EVT].vq, sc_evt_used, s))
+			vq_read_call(&s->q[SC_EVT].vq);
+		else if (lg_now() - t0 > SC_EVT_WAIT_S)
+			lg_fatal("--scsi-hotplug: no event for the %s of LUN 1 in %.0f s",
+				 what, SC_EVT_WAIT_S);
+		else
+			usleep(100);
+	}
+}
+
+/* Plug LUN 1 of the TPG (the backstore linked), then unplug it. */
+static void sc_hotplug(const struct lg_opts *o, struct sc_dev *s)
+{
+	char dir[512], link[600];
+
+	snprintf(dir, sizeof(dir), "/sys/kernel/config/target/vhost/%s/tpgt_%d/lun/lun_1",
+		 o->scsi_wwpn, SC_TPGT);
+	snprintf(link, sizeof(link), "%s/port1", dir);
+	if (mkdir(dir, 0755) < 0)
+		lg_die(dir, errno);
+	if (symlink(o->scsi_hotplug, link) < 0)
+		lg_die("symlink(--scsi-hotplug backstore)", errno);
+	sc_evt_wait(s, 1, "plug");
+	if (unlink(link) < 0)
+		lg_die("unlink(LUN 1 link)", errno);
+	if (rmdir(dir) < 0)
+		lg_die("rmdir(LUN 1)", errno);
+	sc_evt_wait(s, 2, "unplug");
+}
+
 /* Request queue q's next steps; true if anything moved. */
 static bool sc_service_io(const struct lg_opts *o, struct sc_dev *s, unsigned q)
 {
@@ -380,7 +446,13 @@ static void sc_emit(const struct lg_opts *o, struct sc_dev *s, bool event_idx,
 		sb_printf(&b, "}}");
 	}
 	sb_printf(&b, "],\"scsi\":{\"wwpn\":\"%s\",\"tpgt\":%d,\"abi\":%d,"
-		  "\"an_response\":%u}}\n", o->scsi_wwpn, SC_TPGT, s->abi, s->an_response);
+		  "\"an_response\":%u,\"hotplug\":%s,\"events\":[", o->scsi_wwpn, SC_TPGT,
+		  s->abi, s->an_response, o->scsi_hotplug ? "true" : "false");
+	for (i = 0; i < s->nev && i < SC_EVENTS; i++)
+		sb_printf(&b, "%s{\"event\":%u,\"reason\":%u,\"lun\":%u}", i ? "," : "",
+			  le32toh(s->ev[i].event), le32toh(s->ev[i].reason),
+			  ((s->ev[i].lun[2] & 0x3f) << 8) | s->ev[i].lun[3]);
+	sb_printf(&b, "],\"events_seen\":%u}}\n", s->nev);
 	sb_write(&b, o->gt_fd >= 0 ? o->gt_fd : STDOUT_FILENO);
 	sb_free(&b);
 	fprintf(stderr, "%s[%d]: scsi %s: %u request queue(s), %llu+%llu WRITE/READ "
@@ -405,6 +477,13 @@ void scsi_round(const struct lg_opts *o, unsigned round)
 		s->q[i].vq.kick_fd = s->q[i].vq.call_fd = -1;
 	sc_setup(s, o, &event_idx);
 
+	if (o->scsi_hotplug) {	/* every event buffer posted */
+		struct lg_vq *ev = &s->q[SC_EVT].vq;
+		uint16_t old = ev->avail_idx;
+
+		ev->submitted += vq_add(ev, ev->nfree);
+		vq_publish(ev, old);
+	}
 	if (o->pause_before_ms)
 		sleep_ms(o->pause_before_ms);
 	while (round == 1 && o->wait_file && access(o->wait_file, F_OK))
@@ -436,12 +515,15 @@ void scsi_round(const struct lg_opts *o, unsigned round)
 			usleep(20);
 		}
 	}
+	if (o->scsi_hotplug)
+		sc_hotplug(o, s);
 	now = lg_now();
 
 	/* End-of-run barrier (see the top of the file), then the last counts. */
 	sc_endpoint(s, o->scsi_wwpn, VHOST_SCSI_CLEAR_ENDPOINT, "VHOST_SCSI_CLEAR_ENDPOINT");
 	s->d.backend_set = false;
 	vq_harvest(&s->q[SC_CTL].vq, sc_ctl_used, s);
+	vq_harvest(&s->q[SC_EVT].vq, sc_evt_used, s);
 	for (i = SC_IO0; i < s->nvq; i++)
 		vq_harvest(&s->q[i].vq, sc_used, &s->q[i]);
 	for (i = 0; i < s->nvq; i++)

@@ -136,6 +136,14 @@ void dev_negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx)
 				 (unsigned long long)have);
 		want |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
 	}
+	if (d->extra_features) {
+		if ((have & d->extra_features) != d->extra_features)
+			lg_fatal("dev %d: %s does not offer feature bits 0x%llx "
+				 "(features 0x%llx)", d->ordinal, d->path,
+				 (unsigned long long)(d->extra_features & ~have),
+				 (unsigned long long)have);
+		want |= d->extra_features;
+	}
 	if (o->in_order) {
 		if (!(have & (1ULL << VIRTIO_F_IN_ORDER)))
 			no_in_order(d, have);
