@@ -325,7 +325,7 @@ static bool vs_service(const struct lg_opts *o, struct vs_dev *v, double now)
 	return progress;
 }
 
-static bool vs_done(struct vs_dev *v)
+static bool vs_done(const struct vs_dev *v)
 {
 	return v->state == VS_CLOSED && !vq_outstanding(&v->d.vq[LG_Q_TX]);
 }
@@ -413,7 +413,7 @@ static void vs_emit(const struct lg_opts *o, struct vs_dev *vs, unsigned ndev,
 static void vs_stall(const struct vs_dev *vs, unsigned ndev)
 {
 	for (unsigned i = 0; i < ndev; i++)
-		if (!vs_done((struct vs_dev *)&vs[i]))
+		if (!vs_done(&vs[i]))
 			lg_fatal("stalled: no progress for %.0f s on vsock dev %u (CID %llu): "
 				 "state %d, sent %llu, received %llu, host shut down %s, "
 				 "credit %u", VS_STALL_S, i, (unsigned long long)vs[i].cid,
@@ -465,7 +465,6 @@ void vsock_round(const struct lg_opts *o, unsigned round)
 		} else if (now - last > VS_STALL_S) {
 			vs_stall(vs, o->devices);
 		} else if (++idle > 64) {
-			sleep_ms(0);
 			usleep(20);
 		}
 	}
