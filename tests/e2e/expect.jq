@@ -315,6 +315,12 @@ def scsi_checks:
   + (totals as $t | [ $q[] | select(.completed > 0) | . as $g | [$t[] | select(.queue == $g.queue)] as $r |
       c("queue \($g.queue) \($g.dir): used == completed"; $g.completed; [$r[].used] | add),
       c("queue \($g.queue) \($g.dir): signals == interrupts"; $g.interrupts; [$r[].signals] | add) ])
+  # The control answer and each event go out with vhost_add_used_and_signal:
+  # one vhost_notify each, a count the driver knows.
+  + [ c("ctl: notifies == control requests"; [$q[] | select(.dir == "ctl") | .cmds.an_query] | add;
+        [totals[] | select(.dir == "ctl") | .notifies] | add // 0),
+      c("evt: notifies == events"; [mine[].scsi.events_seen] | add;
+        [totals[] | select(.dir == "evt") | .notifies] | add // 0) ]
   + [ c("ring setups per vq"; [1]; [totals[].ring_setups] | unique) ]
   + if .name == "scsi-noevidx" then
       [ c("event_idx off"; [false]; [totals[].event_idx] | unique),
