@@ -26,14 +26,14 @@ char *fmt_count(char *buf, size_t len, unsigned long long v, int width)
 
 void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 {
-	char ts[16], c[7][24], supp[8], ratio[12], flags[32], q[8], tap[24];
+	char ts[16], c[7][24], supp[8], ratio[12], flags[32], q[24], tap[24];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	fprintf(f, "%s %s %.2fs\n", ts, total ? "TOTAL over" : "interval", seconds);
-	fprintf(f, "%-7s %-6s %-5s %-7s %8s %7s %7s %5s %8s %s\n", "PID", "DEV", "Q", "TAP",
+	fprintf(f, "%-7s %-6s %-6s %-7s %8s %7s %7s %5s %8s %s\n", "PID", "DEV", "Q", "TAP",
 		"USED", "NOTIFY", "SIGNAL", "SUPP%", "USED/SIG", "FLAGS");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct vq_row *r = &t->rows[i];
@@ -50,7 +50,7 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 			fmt_count(ratio, sizeof(ratio), d.used / d.signals, 8);
 		else
 			snprintf(ratio, sizeof(ratio), "-");
-		snprintf(q, sizeof(q), "%d:%.2s", r->cur.queue, r->id.dir);
+		snprintf(q, sizeof(q), "%d:%.3s", r->cur.queue, r->id.dir);
 		/* the tap and, past the first, the queue pair: tap0, tap0/1 */
 		if (!r->tap[0])
 			snprintf(tap, sizeof(tap), "-");
@@ -59,7 +59,7 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 		else
 			snprintf(tap, sizeof(tap), "%.7s", r->tap);
 		flags_codes(&r->flags, total, flags, sizeof(flags), 11);
-		fprintf(f, "%-7u %-6.6s %-5s %-7.7s %8s %7s %7s %5s %8.8s %s\n", r->cur.owner_tgid,
+		fprintf(f, "%-7u %-6.6s %-6s %-7.7s %8s %7s %7s %5s %8.8s %s\n", r->cur.owner_tgid,
 			r->devname, q, tap,
 			fmt_count(c[1], sizeof(c[1]), d.used, 8),
 			fmt_count(c[2], sizeof(c[2]), d.notifies, 7),

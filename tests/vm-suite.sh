@@ -3,7 +3,7 @@
 # suite's guest script there, checks the results with the suite's checker
 # and prints "LABEL: N passed, M failed" last; fails if anything failed.
 # vm_suite LABEL KERNELS TIMEOUT OUTDIR ONLY CHECKER GUEST_SCRIPT [tools/vm/run options...]
-#   ONLY: one scenario name, or empty; the checker gets it as CHECK_ONLY.
+#   ONLY: scenario names (space-separated), or empty; the checker gets them as CHECK_ONLY.
 vm_suite() {
 	local label=$1 kernels=$2 timeout=$3 out=$4 only=$5 checker=$6 guest=$7
 	local repo k start rc report summary p f waited total_pass=0 total_fail=0

@@ -33,7 +33,7 @@ def generic:
     # none in argument 2.
     c("probe: vqs found in notify argument 1"; ([totals[] | select(.notifies > 0)] | length); probe.notify_arg1),
     c("probe: vqs found in notify argument 2"; 0; probe.notify_arg2) ]
-  + [ mine[] as $g | ("rx", "tx") as $d |
+  + [ mine[] as $g | ([$g.queues[].dir] | unique)[] as $d |
       c("pid \($g.pid) \($d): used == loadgen completed"; gsum($g; $d; .completed); vsum($g.pid; $d; .used)),
       c("pid \($g.pid) \($d): signals == loadgen interrupts"; gsum($g; $d; .interrupts); vsum($g.pid; $d; .signals)),
       c("pid \($g.pid) \($d): used_elems == loadgen used elements"; gsum($g; $d; .used_elems); vsum($g.pid; $d; .used_elems)),
@@ -46,7 +46,10 @@ def generic:
       c("pid \($g.pid): taps named == the load generator's taps (queues that completed)";
         [$g.queues[] | select(.completed > 0) | .tap] | unique;
         [totals[] | select(.pid == $g.pid and .used > 0) | .tap] | unique) ]
-  + [ c("queue pair of every row with a tap"; [0]; [totals[] | select(.tap != null) | .qp] | unique) ]
+  # (vhost-vsock rows have no tap: their backend is no socket)
+  + [ c("queue pair of every row with a tap";
+        if ([mine[] | select((.kind // "net") == "net")] | length) > 0 then [0] else [] end;
+        [totals[] | select(.tap != null) | .qp] | unique) ]
   # On an EVENT_IDX ring vhost signals without looking at used_event once
   # after each ring setup (the setup clears signalled_used_valid) and once
   # after each invalidation, so per vq that notified:
@@ -204,9 +207,134 @@ def multi_fn:
       c("lost_notify"; 0; vall("tx"; .lost_notify)),
       c("notify argument 1 per vq"; 4; probe.notify_arg1) ];
 
+# virtio-vsock (vhost-loadgen --vsock): one stream per device between the
+# load generator's guest CID and an AF_VSOCK listener of the guest kernel,
+# --send bytes guest -> host, --recv bytes back, then the host closes and
+# the guest answers RST. What each scenario asks for (tests/e2e/scenarios):
+def vsock_def:
+  { "vsock":         {send: 2097152, recv: 2097152, pkt: 1024, devices: 1, procs: 1},
+    "vsock-kp":      {send: 1048576, recv: 1048576, pkt: 1024, devices: 1, procs: 1},
+    "vsock-noevidx": {send: 524288,  recv: 524288,  pkt: 1024, devices: 1, procs: 1},
+    "vsock-multi":   {send: 262144,  recv: 524288,  pkt: 4000, devices: 2, procs: 2},
+    "vsock-pid":     {send: 262144,  recv: 262144,  pkt: 1024, devices: 1, procs: 1},
+    "vsock-kthread": {send: 262144,  recv: 262144,  pkt: 1024, devices: 1, procs: 1} }[.name];
+def vsock_checks:
+  vsock_def as $d
+  | ($d.devices * $d.procs) as $n
+  | [mine[].vsock[]] as $v
+  | [ c("ground truth of a vsock driver"; ["vsock"]; [mine[].kind] | unique),
+      c("vsock devices"; $n; $v | length),
+      # The stream itself, checked byte by byte on both sides.
+      c("guest sent --send bytes"; [range($n) | $d.send]; [$v[].sent]),
+      c("host peer read them"; [range($n) | $d.send]; [$v[].peer_got]),
+      c("host peer: bytes not matching the pattern"; 0; [$v[].peer_bad] | add),
+      c("host peer wrote --recv bytes"; [range($n) | $d.recv]; [$v[].peer_sent]),
+      c("guest received them"; [range($n) | $d.recv]; [$v[].got]),
+      c("guest: bytes not matching the pattern"; 0; [$v[].got_bad] | add),
+      c("host peer exit status"; [range($n) | 0]; [$v[].peer_status]),
+      c("rx packets of another stream"; 0; [$v[].foreign] | add),
+      # The packets the guest put on TX: one REQUEST, ceil(send / pkt) RW
+      # (sent only whole, when the host's credit allows), one RST.
+      c("tx REQUEST packets"; $n; gall("tx"; .pkts.request)),
+      c("tx RW packets"; $n * ((($d.send + $d.pkt - 1) / $d.pkt) | floor); gall("tx"; .pkts.rw)),
+      c("tx RST packets"; $n; gall("tx"; .pkts.rst)),
+      c("rx RESPONSE packets"; $n; gall("rx"; .pkts.response)),
+      c("rx SHUTDOWN packets"; $n; gall("rx"; .pkts.shutdown)),
+      c("rx RW bytes"; $n * $d.recv; gall("rx"; .bytes)),
+      # vqtrace's used entries are those packets (vhost splits a host packet
+      # over several 4 KiB rx buffers: each piece is a packet on the ring).
+      c("tx used == packets the guest sent"; gall("tx"; .pkts | add); vall("tx"; .used)),
+      c("rx used == packets the guest received"; gall("rx"; .pkts | add); vall("rx"; .used)),
+      # DEV and Q: the device kind from the kick handler, numbered per
+      # owner, each with queue 0 rx and 1 tx; vhost_vsock has no event vq
+      # (the kernel refused a third vring), so no evt row.
+      c("rows: vsock devices, queue 0 rx and 1 tx each";
+        [mine[] as $g | range($d.devices) as $i | ({pid: $g.pid, dev: "vsock\($i)", q: "0:rx"}, {pid: $g.pid, dev: "vsock\($i)", q: "1:tx"})] | sort;
+        [totals[] | {pid, dev, q: "\(.queue):\(.dir)"}] | sort),
+      c("the kernel refused an event vring (ENOBUFS: vhost_vsock has 2 vqs)"; ["ENOBUFS"]; [$v[].evt_vring] | unique),
+      c("ring setups per vq"; [1]; [totals[].ring_setups] | unique),
+      c("tap of vsock rows"; [null]; [totals[].tap] | unique) ]
+  + if .name == "vsock-noevidx" then
+      # No EVENT_IDX, avail flags clear: every notify signals.
+      [ c("event_idx off"; [false]; [totals[].event_idx] | unique),
+        c("suppressed"; 0; vall("tx"; .suppressed) + vall("rx"; .suppressed)),
+        c("stale_signals"; 0; vall("tx"; .stale_signals) + vall("rx"; .stale_signals)) ]
+    else
+      [ c("event_idx on"; [true]; [totals[].event_idx] | unique),
+        c("stale_signals: the first after each ring setup"; 2 * $n; vall("tx"; .stale_signals) + vall("rx"; .stale_signals)) ]
+    end
+  + if .name == "vsock-pid" or .name == "vsock-kthread" then
+      [ c("B carried its stream too"; $d.recv; [others[].vsock[].got] | add // 0),
+        ([others[].pid] as $b | c("B's pid absent"; []; [totals[] | select(.pid as $p | $b | index($p))])) ]
+      + if .name == "vsock-kthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end
+    else [] end
+  + no_flags;
+
+# virtio-scsi (vhost-loadgen --scsi, HOW scsi): one device on a configfs
+# target; AN_QUERY on the control queue (0), nothing on the event queue (1:
+# no buffers, no hotplug), TEST UNIT READY on request queue 2 until GOOD,
+# then --cmds WRITEs and as many READs of 4 KiB on every request queue.
+def scsi_def:
+  { "scsi":         {queues: 1, cmds: 512},
+    "scsi-multi":   {queues: 4, cmds: 128},
+    "scsi-kp":      {queues: 1, cmds: 256},
+    "scsi-noevidx": {queues: 1, cmds: 256},
+    "scsi-hotplug": {queues: 1, cmds: 64, hotplug: true} }[.name];
+def scsi_checks:
+  scsi_def as $d
+  | [mine[].queues[]] as $q
+  | [$q[] | select(.dir == "io")] as $io
+  | ([$q[] | select(.queue == 2) | .cmds.tur] | add // 0) as $tur
+  | [ c("ground truth of a scsi driver"; ["scsi"]; [mine[].kind] | unique),
+      c("queues: 0 ctl, 1 evt, then the request queues";
+        ["0:ctl", "1:evt"] + [range($d.queues) | "\(. + 2):io"]; [$q[] | "\(.queue):\(.dir)"]),
+      c("ctl: one AN_QUERY, answered OK"; [{an_query: 1, good: 1}]; [$q[] | select(.dir == "ctl") | {an_query: .cmds.an_query, good}]),
+      # With --scsi-hotplug LUN 1 is plugged and unplugged: vhost-scsi sends
+      # VIRTIO_SCSI_T_TRANSPORT_RESET (1), reason RESCAN (1) then REMOVED
+      # (2), for LUN 1; without it, no event buffers and nothing used.
+      c("evt: used entries"; [if $d.hotplug then 2 else 0 end]; [$q[] | select(.dir == "evt") | .completed]),
+      c("evt: the events"; if $d.hotplug then [{event: 1, reason: 1, lun: 1}, {event: 1, reason: 2, lun: 1}] else [] end;
+        [mine[].scsi.events[]?]),
+      c("TEST UNIT READY: GOOD within 8 tries"; true; $tur >= 1 and $tur <= 8),
+      c("only the TEST UNIT READYs before the GOOD one failed"; $tur - 1; [$q[].bad] | add),
+      c("WRITEs per request queue"; [range($d.queues) | $d.cmds]; [$io[].cmds.write]),
+      c("READs per request queue"; [range($d.queues) | $d.cmds]; [$io[].cmds.read]),
+      c("bytes written per request queue"; [range($d.queues) | $d.cmds * 4096]; [$io[].written]),
+      c("bytes read back per request queue"; [range($d.queues) | $d.cmds * 4096]; [$io[].read]),
+      c("bytes read back that differ from those written"; 0; [$io[].mismatch] | add),
+      c("completed == commands (events on evt), per queue";
+        ([mine[].scsi.events_seen] | add) as $ev | [$q[] | if .dir == "evt" then $ev else .cmds | add end];
+        [$q[].completed]),
+      # DEV and Q: one scsi device, a row per queue that used entries, named
+      # by its kick handler (ctl, io); the event queue used none: no row.
+      c("rows: scsi0, the queues that completed commands";
+        [$q[] | select(.completed > 0) | {dev: "scsi0", q: "\(.queue):\(.dir)"}];
+        [totals[] | {dev, q: "\(.queue):\(.dir)"}] | sort_by(.q | split(":")[0] | tonumber)) ]
+  # vqtrace against the driver queue by queue (one device: the queue index
+  # names the vq).
+  + (totals as $t | [ $q[] | select(.completed > 0) | . as $g | [$t[] | select(.queue == $g.queue)] as $r |
+      c("queue \($g.queue) \($g.dir): used == completed"; $g.completed; [$r[].used] | add),
+      c("queue \($g.queue) \($g.dir): signals == interrupts"; $g.interrupts; [$r[].signals] | add) ])
+  # The control answer and each event go out with vhost_add_used_and_signal:
+  # one vhost_notify each, a count the driver knows.
+  + [ c("ctl: notifies == control requests"; [$q[] | select(.dir == "ctl") | .cmds.an_query] | add;
+        [totals[] | select(.dir == "ctl") | .notifies] | add // 0),
+      c("evt: notifies == events"; [mine[].scsi.events_seen] | add;
+        [totals[] | select(.dir == "evt") | .notifies] | add // 0) ]
+  + [ c("ring setups per vq"; [1]; [totals[].ring_setups] | unique) ]
+  + if .name == "scsi-noevidx" then
+      [ c("event_idx off"; [false]; [totals[].event_idx] | unique),
+        c("suppressed"; 0; [totals[].suppressed] | add) ]
+    else
+      [ c("event_idx on"; [true]; [totals[].event_idx] | unique) ]
+    end
+  + no_flags;
+
 def specific:
   (.name |= sub("^io-"; "") | .name |= sub("-fn$"; "")) |
-  if .name == "events" then
+  if (.name | startswith("vsock")) then vsock_checks
+  elif (.name | startswith("scsi")) then scsi_checks
+  elif .name == "events" then
     [ c("tx used"; 10000; vall("tx"; .used)) ] + events_exact + no_flags
   elif .name == "events-kp" then
     [ c("tx used"; 12000; vall("tx"; .used)), c("tx vqs"; 4; [totals[] | select(.dir == "tx")] | length) ]
@@ -395,7 +523,7 @@ def skipped_runs:
   [ c("kernel skipped runs: exit status 3 (incomplete)"; 3; .rc),
     c("kernel skipped runs: the probe says incomplete"; false; probe.complete),
     c("kernel skipped runs: stderr names the program"; true; [.err[] | test("runs skipped by the kernel")] | any) ]
-  + [ mine[] as $g | ("rx", "tx") as $d |
+  + [ mine[] as $g | ([$g.queues[].dir] | unique)[] as $d |
       c("kernel skipped runs: pid \($g.pid) \($d): used <= loadgen completed"; true;
         vsum($g.pid; $d; .used) <= gsum($g; $d; .completed)) ];
 

@@ -4,7 +4,7 @@
 # rig's second serial port) for tests/e2e/check.sh on the host.
 RESULTS=${RESULTS:-/dev/ttyS1}
 KERNEL=$(uname -r | cut -d. -f1,2)
-ONLY=$1
+ONLY=$*	# scenario names (E2E_ONLY), or empty for all
 
 emit() { # name rc: the tagged outputs of one scenario
 	{
@@ -122,10 +122,26 @@ run_pid() { # name args...: loadgens A and B, vqtrace -p A
 	emit "$name" $rc
 }
 
+# vhost-scsi: a configfs target (scsi-target.sh) for the scenario's run:
+# vhost-loadgen --scsi attaches to its WWPN.
+SCSI_WWPN=naa.5001405000000001
+run_scsi() { # name args...: target up, run_cmd --scsi WWPN args, target down
+	name=$1; shift
+	if ! sh /e2e/scsi-target.sh up $SCSI_WWPN 4096 >/tmp/tgt 2>&1; then
+		: >/tmp/vq
+		sed 's/^/scsi-target.sh up: /' /tmp/tgt >/tmp/err
+		emit "$name" 97
+	else
+		run_cmd "$name" --scsi $SCSI_WWPN "$@"
+	fi
+	sh /e2e/scsi-target.sh down $SCSI_WWPN >/tmp/tgt 2>&1 ||
+		sed 's/^/e2e: scsi-target.sh down: /' /tmp/tgt
+}
+
 grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how vqopts args; do
 	name=$(echo $name)
 	[ -n "$name" ] || continue
-	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
+	case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	case " $kernels " in *" $KERNEL "*) ;; *) continue ;; esac
 	VQOPTS=$(echo $vqopts)
 	[ "$VQOPTS" = - ] && VQOPTS=
@@ -137,6 +153,7 @@ grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how vqopts args
 	ev) run_ev "$name" $args ;;
 	evstop) run_evstop "$name" $args ;;
 	rec) run_rec "$name" $args ;;
+	scsi) run_scsi "$name" $args ;;
 	notramp) # the kernel refuses the trampoline (no such target)
 		VQTRACE_TEST_TRAMPOLINE_TARGET=vqtrace_no_such_function run_cmd "$name" $args ;;
 	esac

@@ -3,7 +3,7 @@
 # runs every scenario there under vqtrace, and checks the totals against the
 # load generator's ground truth (check.sh). Needs ./vqtrace and the load
 # generator built (make e2e does that).
-# Env: E2E_KERNELS ("6.1 6.12 7.3"), E2E_ONLY (one scenario name), E2E_OUT (results dir).
+# Env: E2E_KERNELS ("6.1 6.12 7.3"), E2E_ONLY (scenario names, space-separated), E2E_OUT (results dir).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -9,6 +9,7 @@ ONLY=$1
 VHOST_NET_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost_net.ko
 VHOST_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost.ko
 VHOST_VSOCK_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost_vsock.ko
+VHOST_SCSI_KO=/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost_scsi.ko
 
 # vqtrace's kernel objects: "progs maps links kprobes kprobe_events
 # dynamic_events". Programs and maps are recognised by vqtrace's names;
@@ -290,6 +291,9 @@ run_reload() { # name args...: X (--follow) and Y trace while vhost is unloaded 
 	rmmod vhost_net
 	fact rmmod_net_rc $?
 	rmmod vhost_vsock
+	# vhost_scsi (loaded by the rig when the kernel has it) holds vhost too
+	scsi=$(grep -c '^vhost_scsi ' /proc/modules)
+	[ "$scsi" = 0 ] || rmmod vhost_scsi
 	rmmod vhost
 	fact rmmod_vhost_rc $?
 	fact vhost_gone "$(grep -c '^vhost ' /proc/modules)"
@@ -300,6 +304,7 @@ run_reload() { # name args...: X (--follow) and Y trace while vhost is unloaded 
 	insmod $VHOST_NET_KO
 	fact insmod_net_rc $?
 	insmod $VHOST_VSOCK_KO
+	[ "$scsi" = 0 ] || insmod $VHOST_SCSI_KO
 	fact x_back "$(wait_line /tmp/err 'vhost is loaded again')"
 	end_with_load_b "$name" $x "$@"
 }

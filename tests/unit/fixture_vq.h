@@ -14,6 +14,7 @@
 #define TX_KICK		0xffffffffc0a02000ULL
 #define RX_KICK		0xffffffffc0a02100ULL
 #define SCSI_KICK	0xffffffffc0a05000ULL
+#define SCSI_CTL_KICK	0xffffffffc0a05100ULL
 #define ODD_KICK	0xffffffffc0a07000ULL	/* in a vhost module of no known kind */
 #define UNKNOWN_KICK	0xffffffffc0a09999ULL	/* not in the snapshot */
 
@@ -23,6 +24,7 @@ static struct ksym syms[] = {
 	{ RX_KICK, "handle_rx_kick", "vhost_net" },
 	{ 0xffffffffc0a02200ULL, "vhost_net_ioctl", "vhost_net" },
 	{ SCSI_KICK, "vhost_scsi_handle_kick", "vhost_scsi" },
+	{ SCSI_CTL_KICK, "vhost_scsi_ctl_handle_kick", "vhost_scsi" },
 	{ ODD_KICK, "handle_kick", "vhost_abcdefghijklm" },
 };
 static const struct ksyms ks = { .syms = syms, .n = sizeof(syms) / sizeof(syms[0]) };

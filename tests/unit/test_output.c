@@ -550,6 +550,8 @@ static void test_table_extremes(void **state)
 		/* a huge USED/SIG switches to a unit instead of losing digits;
 		 * a long tap name on queue pair 12 is cut to fit */
 		{ "4194304", "net0", "-1:tx", "very/12", "18446.7P", "18.4E", "1", "100.0", "18446.7P", "-" },
+		/* a role of three letters is shown whole (scsi ctl, evt) */
+		{ "4194304", "scsi0", "129:ctl", "-", "1", "1", "1", "0.0", "1.0", "-" },
 	};
 	struct vqtable t;
 	struct vq_stats s;
@@ -567,9 +569,12 @@ static void test_table_extremes(void **state)
 	snprintf(s.tap, sizeof(s.tap), "verylongtapname");
 	s.qp = 12;
 	assert_int_equal(vqtable_update(&t, &s), 0);
+	s = fixture_entry(0x30, 0x300, 4194304, 129, SCSI_CTL_KICK, 3);
+	counters(&s, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0);
+	assert_int_equal(vqtable_update(&t, &s), 0);
 	vqtable_settle(&t);
 	vqtable_judge(&t, &fopts, 1, 1.0, NULL);
-	check_table(&t, true, 99999.99, want, 2);
+	check_table(&t, true, 99999.99, want, 3);
 	vqtable_free(&t);
 }
 

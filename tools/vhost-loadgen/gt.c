@@ -12,41 +12,6 @@
 #include "loadgen.h"
 #include "util.h"
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len)
-		lg_fatal("ground-truth line does not fit its buffer");
-	b->len += (size_t)n;
-}
-
-static void write_all(int fd, const char *p, size_t len)
-{
-	ssize_t r;
-
-	do
-		r = write(fd, p, len);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		lg_die("write(ground truth)", errno);
-	if ((size_t)r != len)
-		lg_fatal("short write of the ground-truth line (%zd of %zu bytes)",
-			 r, len);
-}
-
 /* Fields of the misbehaviour modes that acted on this queue (misbehave.c). */
 static void misbehaviour(struct sbuf *b, const struct lg_vq *vq)
 {
@@ -72,16 +37,12 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	unsigned i;
 	int q;
 
-	b.cap = 256 + (size_t)ndev * LG_NQ * 768;
-	b.len = 0;
-	b.p = malloc(b.cap);
-	if (!b.p)
-		lg_die("malloc", ENOMEM);
+	sb_init(&b, 256 + (size_t)ndev * LG_NQ * 768);
 
 	sb_printf(&b, "{\"pid\":%d,", (int)getpid());
 	if (o->rounds > 1)
 		sb_printf(&b, "\"round\":%u,", round);
-	sb_printf(&b, "\"kthread\":%s,\"event_idx\":%s,\"in_order\":%s,"
+	sb_printf(&b, "\"kind\":\"net\",\"kthread\":%s,\"event_idx\":%s,\"in_order\":%s,"
 		  "\"elapsed_s\":%.6f,\"queues\":[",
 		  o->kthread ? "true" : "false", event_idx ? "true" : "false",
 		  o->in_order ? "true" : "false", elapsed);
@@ -115,7 +76,7 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 		}
 	}
 	sb_printf(&b, "]}\n");
-	write_all(o->gt_fd >= 0 ? o->gt_fd : STDOUT_FILENO, b.p, b.len);
+	sb_write(&b, o->gt_fd >= 0 ? o->gt_fd : STDOUT_FILENO);
 
 	if (o->rounds > 1)
 		fprintf(stderr, "%s[%d]: round %u of %u\n", LG_NAME, (int)getpid(),
@@ -129,5 +90,5 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 		(unsigned long long)irq, (unsigned long long)kicks,
 		extra ? ", EXTRA rx frames " : "",
 		extra ? "present" : "");
-	free(b.p);
+	sb_free(&b);
 }

@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vhost-loadgen: a userspace virtio-net driver over /dev/vhost-net whose
- * own counts are the ground truth for vqtrace's end-to-end tests.
+ * vhost-loadgen: a userspace virtio-net driver over /dev/vhost-net (and,
+ * with --vsock, a virtio-vsock driver over /dev/vhost-vsock) whose own
+ * counts are the ground truth for vqtrace's end-to-end tests.
  *
  * Files:
  *   main.c   options, process fan-out, scenario driver loop
  *   util.c   errors, usage errors, time, quiesced_at() (util.h; calls
  *            into no other file, so the files' call graph has no cycle)
  *   ring.c   split virtqueue, driver side (descriptors, avail, used, events)
- *   vhost.c  /dev/vhost-net device setup and teardown
+ *   vhost.c  vhost device setup shared by every kind; /dev/vhost-net's
+ *            setup and teardown
  *   tap.c    tap backend and AF_PACKET frame injection
  *   gt.c     ground-truth JSON line and the human summary
  *   misbehave.c  misbehaviour modes (--freeze-event-after, --event-ahead,
  *            --avail-jump-after, --no-call-after): options and checkpoints
  *   hostile.c    hostile-guest modes (--event-random, --flags-garbage,
  *            --unmap-rings-after): options, per-entry events, ring faults
+ *   vsock.c      --vsock: /dev/vhost-vsock, the guest side of one
+ *            virtio-vsock stream per device, its ground truth
+ *   vsock_peer.c the host side of that stream: an AF_VSOCK listener in a
+ *            child process (the test guest's own kernel is vhost's host)
+ *   scsi.c       --scsi WWPN: /dev/vhost-scsi, a virtio-scsi initiator
+ *            (control, event, request queues), its ground truth
  */
 #ifndef VHOST_LOADGEN_H
 #define VHOST_LOADGEN_H
@@ -44,6 +52,9 @@
 #define LG_ETHERTYPE 0x88B5
 /* Payload marker of the frames we inject for RX. */
 #define LG_MAGIC 0x56515452u /* "VQTR" */
+
+/* chain[] of a head that has no second descriptor */
+#define LG_NO_CHAIN 0xffff
 
 #define LG_MAX_DEVICES 64
 #define LG_MAX_PROCS 64
@@ -88,6 +99,19 @@ struct lg_opts {
 	uint64_t unmap_after;    /* --unmap-rings-after N (TX); 0: off */
 
 	unsigned rounds;         /* --rounds R: the scenario R times (default 1) */
+
+	/* --vsock (vsock.c) */
+	bool vsock;
+	uint64_t vsock_send;     /* --send BYTES: guest -> host stream bytes */
+	uint64_t vsock_recv;     /* --recv BYTES: host -> guest stream bytes */
+	unsigned vsock_pkt;      /* --pkt SIZE: payload bytes per TX packet */
+
+	/* --scsi WWPN (scsi.c) */
+	const char *scsi_wwpn;
+	unsigned scsi_queues;    /* --scsi-queues Q: request queues */
+	uint64_t scsi_cmds;      /* --cmds N: WRITEs (and READs) per queue */
+	const char *scsi_hotplug; /* --scsi-hotplug BACKSTORE (configfs dir) */
+	bool scsi_cmds_set;
 };
 
 /* Driver side of one split virtqueue. */
@@ -115,6 +139,8 @@ struct lg_vq {
 	uint16_t *free_ids;      /* stack of free descriptor ids */
 	unsigned nfree;
 	uint8_t *inflight;       /* per descriptor id: 1 if owned by the device */
+	uint16_t *chain;         /* per head id: its second descriptor, or
+				  * LG_NO_CHAIN (vq_add_chain) */
 
 	/* notification configuration */
 	bool event_idx;
@@ -179,7 +205,9 @@ struct lg_vq {
 
 struct lg_dev {
 	int ordinal;
-	int fd;                  /* /dev/vhost-net */
+	const char *path;        /* /dev/vhost-net, /dev/vhost-vsock */
+	uint64_t extra_features; /* device-specific bits to negotiate */
+	int fd;
 	uint8_t *mem;
 	size_t mem_size;
 	struct lg_vq vq[LG_NQ];
@@ -194,6 +222,8 @@ struct lg_dev {
 };
 
 /* ring.c */
+int vq_add_sized(struct lg_vq *vq, uint32_t len);
+int vq_add_chain(struct lg_vq *vq, uint32_t out_len, uint32_t in_len);
 size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event);
 void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
 	     unsigned buf_len, bool device_writes, bool isolate_event);
@@ -211,7 +241,17 @@ void vq_store_used_event(struct lg_vq *vq, uint16_t v);
 void vq_store_avail_idx(struct lg_vq *vq);
 void vq_kick(struct lg_vq *vq);
 
-/* vhost.c */
+/* vhost.c: every kind of device */
+void dev_open(struct lg_dev *d, int ordinal, const char *path, const struct lg_opts *o);
+void dev_negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx);
+void dev_map(struct lg_dev *d, size_t size);
+void dev_setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts *o);
+void dev_release_vq(struct lg_vq *vq);
+void vring_ioctl(struct lg_dev *d, unsigned long req, unsigned index,
+		 unsigned num, const char *name);
+void vring_file(struct lg_dev *d, unsigned long req, unsigned index,
+		int fd, const char *name);
+/* vhost.c: vhost-net */
 void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 	       bool *event_idx_out);
 void dev_set_backend(struct lg_dev *d, int fd);
@@ -250,5 +290,32 @@ void hostile_checkpoint(struct lg_dev *d, struct lg_vq *vq);
 bool hostile_off(const struct lg_vq *vq);
 void hostile_restore(struct lg_dev *d);
 void hostile_gt(char *buf, size_t len, const struct lg_vq *vq);
+
+/* vsock.c */
+void vsock_usage(FILE *f);
+void vsock_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set);
+void vsock_round(const struct lg_opts *o, unsigned round);
+
+/* scsi.c */
+void scsi_usage(FILE *f);
+void scsi_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set);
+void scsi_round(const struct lg_opts *o, unsigned round);
+
+/* vsock_peer.c */
+struct vsock_peer {
+	int pid;                 /* the child holding the AF_VSOCK listener */
+	int fd;                  /* pipe from it: ready byte, then its result */
+	uint32_t port;
+};
+struct vsock_peer_result {
+	uint64_t got;            /* bytes read from the guest */
+	uint64_t bad;            /* of those, bytes not matching the pattern */
+	uint64_t sent;           /* bytes written to the guest */
+	int status;              /* the child's exit status (0: all done) */
+};
+uint8_t vsock_pattern(uint64_t offset, unsigned dir);
+void vsock_peer_start(struct vsock_peer *p, uint32_t port, uint64_t expect,
+		      uint64_t send);
+void vsock_peer_finish(struct vsock_peer *p, struct vsock_peer_result *r);
 
 #endif

@@ -33,8 +33,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: " LG_NAME " [OPTIONS]\n"
-"A userspace virtio-net driver over /dev/vhost-net (tap backend) whose own\n"
-"counts are the ground truth for vqtrace.  Prints one JSON line per process.\n"
+"A userspace virtio-net driver over /dev/vhost-net (tap backend), with\n"
+"--vsock a virtio-vsock driver over /dev/vhost-vsock, with --scsi a\n"
+"virtio-scsi driver over /dev/vhost-scsi, whose own counts are the ground\n"
+"truth for vqtrace.  Prints one JSON line per process.\n"
 "\n"
 "Traffic (per device; TX and RX may be combined):\n"
 "  --tx N              send N TX buffers (12-byte zeroed virtio_net_hdr +\n"
@@ -74,6 +76,8 @@ static void usage(FILE *f)
 "\n");
 	mis_usage(f);
 	hostile_usage(f);
+	vsock_usage(f);
+	scsi_usage(f);
 	fprintf(f,
 "Topology:\n"
 "  --devices D         D vhost-net devices per process, each with its own\n"
@@ -179,7 +183,8 @@ enum {
 	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_ZERO_RINGS, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
-	OPT_IN_ORDER,
+	OPT_IN_ORDER, OPT_VSOCK, OPT_SEND, OPT_RECV, OPT_PKT,
+	OPT_SCSI, OPT_SCSI_QUEUES, OPT_CMDS, OPT_SCSI_HOTPLUG,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -215,11 +220,19 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "flags-garbage", no_argument, NULL, OPT_FLAGS_GARBAGE },
 		{ "unmap-rings-after", required_argument, NULL, OPT_UNMAP_RINGS },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "vsock", no_argument, NULL, OPT_VSOCK },
+		{ "send", required_argument, NULL, OPT_SEND },
+		{ "recv", required_argument, NULL, OPT_RECV },
+		{ "pkt", required_argument, NULL, OPT_PKT },
+		{ "scsi", required_argument, NULL, OPT_SCSI },
+		{ "scsi-queues", required_argument, NULL, OPT_SCSI_QUEUES },
+		{ "cmds", required_argument, NULL, OPT_CMDS },
+		{ "scsi-hotplug", required_argument, NULL, OPT_SCSI_HOTPLUG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const uint64_t max_count = 1000000000000ULL; /* 10^12 */
-	bool tx_set = false, rx_set = false;
+	bool tx_set = false, rx_set = false, send_set = false, recv_set = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -333,6 +346,37 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		case OPT_UNMAP_RINGS:
 			o->unmap_after = parse_num("--unmap-rings-after", optarg, 1, max_count);
 			break;
+		case OPT_VSOCK:
+			o->vsock = true;
+			break;
+		case OPT_SEND:
+			o->vsock_send = parse_num("--send", optarg, 0, max_count);
+			send_set = true;
+			break;
+		case OPT_RECV:
+			o->vsock_recv = parse_num("--recv", optarg, 0, max_count);
+			recv_set = true;
+			break;
+		case OPT_PKT:
+			o->vsock_pkt = (unsigned)parse_num("--pkt", optarg, 1, 65536);
+			break;
+		case OPT_SCSI:
+			if (!*optarg)
+				bad_usage("--scsi: empty WWPN");
+			o->scsi_wwpn = optarg;
+			break;
+		case OPT_SCSI_QUEUES:
+			o->scsi_queues = (unsigned)parse_num("--scsi-queues", optarg, 1, 8);
+			break;
+		case OPT_CMDS:
+			o->scsi_cmds = parse_num("--cmds", optarg, 1, 1000000);
+			o->scsi_cmds_set = true;
+			break;
+		case OPT_SCSI_HOTPLUG:
+			if (!*optarg)
+				bad_usage("--scsi-hotplug: empty path");
+			o->scsi_hotplug = optarg;
+			break;
 		case OPT_ROUNDS:
 			o->rounds = (unsigned)parse_num("--rounds", optarg, 1, 1000);
 			break;
@@ -355,6 +399,22 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		bad_usage("--event-every needs EVENT_IDX; drop --no-event-idx");
 	mis_check_opts(o, tx_set);
 	hostile_check_opts(o, tx_set);
+	vsock_check_opts(o, tx_set, rx_set);
+	scsi_check_opts(o, tx_set, rx_set);
+	if (o->scsi_wwpn) {
+		if (!o->scsi_queues)
+			o->scsi_queues = 1;
+		if (!o->scsi_cmds_set)
+			o->scsi_cmds = 256;
+	}
+	if (o->vsock) {
+		if (!send_set)
+			o->vsock_send = 1048576;
+		if (!recv_set)
+			o->vsock_recv = 1048576;
+		if (!o->vsock_pkt)
+			o->vsock_pkt = 1024;
+	}
 	if (o->reset_backend && !o->call_toggle)
 		bad_usage("--reset-backend acts at the switches of --call-toggle; add --call-toggle A:B:C");
 	if (o->call_toggle) {
@@ -702,8 +762,14 @@ static int run_round(const struct lg_opts *o, unsigned round)
  * (the kernel may well give their vqs the addresses of the last round's). */
 static int run(const struct lg_opts *o)
 {
-	for (unsigned r = 1; r <= o->rounds; r++)
-		run_round(o, r);
+	for (unsigned r = 1; r <= o->rounds; r++) {
+		if (o->vsock)
+			vsock_round(o, r);
+		else if (o->scsi_wwpn)
+			scsi_round(o, r);
+		else
+			run_round(o, r);
+	}
 	return 0;
 }
 

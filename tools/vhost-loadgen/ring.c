@@ -11,7 +11,9 @@
  *   buffers            num slots of slot_size bytes; slot i <-> descriptor i
  *
  * Every buffer is one descriptor; descriptor i always points at slot i, so
- * a free descriptor id is all the bookkeeping a buffer needs.
+ * a free descriptor id is all the bookkeeping a buffer needs.  A driver
+ * whose requests have a part the device reads and one it writes
+ * (virtio-scsi) chains two: vq_add_chain(), freed together by the harvest.
  *
  * With VIRTIO_F_IN_ORDER the driver must use descriptors in ring order
  * (starting at 0, wrapping at the end of the table), so the buffer made
@@ -125,8 +127,11 @@ void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
 
 	vq->free_ids = calloc(num, sizeof(*vq->free_ids));
 	vq->inflight = calloc(num, 1);
-	if (!vq->free_ids || !vq->inflight)
+	vq->chain = malloc(num * sizeof(*vq->chain));
+	if (!vq->free_ids || !vq->inflight || !vq->chain)
 		lg_die("calloc", ENOMEM);
+	for (i = 0; i < num; i++)
+		vq->chain[i] = LG_NO_CHAIN;
 	/* Hand out low ids first (pop from the end of the stack). */
 	for (i = 0; i < num; i++)
 		vq->free_ids[i] = (uint16_t)(num - 1 - i);
@@ -215,6 +220,50 @@ unsigned vq_add(struct lg_vq *vq, unsigned n)
 	return n;
 }
 
+/*
+ * Put one free buffer of len bytes (its descriptor's length) on the avail
+ * ring, not yet visible to the device; returns its descriptor id, or -1
+ * when none is free.  For drivers whose buffers vary in length (vsock).
+ */
+int vq_add_sized(struct lg_vq *vq, uint32_t len)
+{
+	uint16_t id;
+
+	if (!vq_add(vq, 1))
+		return -1;
+	id = le16toh(vq->avail->ring[(uint16_t)(vq->avail_idx - 1) & (vq->num - 1)]);
+	vq->desc[id].len = htole32(len);
+	return id;
+}
+
+/*
+ * Two free descriptors chained as one buffer: the first (out_len bytes, its
+ * own slot) the device reads, the second (in_len bytes, its slot) it
+ * writes.  Not yet visible to the device; returns the head id, or -1 when
+ * fewer than two descriptors are free.  Not for in-order rings.
+ */
+int vq_add_chain(struct lg_vq *vq, uint32_t out_len, uint32_t in_len)
+{
+	uint16_t h, t;
+
+	if (vq->nfree < 2 || vq->in_order)
+		return -1;
+	h = vq->free_ids[--vq->nfree];
+	t = vq->free_ids[--vq->nfree];
+	vq->inflight[h] = vq->inflight[t] = 1;
+	vq->chain[h] = t;
+	vq->desc[h].len = htole32(out_len);
+	vq->desc[h].flags = htole16(VRING_DESC_F_NEXT);
+	vq->desc[h].next = htole16(t);
+	vq->desc[t].len = htole32(in_len);
+	vq->desc[t].flags = htole16(VRING_DESC_F_WRITE);
+	vq->desc[t].next = 0;
+	vq->avail->ring[vq->avail_idx & (vq->num - 1)] = htole16(h);
+	vq->avail_idx++;
+	vq->posted++;
+	return h;
+}
+
 void vq_kick(struct lg_vq *vq)
 {
 	uint64_t one = 1;
@@ -288,6 +337,11 @@ static unsigned harvest_each(struct lg_vq *vq, uint16_t used_idx, vq_used_fn fn,
 			fn(vq, id, len, arg);
 		vq->inflight[id] = 0;
 		vq->free_ids[vq->nfree++] = (uint16_t)id;
+		if (vq->chain[id] != LG_NO_CHAIN) {
+			vq->inflight[vq->chain[id]] = 0;
+			vq->free_ids[vq->nfree++] = vq->chain[id];
+			vq->chain[id] = LG_NO_CHAIN;
+		}
 		vq->last_used++;
 		vq->completed++;
 		vq->used_elems++;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Process-wide helpers: fatal errors, usage errors, time, and the quiesce
- * test the scenario checkpoints share (main.c, misbehave.c, hostile.c).
+ * Process-wide helpers: fatal errors, usage errors, time, the quiesce
+ * test the scenario checkpoints share (main.c, misbehave.c, hostile.c),
+ * and the one-write line buffer of the ground truth (gt.c, vsock.c).
  * Nothing here calls into another .c file.
  */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "loadgen.h"
 #include "util.h"
@@ -68,4 +70,46 @@ bool quiesced_at(const struct lg_vq *vq, uint64_t n)
 	uint64_t done = vq->index == LG_Q_RX ? vq->own : vq->completed;
 
 	return vq->submitted == n && done == n;
+}
+
+void sb_init(struct sbuf *b, size_t cap)
+{
+	b->cap = cap;
+	b->len = 0;
+	b->p = malloc(cap);
+	if (!b->p)
+		lg_die("malloc", ENOMEM);
+}
+
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->cap - b->len)
+		lg_fatal("ground-truth line does not fit its buffer");
+	b->len += (size_t)n;
+}
+
+void sb_write(const struct sbuf *b, int fd)
+{
+	ssize_t r;
+
+	do
+		r = write(fd, b->p, b->len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		lg_die("write(ground truth)", errno);
+	if ((size_t)r != b->len)
+		lg_fatal("short write of the ground-truth line (%zd of %zu bytes)",
+			 r, b->len);
+}
+
+void sb_free(struct sbuf *b)
+{
+	free(b->p);
+	b->p = NULL;
 }

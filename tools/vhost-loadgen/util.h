@@ -9,6 +9,7 @@
 #define VHOST_LOADGEN_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define LG_NAME "vhost-loadgen"
@@ -30,5 +31,17 @@ void sleep_ms(unsigned ms);
  * and all of them have completed: a checkpoint at n may act.
  */
 bool quiesced_at(const struct lg_vq *vq, uint64_t n);
+
+/* A ground-truth line is built in one buffer and written with one write(). */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+void sb_init(struct sbuf *b, size_t cap);
+/* Appends; a line that does not fit its buffer is fatal. */
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* All of it to fd in one write() (a short write is fatal). */
+void sb_write(const struct sbuf *b, int fd);
+void sb_free(struct sbuf *b);
 
 #endif

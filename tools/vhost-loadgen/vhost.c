@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/vhost-net device setup and teardown.
+ * vhost device setup and teardown: the steps every vhost device shares
+ * (dev_open, dev_negotiate, dev_map, dev_setup_vring, dev_set_call), used
+ * by /dev/vhost-net here (dev_setup) and by /dev/vhost-vsock (vsock.c).
  *
  * Order: open, [SET_FORK_FROM_OWNER 0], SET_OWNER, GET/SET_FEATURES
  * (VERSION_1, EVENT_IDX unless --no-event-idx, IN_ORDER with --in-order),
  * SET_MEM_TABLE (one identity-mapped region: guest_phys_addr ==
- * userspace_addr), per ring SET_VRING_NUM/BASE/ADDR/KICK/CALL, tap,
- * NET_SET_BACKEND on both rings.
+ * userspace_addr), per ring SET_VRING_NUM/BASE/ADDR/KICK/CALL, then the
+ * device's own start (vhost-net: tap, NET_SET_BACKEND on both rings).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,12 +49,12 @@ static void do_ioctl(struct lg_dev *d, unsigned long req, void *arg,
 	if (ioctl(d->fd, req, arg) < 0) {
 		int e = errno;
 
-		lg_fatal("dev %d: ioctl %s on /dev/vhost-net failed: %s (errno %d)",
-			 d->ordinal, name, strerror(e), e);
+		lg_fatal("dev %d: ioctl %s on %s failed: %s (errno %d)",
+			 d->ordinal, name, d->path, strerror(e), e);
 	}
 }
 
-static void vring_ioctl(struct lg_dev *d, unsigned long req, unsigned index,
+void vring_ioctl(struct lg_dev *d, unsigned long req, unsigned index,
 			unsigned num, const char *name)
 {
 	struct vhost_vring_state s = { .index = index, .num = num };
@@ -65,7 +67,7 @@ static void vring_ioctl(struct lg_dev *d, unsigned long req, unsigned index,
 	}
 }
 
-static void vring_file(struct lg_dev *d, unsigned long req, unsigned index,
+void vring_file(struct lg_dev *d, unsigned long req, unsigned index,
 		       int fd, const char *name)
 {
 	struct vhost_vring_file f = { .index = index, .fd = fd };
@@ -117,22 +119,30 @@ static void no_in_order(struct lg_dev *d, __u64 have)
 		 VIRTIO_F_IN_ORDER, u.release, (unsigned long long)have);
 }
 
-static void negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx)
+void dev_negotiate(struct lg_dev *d, const struct lg_opts *o, bool *event_idx)
 {
 	__u64 have = 0, want;
 
 	vioctl(d, VHOST_GET_FEATURES, &have);
 	want = 1ULL << VIRTIO_F_VERSION_1;
 	if (!(have & want))
-		lg_fatal("dev %d: vhost-net does not offer VIRTIO_F_VERSION_1 "
-			 "(features 0x%llx)", d->ordinal, (unsigned long long)have);
+		lg_fatal("dev %d: %s does not offer VIRTIO_F_VERSION_1 "
+			 "(features 0x%llx)", d->ordinal, d->path, (unsigned long long)have);
 	if (!o->no_event_idx) {
 		if (!(have & (1ULL << VIRTIO_RING_F_EVENT_IDX)))
-			lg_fatal("dev %d: vhost-net does not offer "
+			lg_fatal("dev %d: %s does not offer "
 				 "VIRTIO_RING_F_EVENT_IDX (features 0x%llx); "
-				 "use --no-event-idx", d->ordinal,
+				 "use --no-event-idx", d->ordinal, d->path,
 				 (unsigned long long)have);
 		want |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	}
+	if (d->extra_features) {
+		if ((have & d->extra_features) != d->extra_features)
+			lg_fatal("dev %d: %s does not offer feature bits 0x%llx "
+				 "(features 0x%llx)", d->ordinal, d->path,
+				 (unsigned long long)(d->extra_features & ~have),
+				 (unsigned long long)have);
+		want |= d->extra_features;
 	}
 	if (o->in_order) {
 		if (!(have & (1ULL << VIRTIO_F_IN_ORDER)))
@@ -159,7 +169,7 @@ static void set_mem_table(struct lg_dev *d)
 	vioctl(d, VHOST_SET_MEM_TABLE, &u.m);
 }
 
-static void setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts *o)
+void dev_setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts *o)
 {
 	struct vhost_vring_addr a;
 	unsigned i = (unsigned)vq->index;
@@ -196,6 +206,41 @@ static void setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts
 		   "VHOST_SET_VRING_CALL");
 }
 
+void dev_open(struct lg_dev *d, int ordinal, const char *path, const struct lg_opts *o)
+{
+	int q;
+
+	memset(d, 0, sizeof(*d));
+	d->ordinal = ordinal;
+	d->path = path;
+	d->tap_fd = d->pkt_fd = -1;
+	for (q = 0; q < LG_NQ; q++)
+		d->vq[q].kick_fd = d->vq[q].call_fd = -1;
+
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		int e = errno;
+
+		lg_fatal("dev %d: open %s failed: %s (errno %d)%s", ordinal, path,
+			 strerror(e), e,
+			 e == ENOENT ? " (is its vhost module loaded?)" : "");
+	}
+	if (o->kthread)
+		set_fork_from_owner(d);
+	vioctl(d, VHOST_SET_OWNER, NULL);
+}
+
+/* One region for every ring and buffer; pages fault in lazily. */
+void dev_map(struct lg_dev *d, size_t size)
+{
+	d->mem_size = size;
+	d->mem = mmap(NULL, d->mem_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (d->mem == MAP_FAILED)
+		lg_die("mmap(ring memory)", errno);
+	set_mem_table(d);
+}
+
 void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 	       bool *event_idx_out)
 {
@@ -205,32 +250,9 @@ void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 	bool event_idx;
 	int q;
 
-	memset(d, 0, sizeof(*d));
-	d->ordinal = ordinal;
-	d->tap_fd = d->pkt_fd = -1;
-	for (q = 0; q < LG_NQ; q++)
-		d->vq[q].kick_fd = d->vq[q].call_fd = -1;
-
-	d->fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
-	if (d->fd < 0) {
-		int e = errno;
-
-		lg_fatal("dev %d: open /dev/vhost-net failed: %s (errno %d)%s",
-			 ordinal, strerror(e), e,
-			 e == ENOENT ? " (is the vhost_net module loaded?)" : "");
-	}
-	if (o->kthread)
-		set_fork_from_owner(d);
-	vioctl(d, VHOST_SET_OWNER, NULL);
-	negotiate(d, o, &event_idx);
-
-	/* One region for both rings and all buffers; pages fault in lazily. */
-	d->mem_size = rx_size + tx_size;
-	d->mem = mmap(NULL, d->mem_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (d->mem == MAP_FAILED)
-		lg_die("mmap(ring memory)", errno);
-	set_mem_table(d);
+	dev_open(d, ordinal, "/dev/vhost-net", o);
+	dev_negotiate(d, o, &event_idx);
+	dev_map(d, rx_size + tx_size);
 
 	for (q = 0; q < LG_NQ; q++) {
 		struct lg_vq *vq = &d->vq[q];
@@ -244,7 +266,7 @@ void dev_setup(struct lg_dev *d, int ordinal, const struct lg_opts *o,
 		vq->in_order = o->in_order;	/* negotiated, or we exited */
 		vq_configure_events(vq, event_idx, o->event_every, o->event_ahead,
 				    o->no_interrupt, o->always_kick);
-		setup_vring(d, vq, o);
+		dev_setup_vring(d, vq, o);
 	}
 
 	tap_create(d);
@@ -273,27 +295,32 @@ void dev_set_call(struct lg_dev *d, struct lg_vq *vq, bool on)
 	vq->call_on = on;
 }
 
+/* A vq's eventfds and bookkeeping (its ring memory is the device's). */
+void dev_release_vq(struct lg_vq *vq)
+{
+	if (vq->kick_fd >= 0)
+		close(vq->kick_fd);
+	if (vq->call_fd >= 0)
+		close(vq->call_fd);
+	vq->kick_fd = vq->call_fd = -1;
+	free(vq->free_ids);
+	free(vq->inflight);
+	free(vq->chain);
+	vq->free_ids = NULL;
+	vq->inflight = NULL;
+	vq->chain = NULL;
+}
+
 void dev_teardown(struct lg_dev *d)
 {
 	int q;
 
 	if (d->fd >= 0)
-		close(d->fd);   /* releases the worker and the tap reference */
+		close(d->fd);   /* releases the worker and the backend */
 	d->fd = -1;
 	tap_close(d);
-	for (q = 0; q < LG_NQ; q++) {
-		struct lg_vq *vq = &d->vq[q];
-
-		if (vq->kick_fd >= 0)
-			close(vq->kick_fd);
-		if (vq->call_fd >= 0)
-			close(vq->call_fd);
-		vq->kick_fd = vq->call_fd = -1;
-		free(vq->free_ids);
-		free(vq->inflight);
-		vq->free_ids = NULL;
-		vq->inflight = NULL;
-	}
+	for (q = 0; q < LG_NQ; q++)
+		dev_release_vq(&d->vq[q]);
 	if (d->mem && d->mem != MAP_FAILED)
 		munmap(d->mem, d->mem_size);
 	d->mem = NULL;
