@@ -306,8 +306,8 @@ def samples($at): [.prom[] | select(.at == $at) | .line
 def metric($at; $name; $pid; $dir): [samples($at)[] | select(.name == $name and .l.pid == "\($pid)" and .l.dir == $dir) | .v] | add;
 def follow_checks:
   [qemus[].qemu] as $ns
-  | [ ($ns[1:][] as $n | c("vqtrace said it follows q\($n)"; true;
-        any(.err[]; test("--follow: tracing pid \(qpid($n)) ")))) ]
+  | [ ($ns[1:][] as $n | qpid($n) as $p | c("vqtrace said it follows q\($n)"; true;
+        any(.err[]; test("--follow: tracing pid \($p) ")))) ]
   + [ $ns[] as $n | "after-q\($n)" as $at
       | c("prometheus after q\($n): scraped, vqtrace_complete 1"; [1];
           [samples($at)[] | select(.name == "vqtrace_complete") | .v]),
