@@ -67,10 +67,10 @@ bool owners_alive(struct owners *o, bool follow)
 	return alive || o->npids == 0;
 }
 
-static bool traced(const struct owners *o, pid_t pid)
+static bool listed(const pid_t *pids, int n, pid_t pid)
 {
-	for (int i = 0; i < o->npids; i++)
-		if (o->pids[i] == pid)
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
 			return true;
 	return false;
 }
@@ -101,7 +101,7 @@ int owners_follow(struct owners *o, bool alive, const pid_t *kernel, int n, pid_
 	}
 	o->npids = k;
 	for (int i = 0; i < n; i++) {
-		if (traced(o, kernel[i]))
+		if (listed(o->pids, o->npids, kernel[i]) || listed(gone, ngone, kernel[i]))
 			continue;
 		if (!proc_alive_name(kernel[i], name)) {
 			/* Taken by the kernel and gone before this look. */
