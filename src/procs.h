@@ -19,8 +19,10 @@ bool proc_alive_name(pid_t pid, char name[PROC_NAME_LEN]);
 bool proc_name(pid_t pid, char name[PROC_NAME_LEN]);
 /* The process start time in clock ticks since boot; 0 if it is gone. */
 unsigned long long proc_start_ticks(pid_t pid);
-/* One of its file descriptors is a /dev/vhost-* device. */
-bool proc_has_vhost(pid_t pid);
+/* 1: one of its file descriptors is a /dev/vhost-* device; 0: none is (or
+ * no such process); -EACCES or -EPERM: its descriptors cannot be read (not
+ * ours, and no CAP_SYS_PTRACE / CAP_DAC_READ_SEARCH). */
+int proc_has_vhost(pid_t pid);
 /* Up to max live processes called name that started after `after` (clock
  * ticks since boot), lowest pid first; returns how many. */
 int proc_find_named(const char *name, unsigned long long after, pid_t *out, int max);
