@@ -40,7 +40,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-explore realvm \
-	man install uninstall install-check
+	man install uninstall install-check deb deb-check
 
 all: vqtrace
 
@@ -118,6 +118,7 @@ check: deps
 	$(Q)$(MAKE) -s robust
 	$(Q)$(MAKE) -s prom-check
 	$(Q)$(MAKE) -s realvm
+	$(Q)$(MAKE) -s deb-check
 
 demo: deps
 	$(Q)$(MAKE) -s all loadgen
@@ -209,3 +210,15 @@ uninstall:
 # --help, systemd-analyze verify on the unit. "install: N passed, M failed".
 install-check: $(OUTPUT)/vqtrace
 	$(Q)tests/pkg/install.sh
+
+# The Debian package (debian/, debhelper compat 13): dpkg-buildpackage -b
+# from a clean copy of the tree under $(OUTPUT)/deb/, which keeps the .deb,
+# the .changes and lintian's report. `make deb-check` installs the .deb in
+# each test guest and runs it there: "deb: N passed, M failed".
+DEB_DIR := $(OUTPUT)/deb
+
+deb:
+	$(Q)tools/build-deb.sh $(DEB_DIR)
+
+deb-check: deb loadgen
+	$(Q)tests/pkg/run.sh $(DEB_DIR)

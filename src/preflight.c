@@ -66,18 +66,22 @@ static const char *kptr_restrict(void)
 	return v;
 }
 
-/* /proc/kallsyms shows addresses (not all zeros) to this process. */
+/* /proc/kallsyms shows addresses to this process: some symbol among the
+ * first lines has a non-zero one (the per-CPU symbols at its top are 0
+ * even when addresses are shown; hidden, every one is 0). */
 static bool kallsyms_addresses(void)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	unsigned long long addr = 0;
-	int n;
+	char line[256];
+	int n = 0;
 
 	if (!f)
 		return false;
-	n = fscanf(f, "%llx", &addr);
+	while (!addr && n++ < 4096 && fgets(line, sizeof(line), f))
+		addr = strtoull(line, NULL, 16);
 	fclose(f);
-	return n == 1 && addr != 0;
+	return addr != 0;
 }
 
 /* What vqtrace needs of its privileges, asked of the kernel by doing it
