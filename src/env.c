@@ -17,6 +17,7 @@
 #include "vqtrace_events.h"
 #include "hist.h"
 #include "http.h"
+#include "prom.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -65,6 +66,14 @@ static const char usage_text[] =
 "                          metrics at http://ADDR:PORT/metrics, refreshed every\n"
 "                          interval; ADDR: 127.0.0.1 unless given (IPv4 or\n"
 "                          [IPv6], e.g. 9100, 0.0.0.0:9100, [::1]:9100)\n"
+"      --prom-by vq|pid    with --prometheus: one series per vq (default), or\n"
+"                          one per process (pid label only: counters, flags\n"
+"                          and histograms summed; no state gauges)\n"
+"      --prom-max-hist N   with --prometheus: --hist histograms of at most N\n"
+"                          label sets (vqs, or pids), the first in label\n"
+"                          order (default 128); the rest are counted in\n"
+"                          vqtrace_prom_hist_series_dropped. One label set\n"
+"                          is 220 histogram series\n"
 "  -q, --quiet             no informational messages on stderr\n"
 "  -v, --verbose           say which hook uses which mode and symbol and why;\n"
 "                          -vv adds libbpf's debug output\n"
@@ -184,7 +193,7 @@ void env_usage(void)
 enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY, OPT_FOLLOW,
        OPT_NO_WAIT };
 
-enum { OPT_PROMETHEUS = 1100 };
+enum { OPT_PROMETHEUS = 1100, OPT_PROM_BY, OPT_PROM_MAX_HIST };
 
 enum { OPT_EVENTS = 1200, OPT_SAMPLE, OPT_RINGBUF_KB, OPT_TRIGGER, OPT_KEEP, OPT_TRIGGER_OUT };
 
@@ -205,6 +214,8 @@ static const struct option long_opts[] = {
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "hist-by", required_argument, NULL, OPT_HIST_BY },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "prom-by", required_argument, NULL, OPT_PROM_BY },
+	{ "prom-max-hist", required_argument, NULL, OPT_PROM_MAX_HIST },
 	{ "events", no_argument, NULL, OPT_EVENTS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
@@ -309,6 +320,7 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 	env->max_vqs = VQ_DEFAULT_MAX_VQS;
 	env->stall_ms = 1000;
 	env->add_hook = -1;
+	env->prom_max_hist = PROM_DEFAULT_MAX_HIST;
 	opterr = 0;
 	optind = 0;	/* 0, not 1: also forgets a half-read -abc cluster */
 	while ((opt = getopt_long(argc, argv, "+p:i:d:jTqvm:o:hV", long_opts, NULL)) != -1) {
@@ -397,6 +409,18 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 				BAD("invalid --prometheus '%s': give [ADDR:]PORT, PORT 1..65535, ADDR an IPv4 address or [IPv6] (e.g. 9100, 0.0.0.0:9100, [::1]:9100)",
 				    optarg);
 			break;
+		case OPT_PROM_BY:
+			if (strcmp(optarg, "pid") && strcmp(optarg, "vq"))
+				BAD("invalid --prom-by '%s': use pid or vq", optarg);
+			env->prom_by_set = true;
+			env->prom_by_pid = !strcmp(optarg, "pid");
+			break;
+		case OPT_PROM_MAX_HIST:
+			if (parse_uint(optarg, 0, PROM_MAX_MAX_HIST, &env->prom_max_hist))
+				BAD("invalid --prom-max-hist '%s': give a number of label sets from 0 to %u",
+				    optarg, PROM_MAX_MAX_HIST);
+			env->prom_max_hist_set = true;
+			break;
 		case OPT_EVENTS:
 			env->events = true;
 			break;
@@ -463,6 +487,8 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 		BAD("--follow and '-- COMMAND' exclude each other: the run ends with COMMAND");
 	if (env->follow && (env->events || env->trigger_mask || record))
 		BAD("--follow does not work with --events, --trigger or record yet; drop one");
+	if ((env->prom_by_set || env->prom_max_hist_set) && !env->prom_port)
+		BAD("--prom-by and --prom-max-hist need --prometheus [ADDR:]PORT");
 	if (env->command)
 		env->descendants = true;
 	if (check_events(env, record))

@@ -54,6 +54,17 @@ expect_bad --prometheus ::1:9100
 expect_bad --prometheus '[::1]'
 expect_bad --prometheus 127.0.0.1:
 expect_bad --prometheus
+expect_bad --prometheus 9100 --prom-by x
+expect_bad --prometheus 9100 --prom-by ''
+expect_bad --prometheus 9100 --prom-by PID
+expect_bad --prometheus 9100 --prom-by
+expect_bad --prom-by pid
+expect_bad --prom-by vq -p 1
+expect_bad --prometheus 9100 --prom-max-hist -1
+expect_bad --prometheus 9100 --prom-max-hist 65537
+expect_bad --prometheus 9100 --prom-max-hist abc
+expect_bad --prometheus 9100 --prom-max-hist ''
+expect_bad --prom-max-hist 5
 # bounds and forms around the ones above
 expect_bad -i 0.001
 expect_bad -i nan
