@@ -186,6 +186,7 @@ man: $(OUTPUT)/vqtrace.8
 
 $(OUTPUT)/vqtrace.8: $(OUTPUT)/vqtrace tools/vqtrace.h2m
 	$(call msg,MAN,$@)
+	$(Q)command -v help2man >/dev/null || { echo "man: help2man is missing: run tools/deps.sh (or apt-get install help2man)" >&2; exit 1; }
 	$(Q)help2man --no-info --no-discard-stderr --section 8 \
 		--name "per-virtqueue notification tracing of the in-kernel vhost" \
 		--include tools/vqtrace.h2m --output $@.tmp $(OUTPUT)/vqtrace

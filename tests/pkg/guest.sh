@@ -114,7 +114,7 @@ done
 # strace -o FILE PROG blocks fatal signals (its -I3): signals go to vqtrace
 stop_service() {
 	v=$(child_named $S vqtrace)
-	if [ -n "$v" ]; then kill -TERM $v; else note "service: no vqtrace under strace"; kill -KILL $S; fi
+	if [ -n "$v" ]; then kill -TERM "$v"; else note "service: no vqtrace under strace"; kill -KILL $S; fi
 }
 if [ -n "$svc_up" ]; then
 	rm -f /tmp/gt
@@ -215,7 +215,11 @@ rm -f /tmp/go
 vhost-loadgen --tx 100 --wait-file /tmp/go --gt /tmp/gt2 >/dev/null 2>&1 &
 L=$!
 i=0
-until ls -l /proc/$L/fd 2>/dev/null | grep -q vhost-net || [ $i -ge 100 ]; do i=$((i + 1)); sleep 0.1; done
+has_vhost() { # pid: one of its descriptors is /dev/vhost-net
+	for f in /proc/"$1"/fd/*; do [ "$(readlink "$f")" = /dev/vhost-net ] && return 0; done
+	return 1
+}
+until has_vhost $L || [ $i -ge 100 ]; do i=$((i + 1)); sleep 0.1; done
 asuser "$capl" $VQ -p $L --no-wait -d 3 >/tmp/nw.out 2>/tmp/nw.err
 echo "rc=$?" >/tmp/nw.rc
 touch /tmp/go
