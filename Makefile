@@ -169,6 +169,15 @@ fuzz: $(FUZZ_BINS)
 fuzz-explore: $(FUZZ_BINS)
 	$(Q)FUZZ_SEED=0 tests/fuzz/run.sh $(FUZZ_EXPLORE_SECONDS) $(FUZZ_BINS)
 
+# What one /metrics render costs with 1024 vqs (tools/bench/prom_render.c).
+.PHONY: bench-prom
+$(OUTPUT)/bench_prom: tools/bench/prom_render.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(DYN_LIBS) -lm -o $@
+
+bench-prom: $(OUTPUT)/bench_prom
+	$(Q)$(OUTPUT)/bench_prom $(or $(VQS),1024)
+
 # ---- install, man page, systemd unit, Debian package ------------------------
 # `make install` (PREFIX=/usr/local, DESTDIR for staging), `make uninstall`
 # with the same variables. The man page is help2man's rendering of the

@@ -6,12 +6,15 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 vq=${VQTRACE:-$here/../../vqtrace}
 pass=0 fail=0
+# a file of this run's own: other checkouts run these tests at the same time
+errf=$(mktemp "${TMPDIR:-/tmp}/vqcli.XXXXXX")
+trap 'rm -f "$errf"' EXIT
 
 expect_bad() { # args...: exit 2, one stderr line, nothing on stdout
 	local out err rc
-	out=$("$vq" "$@" 2>/tmp/vqcli.err); rc=$?
-	err=$(cat /tmp/vqcli.err)
-	if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$(wc -l </tmp/vqcli.err)" -eq 1 ] && [[ $err == vqtrace* ]]; then
+	out=$("$vq" "$@" 2>"$errf"); rc=$?
+	err=$(cat "$errf")
+	if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$(wc -l <"$errf")" -eq 1 ] && [[ $err == vqtrace* ]]; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))

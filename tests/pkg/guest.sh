@@ -13,6 +13,7 @@
 #            options would judge is recorded by strace for the host to check;
 #            its /metrics is scraped after the load
 #   nonroot  uid 1000 with exactly the unit's capabilities as ambient ones
+#   paranoid1  uid 1000 with CAP_SYS_ADMIN only, perf_event_paranoid=1
 #   minus-C  the same without capability C: must fail with one line naming
 #            C; and with VQTRACE_TEST_SKIP_PRIV_CHECK=1 must still fail (C
 #            is really needed, not only asked for)
@@ -166,20 +167,32 @@ asuser_bg() {
 }
 asuser "$capl" sh -c 'grep ^Cap /proc/self/status; id -u' >/tmp/nr.caps 2>&1
 emit nonroot-caps /tmp/nr.caps
-asuser_bg "$capl" $VQ -j -T >/tmp/nr.out 2>/tmp/nr.err &
-V=$!
-rm -f /tmp/gt
-if wait_attached /tmp/nr.err $V; then
-	vhost-loadgen --tx $TX --event-every 1 --gt /tmp/gt >/dev/null 2>/tmp/lg.err
-	sleep 1
-fi
-kill -TERM $V 2>/dev/null
-bounded_wait $V 30
-echo "rc=$?" >/tmp/nr.rc
-emit nonroot-rc /tmp/nr.rc
-emit nonroot-out /tmp/nr.out
-emit nonroot-err /tmp/nr.err
-emit nonroot-gt /tmp/gt
+# uid 1000 with capabilities $2 traces every VM while a loadgen runs; its
+# outputs as sections $1-rc, $1-out, $1-err, $1-gt
+run_as_user() {
+	asuser_bg "$2" $VQ -j -T >/tmp/nr.out 2>/tmp/nr.err &
+	V=$!
+	rm -f /tmp/gt
+	if wait_attached /tmp/nr.err $V; then
+		vhost-loadgen --tx $TX --event-every 1 --gt /tmp/gt >/dev/null 2>/tmp/lg.err
+		sleep 1
+	fi
+	kill -TERM $V 2>/dev/null
+	bounded_wait $V 30
+	echo "rc=$?" >/tmp/nr.rc
+	emit "$1-rc" /tmp/nr.rc
+	emit "$1-out" /tmp/nr.out
+	emit "$1-err" /tmp/nr.err
+	emit "$1-gt" /tmp/gt
+}
+run_as_user nonroot "$capl"
+
+# CAP_SYSLOG is needless where kallsyms shows addresses to anyone:
+# kernel.kptr_restrict=0 (as here) and kernel.perf_event_paranoid <= 1
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+echo 1 >/proc/sys/kernel/perf_event_paranoid
+run_as_user paranoid1 +sys_admin
+echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid
 
 # --- one capability fewer ---------------------------------------------------
 for c in $caps; do

@@ -196,6 +196,11 @@ for k in ${PKG_KERNELS:-6.1 6.12 7.3}; do
 	check "nonroot: exit status" rc=0 "$(section nonroot-rc)"
 	section nonroot-out >"$work/o" && section nonroot-gt >"$work/g"
 	counts nonroot "$work/o" "$work/g"
+	check "CAP_SYS_ADMIN only, perf_event_paranoid=1: exit status" rc=0 "$(section paranoid1-rc)"
+	section paranoid1-out >"$work/o" && section paranoid1-gt >"$work/g"
+	counts "CAP_SYS_ADMIN only, perf_event_paranoid=1" "$work/o" "$work/g"
+	check "CAP_SYS_ADMIN only, perf_event_paranoid=1: rows name the queue role" tx \
+		"$(jqc 'select(.type == "total" and .queue == 1) | .dir' "$work/o" | sort -u)"
 	for c in $(sed -n 's/^CapabilityBoundingSet=//p' "$unit"); do
 		check "without $c: exit status" rc=1 "$(section "minus-$c-rc")"
 		e=$(section "minus-$c-err")
