@@ -99,11 +99,11 @@ int owners_check_devices(const struct env *env)
 	}
 	if (hidden) {
 		if (env->no_wait) {
-			elog("missing capability CAP_SYS_PTRACE (or CAP_DAC_READ_SEARCH): cannot read /proc/%d/fd to see whether it holds a vhost device (--no-wait); drop --no-wait or see \"Privileges\" in vqtrace --help",
+			elog("missing capability CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH (another user's /proc/%d/fd takes both): cannot see whether it holds a vhost device (--no-wait); drop --no-wait or see \"Privileges\" in vqtrace --help",
 			     hidden);
 			return 1;
 		}
-		ilog("cannot read /proc/%d/fd (no CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH) to see whether it holds a vhost device: tracing it anyway",
+		ilog("cannot read /proc/%d/fd (another user's takes CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH) to see whether it holds a vhost device: tracing it anyway",
 		     hidden);
 		return 0;
 	}

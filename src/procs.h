@@ -21,7 +21,8 @@ bool proc_name(pid_t pid, char name[PROC_NAME_LEN]);
 unsigned long long proc_start_ticks(pid_t pid);
 /* 1: one of its file descriptors is a /dev/vhost-* device; 0: none is (or
  * no such process); -EACCES or -EPERM: its descriptors cannot be read (not
- * ours, and no CAP_SYS_PTRACE / CAP_DAC_READ_SEARCH). */
+ * ours: listing another user's takes CAP_DAC_READ_SEARCH, reading its
+ * links CAP_SYS_PTRACE). */
 int proc_has_vhost(pid_t pid);
 /* Up to max live processes called name that started after `after` (clock
  * ticks since boot), lowest pid first; returns how many. */

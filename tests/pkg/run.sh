@@ -224,9 +224,15 @@ for k in ${PKG_KERNELS:-6.1 6.12 7.3}; do
 	fi
 	check "-p another user's pid --no-wait: exit status" rc=1 "$(section nowait-rc)"
 	e=$(section nowait-err)
-	[[ $e == "vqtrace: missing capability CAP_SYS_PTRACE (or CAP_DAC_READ_SEARCH): cannot read /proc/"*"/fd"* &&
-		$(grep -c . <<<"$e") == 1 ]] && ok "--no-wait without CAP_SYS_PTRACE: one line naming it" ||
-		bad "--no-wait without CAP_SYS_PTRACE: got '$e'"
+	[[ $e == "vqtrace: missing capability CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH (another user's /proc/"*"/fd takes both)"* &&
+		$(grep -c . <<<"$e") == 1 ]] && ok "--no-wait without CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH: one line naming them" ||
+		bad "--no-wait without CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH: got '$e'"
+	check "--no-wait with CAP_SYS_PTRACE alone: exit status" rc=1 "$(section nowait+sys_ptrace-rc)"
+	check "--no-wait with CAP_DAC_READ_SEARCH alone: exit status" rc=1 "$(section nowait+dac_read_search-rc)"
+	check "--no-wait with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: exit status (the device is seen)" rc=0 \
+		"$(section nowait+sys_ptrace,+dac_read_search-rc)"
+	check "--no-wait with both: no missing-capability line" "" \
+		"$(section nowait+sys_ptrace,+dac_read_search-err | grep 'missing\|cannot')"
 done
 k=all
 echo "deb: $pass passed, $fail failed"
