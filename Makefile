@@ -39,7 +39,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-explore realvm
+.PHONY: all clean deps check unit e2e demo loadgen vmlinux prom-check bpf-arm64 fuzz-explore realvm \
+	man install uninstall install-check deb deb-check
 
 all: vqtrace
 
@@ -65,7 +66,7 @@ $(OBJS): $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(OU
 
 $(OUTPUT)/vqtrace: $(OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(STATIC_LIBS) $(EXTRA_LDFLAGS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(STATIC_LIBS) $(EXTRA_LDFLAGS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
@@ -110,12 +111,14 @@ realvm: vqtrace loadgen
 check: deps
 	$(Q)$(MAKE) -s all loadgen bpf-arm64
 	$(Q)$(MAKE) -s unit
+	$(Q)$(MAKE) -s install-check
 	$(Q)$(MAKE) -s -C tools/vhost-loadgen test check-deps
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=15
 	$(Q)$(MAKE) -s e2e
 	$(Q)$(MAKE) -s robust
 	$(Q)$(MAKE) -s prom-check
 	$(Q)$(MAKE) -s realvm
+	$(Q)$(MAKE) -s deb-check
 
 demo: deps
 	$(Q)$(MAKE) -s all loadgen
@@ -165,3 +168,67 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-explore: $(FUZZ_BINS)
 	$(Q)FUZZ_SEED=0 tests/fuzz/run.sh $(FUZZ_EXPLORE_SECONDS) $(FUZZ_BINS)
+
+# What one /metrics render costs with 1024 vqs (tools/bench/prom_render.c).
+.PHONY: bench-prom
+$(OUTPUT)/bench_prom: tools/bench/prom_render.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(DYN_LIBS) -lm -o $@
+
+bench-prom: $(OUTPUT)/bench_prom
+	$(Q)$(OUTPUT)/bench_prom $(or $(VQS),1024)
+
+# ---- install, man page, systemd unit, Debian package ------------------------
+# `make install` (PREFIX=/usr/local, DESTDIR for staging), `make uninstall`
+# with the same variables. The man page is help2man's rendering of the
+# binary's own --help and --version, so it cannot drift from them; the
+# unit is tools/systemd/vqtrace.service.in with the binary's path filled in.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+# The capabilities the unit grants (README "Least privilege"; tests/pkg).
+UNIT_CAPS := CAP_SYS_ADMIN CAP_SYSLOG
+
+man: $(OUTPUT)/vqtrace.8
+
+$(OUTPUT)/vqtrace.8: $(OUTPUT)/vqtrace tools/vqtrace.h2m
+	$(call msg,MAN,$@)
+	$(Q)command -v help2man >/dev/null || { echo "man: help2man is missing: run tools/deps.sh (or apt-get install help2man)" >&2; exit 1; }
+	$(Q)help2man --no-info --no-discard-stderr --section 8 \
+		--name "per-virtqueue notification tracing of the in-kernel vhost" \
+		--include tools/vqtrace.h2m --output $@.tmp $(OUTPUT)/vqtrace
+	$(Q)mv $@.tmp $@
+
+# The unit names the binary's installed path, so it is made at install time.
+install: $(OUTPUT)/vqtrace $(OUTPUT)/vqtrace.8 tools/systemd/vqtrace.service.in
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	$(Q)$(INSTALL) -m 0755 $(OUTPUT)/vqtrace $(DESTDIR)$(SBINDIR)/vqtrace
+	$(Q)$(INSTALL) -m 0644 $(OUTPUT)/vqtrace.8 $(DESTDIR)$(MANDIR)/man8/vqtrace.8
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CAPS@|$(UNIT_CAPS)|g' \
+		tools/systemd/vqtrace.service.in >$(DESTDIR)$(UNITDIR)/vqtrace.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/vqtrace.service
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/vqtrace $(DESTDIR)$(MANDIR)/man8/vqtrace.8 \
+		$(DESTDIR)$(UNITDIR)/vqtrace.service
+
+# Host-only: install/uninstall into a staging DESTDIR, the man page against
+# --help, systemd-analyze verify on the unit. "install: N passed, M failed".
+install-check: $(OUTPUT)/vqtrace
+	$(Q)tests/pkg/install.sh
+
+# The Debian package (debian/, debhelper compat 13): dpkg-buildpackage -b
+# from a clean copy of the tree under $(OUTPUT)/deb/, which keeps the .deb,
+# the .changes and lintian's report. `make deb-check` installs the .deb in
+# each test guest and runs it there: "deb: N passed, M failed".
+DEB_DIR := $(OUTPUT)/deb
+
+deb:
+	$(Q)tools/build-deb.sh $(DEB_DIR)
+
+deb-check: deb loadgen
+	$(Q)tests/pkg/run.sh $(DEB_DIR)

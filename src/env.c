@@ -17,13 +17,14 @@
 #include "vqtrace_events.h"
 #include "hist.h"
 #include "http.h"
+#include "prom.h"
 #include "version.h"
 
 static const char usage_text[] =
 "Usage: vqtrace [OPTIONS] [-- COMMAND [ARGS...]]\n"
-"       vqtrace record -o FILE [OPTIONS] [-- COMMAND [ARGS...]]\n"
-"       vqtrace report [--json] [--hist] [--intervals] [--events] FILE\n"
-"       vqtrace explain [OPTIONS]      (decide one notification by hand)\n"
+"  or:  vqtrace record -o FILE [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"  or:  vqtrace report [--json] [--hist] [--intervals] [--events] FILE\n"
+"  or:  vqtrace explain [OPTIONS]\n"
 "\n"
 "Traces the in-kernel vhost (vhost_net, vhost_vsock and vhost_scsi, each\n"
 "checked against a driver's exact counts on Debian's 6.1, 6.12 and 7.3) and\n"
@@ -68,6 +69,14 @@ static const char usage_text[] =
 "                          metrics at http://ADDR:PORT/metrics, refreshed every\n"
 "                          interval; ADDR: 127.0.0.1 unless given (IPv4 or\n"
 "                          [IPv6], e.g. 9100, 0.0.0.0:9100, [::1]:9100)\n"
+"      --prom-by vq|pid    with --prometheus: one series per vq (default), or\n"
+"                          one per process (pid label only: counters, flags\n"
+"                          and histograms summed; no state gauges)\n"
+"      --prom-max-hist N   with --prometheus: --hist histograms of at most N\n"
+"                          label sets (vqs, or pids), the first in label\n"
+"                          order (default 128); the rest are counted in\n"
+"                          vqtrace_prom_hist_series_dropped. One label set\n"
+"                          is 220 histogram series\n"
 "  -q, --quiet             no informational messages on stderr\n"
 "  -v, --verbose           say which hook uses which mode and symbol and why;\n"
 "                          -vv adds libbpf's debug output\n"
@@ -111,6 +120,9 @@ static const char usage_text[] =
 "  vqtrace report [--json] [--hist] [--intervals] [--events] FILE\n"
 "                          print from FILE the totals (and histograms,\n"
 "                          interval rows, events) the live run printed\n"
+"  vqtrace explain [OPTIONS]\n"
+"                          decide one notification by hand by the virtio\n"
+"                          rules (vqtrace explain --help)\n"
 "  -h, --help              this text;  -V, --version  the version\n"
 "\n"
 "Counters (per vq; per interval in interval output, since start in totals;\n"
@@ -149,6 +161,18 @@ static const char usage_examples[] =
 "Exit status: 0 done; 1 nothing to trace (--no-wait) or a run-time error;\n"
 "2 bad usage; 3 the counts are incomplete (see Probe health); with\n"
 "-- COMMAND the command's status when it failed, else 3 or 0.\n"
+"\n"
+"Privileges: root, or exactly CAP_SYS_ADMIN and CAP_SYSLOG (measured on\n"
+"Linux 6.1, 6.12 and 7.3): CAP_SYS_ADMIN lists the kernel's BTF objects,\n"
+"the only way to the vhost module's BTF, and covers CAP_BPF and CAP_PERFMON;\n"
+"CAP_SYSLOG shows /proc/kallsyms addresses (needless when\n"
+"kernel.kptr_restrict=0 and kernel.perf_event_paranoid <= 1). As another\n"
+"user: setpriv --reuid=UID --inh-caps=+sys_admin,+syslog\n"
+"--ambient-caps=+sys_admin,+syslog vqtrace ... Without one of them vqtrace\n"
+"names it in one line and exits 1. -p PID of another user also wants\n"
+"CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, only to look for the process's\n"
+"vhost device (--no-wait); without them it says so and traces on.\n"
+"\n"
 "Examples:\n"
 "  sudo vqtrace -p $(pidof qemu-system-x86_64)     # one table per second\n"
 "  sudo vqtrace -j -d 10 -p 1234 > vq.ndjson       # 10 s of JSON lines\n"
@@ -172,7 +196,7 @@ void env_usage(void)
 enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY, OPT_FOLLOW,
        OPT_NO_WAIT };
 
-enum { OPT_PROMETHEUS = 1100 };
+enum { OPT_PROMETHEUS = 1100, OPT_PROM_BY, OPT_PROM_MAX_HIST };
 
 enum { OPT_EVENTS = 1200, OPT_SAMPLE, OPT_RINGBUF_KB, OPT_TRIGGER, OPT_KEEP, OPT_TRIGGER_OUT };
 
@@ -193,6 +217,8 @@ static const struct option long_opts[] = {
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "hist-by", required_argument, NULL, OPT_HIST_BY },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "prom-by", required_argument, NULL, OPT_PROM_BY },
+	{ "prom-max-hist", required_argument, NULL, OPT_PROM_MAX_HIST },
 	{ "events", no_argument, NULL, OPT_EVENTS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
@@ -297,6 +323,7 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 	env->max_vqs = VQ_DEFAULT_MAX_VQS;
 	env->stall_ms = 1000;
 	env->add_hook = -1;
+	env->prom_max_hist = PROM_DEFAULT_MAX_HIST;
 	opterr = 0;
 	optind = 0;	/* 0, not 1: also forgets a half-read -abc cluster */
 	while ((opt = getopt_long(argc, argv, "+p:i:d:jTqvm:o:hV", long_opts, NULL)) != -1) {
@@ -385,6 +412,18 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 				BAD("invalid --prometheus '%s': give [ADDR:]PORT, PORT 1..65535, ADDR an IPv4 address or [IPv6] (e.g. 9100, 0.0.0.0:9100, [::1]:9100)",
 				    optarg);
 			break;
+		case OPT_PROM_BY:
+			if (strcmp(optarg, "pid") && strcmp(optarg, "vq"))
+				BAD("invalid --prom-by '%s': use pid or vq", optarg);
+			env->prom_by_set = true;
+			env->prom_by_pid = !strcmp(optarg, "pid");
+			break;
+		case OPT_PROM_MAX_HIST:
+			if (parse_uint(optarg, 0, PROM_MAX_MAX_HIST, &env->prom_max_hist))
+				BAD("invalid --prom-max-hist '%s': give a number of label sets from 0 to %u",
+				    optarg, PROM_MAX_MAX_HIST);
+			env->prom_max_hist_set = true;
+			break;
 		case OPT_EVENTS:
 			env->events = true;
 			break;
@@ -451,6 +490,8 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 		BAD("--follow and '-- COMMAND' exclude each other: the run ends with COMMAND");
 	if (env->follow && (env->events || env->trigger_mask || record))
 		BAD("--follow does not work with --events, --trigger or record yet; drop one");
+	if ((env->prom_by_set || env->prom_max_hist_set) && !env->prom_port)
+		BAD("--prom-by and --prom-max-hist need --prometheus [ADDR:]PORT");
 	if (env->command)
 		env->descendants = true;
 	if (check_events(env, record))

@@ -30,6 +30,10 @@ struct env {
 	int add_hook;			/* --add-used-mode NAME: a row of src/hooks.c, or -1 */
 	char prom_addr[48];	/* --prometheus address (numeric, HTTP_ADDR_LEN) */
 	unsigned int prom_port;	/* --prometheus port, 0 = no endpoint */
+	bool prom_by_pid;	/* --prom-by pid */
+	bool prom_by_set;	/* --prom-by given (it needs --prometheus) */
+	unsigned int prom_max_hist;	/* --prom-max-hist, default PROM_DEFAULT_MAX_HIST */
+	bool prom_max_hist_set;
 	char **command;		/* after --, NULL if none */
 	/* per-call events (src/events.c) */
 	bool events;		/* --events: stream every event */

@@ -121,9 +121,12 @@ static bool note_incomplete(const struct session *ss, bool *said)
 	return true;
 }
 
-static void metrics_publish(const struct session *ss, const struct vqtable *t)
+static void metrics_publish(const struct session *ss, const struct vqtable *t,
+			    const struct env *env)
 {
+	static bool said_dropped;
 	struct bpf_object *obj = session_object(ss);
+	struct prom_opts po = { .by_pid = env->prom_by_pid, .max_hist = env->prom_max_hist };
 	struct prom_prog progs[32];
 	struct vq_global g;
 	size_t n = 0;
@@ -133,9 +136,14 @@ static void metrics_publish(const struct session *ss, const struct vqtable *t)
 	session_read_global(ss, &g);
 	if (obj)
 		n = prom_read_progs(obj, progs, sizeof(progs) / sizeof(progs[0]));
-	if (prom_render(&metrics_buf, t, &g, progs, n) ||
+	if (prom_render_opts(&metrics_buf, t, &g, progs, n, &po) ||
 	    http_publish(metrics_server, metrics_buf.s, metrics_buf.len))
 		elog("cannot render the Prometheus metrics: out of memory");
+	if (po.hist_dropped && !said_dropped) {
+		ilog("--prom-max-hist %u: the histograms of %zu more label sets are left out of /metrics (vqtrace_prom_hist_series_dropped)",
+		     env->prom_max_hist, po.hist_dropped);
+		said_dropped = true;
+	}
 }
 
 static void metrics_stop(void)
@@ -317,7 +325,7 @@ static int run(const struct env *env)
 	if (!env->command)
 		ilog("tracing vhost%s; Ctrl-C to stop", env->npids ? " of the given pids" : "");
 
-	metrics_publish(&ss, &table);
+	metrics_publish(&ss, &table, env);
 	start = mono_s();
 	next = start + env->interval_s;
 	if (env->duration_s > 0)
@@ -357,7 +365,7 @@ static int run(const struct env *env)
 		if (!env->totals_only)
 			output_rows(stdout, &table, &fmt, false, secs);
 		vqtable_mark_printed(&table);
-		metrics_publish(&ss, &table);
+		metrics_publish(&ss, &table, env);
 		note_incomplete(&ss, &incomplete);
 		next += env->interval_s;
 		if (module_gone) {
@@ -381,7 +389,7 @@ static int run(const struct env *env)
 	secs = mono_s() - start;
 	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);
 	session_read_global(&ss, &g);
-	metrics_publish(&ss, &table);
+	metrics_publish(&ss, &table, env);
 	output_rows(stdout, &table, &fmt, true, secs);
 	if (env->json) {
 		char add_hook[160], notify_hook[160];

@@ -125,9 +125,26 @@ int owners_check_devices(const struct env *env)
 
 	if (!env->npids || env->descendants)
 		return 0;	/* a descendant may open one later: nothing to say */
-	for (int i = 0; i < env->npids; i++)
-		if (proc_has_vhost(env->pids[i]))
+	int hidden = 0;
+
+	for (int i = 0; i < env->npids; i++) {
+		int r = proc_has_vhost(env->pids[i]);
+
+		if (r > 0)
 			return 0;
+		if (r < 0 && !hidden)
+			hidden = env->pids[i];
+	}
+	if (hidden) {
+		if (env->no_wait) {
+			elog("missing capability CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH (another user's /proc/%d/fd takes both): cannot see whether it holds a vhost device (--no-wait); drop --no-wait or see \"Privileges\" in vqtrace --help",
+			     hidden);
+			return 1;
+		}
+		ilog("cannot read /proc/%d/fd (another user's takes CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH) to see whether it holds a vhost device: tracing it anyway",
+		     hidden);
+		return 0;
+	}
 	if (env->npids > 1)
 		snprintf(who, sizeof(who), "pids %d ... hold", env->pids[0]);
 	else

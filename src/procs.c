@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "procs.h"
 
+#include <errno.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,27 +74,31 @@ bool proc_name(pid_t pid, char name[PROC_NAME_LEN])
 	return true;
 }
 
-bool proc_has_vhost(pid_t pid)
+int proc_has_vhost(pid_t pid)
 {
 	char dir[64], path[320], target[64];
 	struct dirent *de;
-	bool found = false;
+	int found = 0;
 	ssize_t n;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);
 	if (!d)
-		return false;
+		return errno == EACCES || errno == EPERM ? -errno : 0;
 	while (!found && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		n = readlink(path, target, sizeof(target) - 1);
-		if (n <= 0)
+		if (n <= 0) {
+			if (n < 0 && (errno == EACCES || errno == EPERM))
+				found = -errno;
 			continue;
+		}
 		target[n] = '\0';
-		found = !strncmp(target, "/dev/vhost-", 11);
+		if (!strncmp(target, "/dev/vhost-", 11))
+			found = 1;
 	}
 	closedir(d);
 	return found;

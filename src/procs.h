@@ -17,8 +17,11 @@ bool proc_alive(pid_t pid);
 bool proc_alive_name(pid_t pid, char name[PROC_NAME_LEN]);
 /* The process name (comm, as /proc/PID/stat gives it); false if it is gone. */
 bool proc_name(pid_t pid, char name[PROC_NAME_LEN]);
-/* One of its file descriptors is a /dev/vhost-* device. */
-bool proc_has_vhost(pid_t pid);
+/* 1: one of its file descriptors is a /dev/vhost-* device; 0: none is (or
+ * no such process); -EACCES or -EPERM: its descriptors cannot be read (not
+ * ours: listing another user's takes CAP_DAC_READ_SEARCH, reading its
+ * links CAP_SYS_PTRACE). */
+int proc_has_vhost(pid_t pid);
 /* The vhost core module is loaded (/sys/module/vhost). */
 bool vhost_module_loaded(void);
 

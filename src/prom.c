@@ -287,6 +287,37 @@ static int cmp_series(const void *a, const void *b)
 	return x->vq < y->vq ? -1 : x->vq > y->vq;
 }
 
+/* --prom-by pid: the series of one process merged into one, labelled by
+ * pid only (queue PROM_BY_PID). Counters, flags and histograms add up;
+ * the state gauges of a vq mean nothing for a process and are left out. */
+#define PROM_BY_PID (-2)
+
+static void merge_by_pid(struct vq_series *s, size_t *count)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < *count; i++) {
+		struct vq_series *m;
+
+		if (!n || s[n - 1].pid != s[i].pid) {
+			s[n] = s[i];
+			s[n].queue = PROM_BY_PID;
+			s[n].vq = 0;
+			s[n].dev = s[n].dir = s[n].tap = "";
+			n++;
+			continue;
+		}
+		m = &s[n - 1];
+		for (size_t f = 0; f < n_vq_families; f++)
+			if (vq_families[f].type == PROM_COUNTER)
+				m->val[f] += s[i].val[f];
+		for (int k = 0; k < FLAG__COUNT; k++)
+			m->flags[k] += s[i].flags[k];
+		hist_add_into(&m->hist, &s[i].hist);
+	}
+	*count = n;
+}
+
 /* The rows of t as series, sorted and merged. NULL only when out of memory
  * (with rows to show). */
 static struct vq_series *vq_series(const struct vqtable *t, size_t *count)
@@ -355,6 +386,13 @@ static size_t series_labels(const struct vq_series *s, struct prom_label *l, cha
 	size_t n = 4;
 
 	snprintf(pid, 16, "%u", s->pid);
+	l[0] = (struct prom_label){ "pid", pid };
+	if (s->queue == PROM_BY_PID) {
+		n = 1;
+		if (extra)
+			l[n++] = *extra;
+		return n;
+	}
 	if (s->queue >= 0)
 		snprintf(queue, 16, "%d", s->queue);
 	else
@@ -395,7 +433,8 @@ static void render_flags(struct prom_buf *b, const struct vq_series *s, size_t n
 }
 
 /* Histogram families in base units: the last kernel slot is open-ended,
- * so it only counts in +Inf. */
+ * so it only counts in +Inf. Only the first n series (in label order) are
+ * rendered: the caller bounds them (--prom-max-hist). */
 static void render_hists(struct prom_buf *b, const struct vq_series *s, size_t n)
 {
 	double le[VQ_HIST_SLOTS - 1];
@@ -421,16 +460,20 @@ static void render_hists(struct prom_buf *b, const struct vq_series *s, size_t n
 	}
 }
 
-static void render_vqs(struct prom_buf *b, const struct vqtable *t)
+static void render_vqs(struct prom_buf *b, const struct vqtable *t, struct prom_opts *o)
 {
-	size_t n;
+	size_t n, nh;
 	struct vq_series *s = vq_series(t, &n);
 
 	if (!s) {
 		b->failed = true;
 		return;
 	}
+	if (o->by_pid)
+		merge_by_pid(s, &n);
 	for (size_t f = 0; f < n_vq_families; f++) {
+		if (o->by_pid && vq_families[f].type != PROM_COUNTER)
+			continue;
 		prom_family(b, vq_families[f].name, vq_families[f].type, vq_families[f].field->help);
 		for (size_t i = 0; i < n; i++) {
 			char pid[16], queue[16], vq[24], qp[16];
@@ -441,8 +484,17 @@ static void render_vqs(struct prom_buf *b, const struct vqtable *t)
 		}
 	}
 	render_flags(b, s, n);
+	nh = t->hist ? n : 0;
+	o->hist_dropped = 0;
+	if (nh > o->max_hist) {
+		o->hist_dropped = nh - o->max_hist;
+		nh = o->max_hist;
+	}
 	if (t->hist)
-		render_hists(b, s, n);
+		render_hists(b, s, nh);
+	prom_family(b, "vqtrace_prom_hist_series_dropped", PROM_GAUGE,
+		    "Label sets (vqs, or processes with --prom-by pid) whose --hist histograms this scrape leaves out, beyond --prom-max-hist.");
+	prom_sample_u64(b, "vqtrace_prom_hist_series_dropped", NULL, 0, o->hist_dropped);
 	free(s);
 }
 
@@ -482,6 +534,14 @@ static void render_progs(struct prom_buf *b, const struct prom_prog *progs, size
 int prom_render(struct prom_buf *b, const struct vqtable *t, const struct vq_global *g,
 		const struct prom_prog *progs, size_t nprogs)
 {
+	struct prom_opts o = { .max_hist = PROM_DEFAULT_MAX_HIST };
+
+	return prom_render_opts(b, t, g, progs, nprogs, &o);
+}
+
+int prom_render_opts(struct prom_buf *b, const struct vqtable *t, const struct vq_global *g,
+		     const struct prom_prog *progs, size_t nprogs, struct prom_opts *o)
+{
 	vq_families_init();
 	prom_buf_reset(b);
 	prom_family(b, "vqtrace_up", PROM_GAUGE, "1 while vqtrace is tracing.");
@@ -489,7 +549,7 @@ int prom_render(struct prom_buf *b, const struct vqtable *t, const struct vq_glo
 	prom_family(b, "vqtrace_complete", PROM_GAUGE,
 		    "0 when vqtrace's counts are incomplete: it missed some of what vhost did (see the vqtrace_probe_* counters), else 1.");
 	prom_sample_u64(b, "vqtrace_complete", NULL, 0, !vq_global_incomplete(g, NULL, 0));
-	render_vqs(b, t);
+	render_vqs(b, t, o);
 	render_probe(b, g);
 	render_progs(b, progs, nprogs);
 	return b->failed ? -ENOMEM : 0;

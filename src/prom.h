@@ -70,10 +70,23 @@ struct prom_prog {
  * how many, at most max. */
 size_t prom_read_progs(struct bpf_object *obj, struct prom_prog *out, size_t max);
 
+/* --prom-by and --prom-max-hist. */
+#define PROM_DEFAULT_MAX_HIST 128
+#define PROM_MAX_MAX_HIST 65536
+struct prom_opts {
+	bool by_pid;		/* --prom-by pid: one series per process */
+	unsigned int max_hist;	/* histogram label sets rendered at most */
+	size_t hist_dropped;	/* out: label sets whose histograms were left out */
+};
+
 /* Renders every vqtrace family into b (which is reset first): the counters
  * since start and the last seen state of each row of t, the probes' loss
  * counters from g, and the programs' cost. Returns 0, or -ENOMEM. */
 int prom_render(struct prom_buf *b, const struct vqtable *t, const struct vq_global *g,
 		const struct prom_prog *progs, size_t nprogs);
+/* The same with options (prom_render: per vq, PROM_DEFAULT_MAX_HIST);
+ * sets o->hist_dropped. */
+int prom_render_opts(struct prom_buf *b, const struct vqtable *t, const struct vq_global *g,
+		     const struct prom_prog *progs, size_t nprogs, struct prom_opts *o);
 
 #endif

@@ -38,7 +38,7 @@ static int load_ksyms(struct ksyms *ks)
 		return err;
 	}
 	if (ks->zero_addrs) {
-		elog("/proc/kallsyms shows no addresses (kernel.kptr_restrict): run as root or set kernel.kptr_restrict=1");
+		elog("/proc/kallsyms shows no addresses: vqtrace needs CAP_SYSLOG, and kernel.kptr_restrict below 2");
 		return -EPERM;
 	}
 	return 0;

@@ -6,8 +6,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 vq=${VQTRACE:-$here/../../vqtrace}
 pass=0 fail=0
-# Private: two checkouts may run this at once.
-errf=$(mktemp)
+# a file of this run's own: other checkouts run these tests at the same time
+errf=$(mktemp "${TMPDIR:-/tmp}/vqcli.XXXXXX")
 trap 'rm -f "$errf"' EXIT
 
 expect_bad() { # args...: exit 2, one stderr line, nothing on stdout
@@ -57,6 +57,17 @@ expect_bad --prometheus ::1:9100
 expect_bad --prometheus '[::1]'
 expect_bad --prometheus 127.0.0.1:
 expect_bad --prometheus
+expect_bad --prometheus 9100 --prom-by x
+expect_bad --prometheus 9100 --prom-by ''
+expect_bad --prometheus 9100 --prom-by PID
+expect_bad --prometheus 9100 --prom-by
+expect_bad --prom-by pid
+expect_bad --prom-by vq -p 1
+expect_bad --prometheus 9100 --prom-max-hist -1
+expect_bad --prometheus 9100 --prom-max-hist 65537
+expect_bad --prometheus 9100 --prom-max-hist abc
+expect_bad --prometheus 9100 --prom-max-hist ''
+expect_bad --prom-max-hist 5
 # bounds and forms around the ones above
 expect_bad -i 0.001
 expect_bad -i nan

@@ -42,6 +42,7 @@ lint() { # name file [want-failure]
 lint "the unit-test render" "$tmp/render.txt"
 lint "a histogram family" "$tmp/render.txt.histogram"
 lint "the render with --hist's histograms" "$tmp/render.txt.vqhist"
+lint "the render with --prom-by pid (histograms merged)" "$tmp/render.txt.bypid"
 { cat "$tmp/render.txt"; echo '# HELP vqtrace_up again'; } >"$tmp/broken.txt"
 lint "a render with a second HELP line" "$tmp/broken.txt" want-failure
 sed 's/^# TYPE vqtrace_used_total counter$/# TYPE vqtrace_used_total countr/' "$tmp/render.txt" >"$tmp/broken.txt"

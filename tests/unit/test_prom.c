@@ -23,6 +23,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fields.h"
+#include "flags.h"
+#include "hist.h"
 #include "http.h"
 #include "prom.h"
 #include "vqtable.h"
@@ -209,6 +212,7 @@ static const struct {
 	{ "vqtrace_signalled_used", "gauge" },
 	{ "vqtrace_used_event", "gauge" },
 	{ "vqtrace_flag_raised_total", "counter" },
+	{ "vqtrace_prom_hist_series_dropped", "gauge" },
 	{ "vqtrace_probe_vq_map_full_total", "counter" },
 	{ "vqtrace_probe_filtered_out_total", "counter" },
 	{ "vqtrace_probe_notify_unknown_vq_total", "counter" },
@@ -624,6 +628,218 @@ static void test_server(void **state)
 	http_stop(NULL);
 }
 
+
+/* ---- --prom-by pid and --prom-max-hist ----------------------------------- */
+
+/* Owner 4242: net0 rx, net0 tx and a scsi io queue; owner 77: net0 tx. */
+static void build_small(struct vqtable *t)
+{
+	struct vq_stats s;
+
+	vqtable_init(t, &ks);
+	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 1000);
+	assert_int_equal(vqtable_update(t, &s), 0);
+	s = fixture_entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 2000);
+	assert_int_equal(vqtable_update(t, &s), 0);
+	s = fixture_entry(0x20, 0x2000, 4242, 0, SCSI_KICK, 200); fill(&s, 3000);
+	assert_int_equal(vqtable_update(t, &s), 0);
+	s = fixture_entry(0x31, 0x3000, 77, 1, TX_KICK, 300); fill(&s, 0);
+	assert_int_equal(vqtable_update(t, &s), 0);
+	vqtable_settle(t);
+	assert_int_equal(t->n, 4);
+}
+
+static char *render_opts(const struct vqtable *t, struct prom_opts *o)
+{
+	struct prom_buf b;
+
+	prom_buf_init(&b);
+	assert_int_equal(prom_render_opts(&b, t, &global, progs, 2, o), 0);
+	assert_false(b.failed);
+	return b.s;
+}
+
+/* The sum of the values of the lines that start with prefix. */
+static uint64_t sum_prefix(const char *text, const char *prefix)
+{
+	uint64_t sum = 0;
+	size_t len = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *eol = strchr(p, '\n'), *sp;
+
+		if (strncmp(p, prefix, len))
+			continue;
+		for (sp = eol ? eol : p + strlen(p); sp > p && sp[-1] != ' '; sp--)
+			;
+		sum += strtoull(sp, NULL, 10);
+	}
+	return sum;
+}
+
+/* Every counter family per pid equals the sum of its per-vq series, and
+ * nothing per vq is left: no dev/queue labels, no state gauges. */
+static void test_prom_by_pid(void **state)
+{
+	struct prom_opts vq = { .max_hist = PROM_DEFAULT_MAX_HIST };
+	struct prom_opts pid = { .by_pid = true, .max_hist = PROM_DEFAULT_MAX_HIST };
+	struct vqtable t;
+	char *per_vq, *per_pid, fam[128], pfx[160];
+	int compared = 0;
+
+	build_small(&t);
+	t.hist = true;
+	t.rows[1].hist.h[VQ_HIST_ENTRIES_PER_ADD].slots[5] = 4;	/* 4242 net0 rx */
+	t.rows[2].hist.h[VQ_HIST_ENTRIES_PER_ADD].slots[5] = 3;	/* 4242 net0 tx */
+	t.rows[2].hist.h[VQ_HIST_ENTRIES_PER_ADD].slots[1] = 1;
+	per_vq = render_opts(&t, &vq);
+	per_pid = render_opts(&t, &pid);
+
+	want_line(per_pid, "vqtrace_used_total{pid=\"4242\"} 6006");
+	want_line(per_pid, "vqtrace_used_total{pid=\"77\"} 2");
+	assert_int_equal(count_prefix(per_pid, "vqtrace_used_total{"), 2);
+	assert_null(strstr(per_pid, "dev=\""));
+	assert_null(strstr(per_pid, "queue=\""));
+	assert_int_equal(count_prefix(per_pid, "# TYPE vqtrace_used_event "), 0);
+	assert_int_equal(count_prefix(per_pid, "vqtrace_last_used_idx"), 0);
+	assert_int_equal(count_prefix(per_pid, "vqtrace_flag_raised_total{"), 2 * FLAG__COUNT);
+	/* histograms merged: (8, 16] holds 4 + 3, and the count is 8 */
+	want_line(per_pid, "vqtrace_entries_per_add_bucket{pid=\"4242\",le=\"16\"} 8");
+	want_line(per_pid, "vqtrace_entries_per_add_count{pid=\"4242\"} 8");
+	want_line(per_pid, "vqtrace_entries_per_add_count{pid=\"77\"} 0");
+
+	for (size_t i = 0; i < vq_n_fields; i++) {
+		const struct vq_field *f = &vq_fields[i];
+
+		if (!f->prom || f->kind != VQ_FIELD_COUNTER)
+			continue;
+		snprintf(fam, sizeof(fam), "vqtrace_%s_total", f->prom);
+		for (int k = 0; k < 2; k++) {
+			const char *p = k ? "77" : "4242";
+			uint64_t want;
+
+			snprintf(pfx, sizeof(pfx), "%s{pid=\"%s\",", fam, p);
+			want = sum_prefix(per_vq, pfx);
+			snprintf(pfx, sizeof(pfx), "%s{pid=\"%s\"}", fam, p);
+			if (sum_prefix(per_pid, pfx) != want || count_prefix(per_pid, pfx) != 1)
+				fail_msg("%s: per pid %s %llu (%d lines), sum of its vqs %llu", fam, p,
+					 (unsigned long long)sum_prefix(per_pid, pfx),
+					 count_prefix(per_pid, pfx), (unsigned long long)want);
+			compared++;
+		}
+	}
+	assert_true(compared >= 2 * 10);
+	dump(per_pid, ".bypid");	/* for promtool_check.sh */
+	free(per_vq);
+	free(per_pid);
+	vqtable_free(&t);
+}
+
+/* --prom-max-hist: the first N label sets in label order keep their
+ * histograms; the rest are counted, and nothing else is dropped. */
+static void test_prom_max_hist(void **state)
+{
+	static const struct { bool by_pid; unsigned int max; size_t kept, dropped; } cases[] = {
+		{ false, 2, 2, 2 }, { false, 0, 0, 4 }, { false, 4, 4, 0 }, { false, 1000, 4, 0 },
+		{ true, 1, 1, 1 }, { true, 2, 2, 0 },
+	};
+	struct vqtable t;
+	char line[128];
+
+	build_small(&t);
+	t.hist = true;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct prom_opts o = { .by_pid = cases[i].by_pid, .max_hist = cases[i].max };
+		char *out = render_opts(&t, &o);
+
+		assert_int_equal(o.hist_dropped, cases[i].dropped);
+		snprintf(line, sizeof(line), "vqtrace_prom_hist_series_dropped %zu", cases[i].dropped);
+		want_line(out, line);
+		for (int d = 0; d < VQ_HIST__COUNT; d++) {
+			snprintf(line, sizeof(line), "%s_count{", hist_defs[d].prom);
+			assert_int_equal(count_prefix(out, line), cases[i].kept);
+		}
+		/* the counters of every label set are still there */
+		assert_int_equal(count_prefix(out, "vqtrace_used_total{"), cases[i].by_pid ? 2 : 4);
+		if (cases[i].kept && !cases[i].by_pid)	/* pid 77 sorts first */
+			assert_int_equal(count_prefix(out, "vqtrace_guest_lag_count{pid=\"77\","), 1);
+		free(out);
+	}
+	/* without --hist nothing is dropped */
+	t.hist = false;
+	{
+		struct prom_opts o = { .max_hist = 0 };
+		char *out = render_opts(&t, &o);
+
+		assert_int_equal(o.hist_dropped, 0);
+		want_line(out, "vqtrace_prom_hist_series_dropped 0");
+		free(out);
+	}
+	vqtable_free(&t);
+}
+
+/* The series one vq adds to a scrape, as README's estimate per VM says:
+ * PROM_SERIES_PER_VQ without --hist, PROM_HIST_SERIES_PER_VQ more with it
+ * (the --help text says the latter too); with --prom-by pid, one process
+ * adds PROM_SERIES_PER_PID (and PROM_HIST_SERIES_PER_VQ with --hist). */
+#define PROM_SERIES_PER_VQ 35
+#define PROM_HIST_SERIES_PER_VQ 220
+#define PROM_SERIES_PER_PID 31
+static void test_series_per_vq(void **state)
+{
+	struct prom_opts o = { .max_hist = PROM_DEFAULT_MAX_HIST };
+	struct vqtable t;
+	struct vq_stats s;
+	char *one, *two;
+	int n1, n2, h1, h2;
+
+	vqtable_init(&t, &ks);
+	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 1000);
+	assert_int_equal(vqtable_update(&t, &s), 0);
+	vqtable_settle(&t);
+	one = render_opts(&t, &o);
+	t.hist = true;
+	free(render_opts(&t, &o));
+	s = fixture_entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 2000);
+	assert_int_equal(vqtable_update(&t, &s), 0);
+	vqtable_settle(&t);
+	two = render_opts(&t, &o);
+	n1 = count_prefix(one, "vqtrace_");	/* samples: lines not starting with # */
+	n2 = count_prefix(two, "vqtrace_");
+	t.hist = false;
+	free(two);
+	two = render_opts(&t, &o);
+	h1 = count_prefix(two, "vqtrace_");
+	h2 = n2 - h1;
+	/* two vqs with --hist minus two without = the histograms of two */
+	assert_int_equal(h2, 2 * PROM_HIST_SERIES_PER_VQ);
+	assert_int_equal(h1 - n1, PROM_SERIES_PER_VQ);
+	assert_non_null(strstr(one, "vqtrace_used_total{pid=\"4242\""));
+	free(one);
+	free(two);
+	/* --prom-by pid: one process's series, however many vqs it has */
+	{
+		struct prom_opts p = { .by_pid = true, .max_hist = PROM_DEFAULT_MAX_HIST };
+		struct vqtable empty;
+		char *e, *b;
+
+		vqtable_init(&empty, &ks);
+		e = render_opts(&empty, &p);
+		b = render_opts(&t, &p);
+		assert_int_equal(count_prefix(b, "vqtrace_") - count_prefix(e, "vqtrace_"),
+				 PROM_SERIES_PER_PID);
+		t.hist = true;
+		free(b);
+		b = render_opts(&t, &p);
+		assert_int_equal(count_prefix(b, "vqtrace_") - count_prefix(e, "vqtrace_"),
+				 PROM_SERIES_PER_PID + PROM_HIST_SERIES_PER_VQ);
+		free(e);
+		free(b);
+		vqtable_free(&empty);
+	}
+	vqtable_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +852,9 @@ int main(void)
 		cmocka_unit_test(test_big_buffer),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_vq_histograms),
+		cmocka_unit_test(test_prom_by_pid),
+		cmocka_unit_test(test_prom_max_hist),
+		cmocka_unit_test(test_series_per_vq),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_format_addr),
 		cmocka_unit_test(test_server),
