@@ -52,6 +52,16 @@ static void fill(struct vq_stats *s, uint64_t base)
 	s->num = 256;
 }
 
+/* One vq's counters (fill(base)) into the table. */
+static void put(struct vqtable *t, uint64_t vq, uint64_t dev, uint32_t owner, int queue,
+		uint64_t kick, uint64_t first_ns, uint64_t base)
+{
+	struct vq_stats s = fixture_entry(vq, dev, owner, queue, kick, first_ns);
+
+	fill(&s, base);
+	assert_int_equal(vqtable_update(t, &s), 0);
+}
+
 /*
  * Owner 4242: net0 (rx, tx) and a scsi device whose io queue index was not
  * found (-1). Owner 77: net0 tx only. Two rounds: the counters of round 2
@@ -62,15 +72,12 @@ static void build(struct vqtable *t)
 	struct vq_stats s;
 
 	vqtable_init(t, &ks);
-	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 1000);
-	assert_int_equal(vqtable_update(t, &s), 0);
-	s = fixture_entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 2000);
-	assert_int_equal(vqtable_update(t, &s), 0);
+	put(t, 0x10, 0x1000, 4242, 0, RX_KICK, 100, 1000);
+	put(t, 0x11, 0x1000, 4242, 1, TX_KICK, 101, 2000);
 	vqtable_settle(t);
 	vqtable_mark_printed(t);
 
-	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 10000);
-	assert_int_equal(vqtable_update(t, &s), 0);
+	put(t, 0x10, 0x1000, 4242, 0, RX_KICK, 100, 10000);
 	s = fixture_entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 20000);
 	s.used = 18446744073709551615ULL;	/* the largest u64 prints exactly */
 	assert_int_equal(vqtable_update(t, &s), 0);
@@ -634,17 +641,11 @@ static void test_server(void **state)
 /* Owner 4242: net0 rx, net0 tx and a scsi io queue; owner 77: net0 tx. */
 static void build_small(struct vqtable *t)
 {
-	struct vq_stats s;
-
 	vqtable_init(t, &ks);
-	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 1000);
-	assert_int_equal(vqtable_update(t, &s), 0);
-	s = fixture_entry(0x11, 0x1000, 4242, 1, TX_KICK, 101); fill(&s, 2000);
-	assert_int_equal(vqtable_update(t, &s), 0);
-	s = fixture_entry(0x20, 0x2000, 4242, 0, SCSI_KICK, 200); fill(&s, 3000);
-	assert_int_equal(vqtable_update(t, &s), 0);
-	s = fixture_entry(0x31, 0x3000, 77, 1, TX_KICK, 300); fill(&s, 0);
-	assert_int_equal(vqtable_update(t, &s), 0);
+	put(t, 0x10, 0x1000, 4242, 0, RX_KICK, 100, 1000);
+	put(t, 0x11, 0x1000, 4242, 1, TX_KICK, 101, 2000);
+	put(t, 0x20, 0x2000, 4242, 0, SCSI_KICK, 200, 3000);
+	put(t, 0x31, 0x3000, 77, 1, TX_KICK, 300, 0);
 	vqtable_settle(t);
 	assert_int_equal(t->n, 4);
 }

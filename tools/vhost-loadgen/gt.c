@@ -28,6 +28,18 @@ static void misbehaviour(struct sbuf *b, const struct lg_vq *vq)
 			  (unsigned long long)vq->call_off_at);
 }
 
+void gt_begin(struct sbuf *b, const struct lg_opts *o, unsigned round, const char *kind,
+	      bool event_idx, bool in_order, double elapsed)
+{
+	sb_printf(b, "{\"pid\":%d,", (int)getpid());
+	if (o->rounds > 1)
+		sb_printf(b, "\"round\":%u,", round);
+	sb_printf(b, "\"kind\":\"%s\",\"kthread\":%s,\"event_idx\":%s,\"in_order\":%s,"
+		  "\"elapsed_s\":%.6f,\"queues\":[", kind,
+		  o->kthread ? "true" : "false", event_idx ? "true" : "false",
+		  in_order ? "true" : "false", elapsed);
+}
+
 void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	     bool event_idx, double elapsed, unsigned round)
 {
@@ -39,13 +51,7 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 
 	sb_init(&b, 256 + (size_t)ndev * LG_NQ * 768);
 
-	sb_printf(&b, "{\"pid\":%d,", (int)getpid());
-	if (o->rounds > 1)
-		sb_printf(&b, "\"round\":%u,", round);
-	sb_printf(&b, "\"kind\":\"net\",\"kthread\":%s,\"event_idx\":%s,\"in_order\":%s,"
-		  "\"elapsed_s\":%.6f,\"queues\":[",
-		  o->kthread ? "true" : "false", event_idx ? "true" : "false",
-		  o->in_order ? "true" : "false", elapsed);
+	gt_begin(&b, o, round, "net", event_idx, o->in_order, elapsed);
 	for (i = 0; i < ndev; i++) {
 		for (q = 0; q < LG_NQ; q++) {
 			const struct lg_vq *vq = &devs[i].vq[q];

@@ -270,6 +270,10 @@ unsigned tap_inject(struct lg_dev *d, uint64_t first_seq, unsigned n);
 void tap_close(struct lg_dev *d);
 
 /* gt.c */
+/* The start of a ground-truth line, every kind alike, up to "queues":[. */
+struct sbuf;
+void gt_begin(struct sbuf *b, const struct lg_opts *o, unsigned round, const char *kind,
+	      bool event_idx, bool in_order, double elapsed);
 void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 	     bool event_idx, double elapsed, unsigned round);
 

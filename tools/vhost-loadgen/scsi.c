@@ -421,12 +421,7 @@ static void sc_emit(const struct lg_opts *o, struct sc_dev *s, bool event_idx,
 	unsigned i, k;
 
 	sb_init(&b, 1024 + SC_NVQ * 512);
-	sb_printf(&b, "{\"pid\":%d,", (int)getpid());
-	if (o->rounds > 1)
-		sb_printf(&b, "\"round\":%u,", round);
-	sb_printf(&b, "\"kind\":\"scsi\",\"kthread\":%s,\"event_idx\":%s,"
-		  "\"in_order\":false,\"elapsed_s\":%.6f,\"queues\":[",
-		  o->kthread ? "true" : "false", event_idx ? "true" : "false", elapsed);
+	gt_begin(&b, o, round, "scsi", event_idx, false, elapsed);
 	for (i = 0; i < s->nvq; i++) {
 		const struct sc_vq *v = &s->q[i];
 

@@ -352,12 +352,7 @@ static void vs_emit(const struct lg_opts *o, struct vs_dev *vs, unsigned ndev,
 	int q;
 
 	sb_init(&b, 512 + (size_t)ndev * 1536);
-	sb_printf(&b, "{\"pid\":%d,", (int)getpid());
-	if (o->rounds > 1)
-		sb_printf(&b, "\"round\":%u,", round);
-	sb_printf(&b, "\"kind\":\"vsock\",\"kthread\":%s,\"event_idx\":%s,"
-		  "\"in_order\":false,\"elapsed_s\":%.6f,\"queues\":[",
-		  o->kthread ? "true" : "false", event_idx ? "true" : "false", elapsed);
+	gt_begin(&b, o, round, "vsock", event_idx, false, elapsed);
 	for (i = 0; i < ndev; i++) {
 		for (q = 0; q < LG_NQ; q++) {
 			const struct lg_vq *vq = &vs[i].d.vq[q];
