@@ -22,9 +22,17 @@
  * serving the ring, so no other hook would ever see it. */
 static void refresh_state(struct vhost_virtqueue *vq, struct vq_stats *s, bool owner_mm)
 {
-	u16 avail_idx = BPF_CORE_READ(vq, avail_idx);
 	u16 last_avail_idx = BPF_CORE_READ(vq, last_avail_idx);
+	u16 avail_idx = BPF_CORE_READ(vq, avail_idx);
 	u16 guest, used;
+
+	/* Nothing here holds the vq's mutex: a busy worker moves both
+	 * indexes while they are read, and an avail_idx read before a
+	 * last_avail_idx that has passed it looked like an overrun (seen:
+	 * AVAIL_OVERRUN on a polling TX load on 6.12). Judged only from a
+	 * pair read with last_avail_idx unchanged around avail_idx. */
+	if (BPF_CORE_READ(vq, last_avail_idx) != last_avail_idx)
+		return;
 
 	/* Only from a ring that still holds what vhost last wrote (used->idx
 	 * == last_used_idx): a driver may free or zero its rings before it
