@@ -249,7 +249,11 @@ static __always_inline void add_used_n_exit_direct(struct vhost_virtqueue *vq, u
 	if (!s)
 		return;		/* filtered out, or not seen at entry */
 	if (!s->entry_armed) {
-		GLOBAL_INC(stash_full);	/* attached during the call */
+		/* Attached during the call, or the kernel skipped this call's
+		 * fentry (hook_misses): the entry's indexes are from before a
+		 * call vqtrace did not see, so the next notify reads vhost's. */
+		s->valid_track = VQ_VALID_UNKNOWN;
+		GLOBAL_INC(stash_full);
 		return;
 	}
 	s->entry_armed = 0;

@@ -114,9 +114,11 @@ static __always_inline void notify_inputs(struct vq_stats *s, u64 vq, struct vq_
 	bool have = notify_kept_inputs(s, &kept);
 
 	if (have && (s->notifies & (VQ_TRACK_CHECK_EVERY - 1))) {
+		s->notify_kept = 1;
 		*ix = kept;
 		return;
 	}
+	s->notify_kept = 0;
 	vq_read_indexes((void *)vq, ix);
 	vq_track_avail(s, ix->avail_idx, ix->last_avail_idx);
 	if (have && (ix->last_used_idx != kept.last_used_idx ||
@@ -158,11 +160,31 @@ static __always_inline void notify_enter(u64 a1, u64 a2)
 	s->notify_guest_value = value;
 }
 
+/* Kept inputs are only as good as the hooks that kept them: a hook run
+ * the kernel skipped (hook_misses; a preempted trampoline program on a
+ * preemptible kernel) leaves last_used_idx behind vhost's. vhost_notify
+ * does not move last_used_idx, so one read after it tells; only a
+ * disagreement pays for it. Stale inputs are not judged (stash_full) and
+ * the vq's next notify reads vhost's indexes. */
+static __always_inline bool notify_kept_stale(struct vq_stats *s, u64 vq)
+{
+	struct vhost_virtqueue *v = (void *)vq;
+	u16 now;
+
+	if (!s->notify_kept)
+		return false;
+	if (!bpf_core_read(&now, sizeof(now), &v->last_used_idx) && now == s->last_used_idx)
+		return false;
+	s->valid_track = VQ_VALID_UNKNOWN;
+	GLOBAL_INC(stash_full);
+	return true;
+}
+
 /* Judges the kernel's decision by the rules on the inputs it was entered
  * with. The guest may rewrite used_event (or avail flags) while vhost
  * decides: a disagreement is only counted when a second read shows the
  * same value; otherwise it is a race, not judged. */
-static __always_inline void notify_judge(struct vq_stats *s, u8 decision)
+static __always_inline void notify_judge(struct vq_stats *s, u64 vq, u8 decision)
 {
 	u16 again;
 	int rule;
@@ -172,7 +194,7 @@ static __always_inline void notify_judge(struct vq_stats *s, u8 decision)
 	rule = vq_rule_decide(s->features, s->notify_guest_value, s->last_used_idx,
 			      s->signalled_used, s->signalled_used_valid, s->avail_idx,
 			      s->last_avail_idx);
-	if (!rule == !decision)
+	if (!rule == !decision || notify_kept_stale(s, vq))
 		return;
 	if (bpf_probe_read_user(&again, sizeof(again), notify_guest_addr(s)) ||
 	    again != s->notify_guest_value) {
@@ -236,7 +258,7 @@ static __always_inline void notify_exit(u8 decision)
 		if (!first)
 			s->stale_repeat++;
 	}
-	notify_judge(s, decision);
+	notify_judge(s, slot.vq, decision);
 	value = s->notify_guest_value;
 	if (!s->notify_guest_ok) {
 		s->event_read_errors++;

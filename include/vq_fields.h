@@ -165,7 +165,7 @@
 	  "Virtqueues whose notifies found them in vhost_notify's second argument, each counted once.") \
 	X(stash_full,							\
 	  "%llu calls lacked their entry state (see stash_full in --help)", 0, \
-	  "Calls whose entry state vqtrace lacked or had wrong: an overlapping call of another thread took its slot (kprobe hooks; not counted); the fexit hook saw the wrap check hold on a vq's first call (counted in wrap_checks, not in invalidations); or vhost's indexes as the hooks kept them differed from a read (checked every 64th notify of a vq, which then uses the read: a writer vqtrace misses).") \
+	  "Calls whose entry state vqtrace lacked or had wrong: an overlapping call of another thread took its slot (kprobe hooks; not counted); the fexit hook saw the wrap check hold on a vq's first call (counted in wrap_checks, not in invalidations); or vhost's indexes as the hooks kept them differed from a read (checked every 64th notify of a vq, which then uses the read: a writer vqtrace misses, or a hook run the kernel skipped; and whenever a notify's decision disagrees with the rules on kept indexes, which is then not judged).") \
 	X(retired_full,							\
 	  "%llu torn-down virtqueues' final counts were lost (raise -m)", 1, \
 	  "Retired virtqueues whose final counts found no room in the retired map; for a vq whose address vhost reused, its counts since the last interval are lost.")

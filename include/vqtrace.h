@@ -74,6 +74,8 @@ struct vq_stats {
 	__u8 notified;		/* a notify ran since the last add_used */
 	__u8 valid_track;	/* vhost's signalled_used_valid after the vq's
 				 * last hooked call: VQ_VALID_* */
+	__u8 notify_kept;	/* the notify in flight was entered with the
+				 * indexes the hooks kept, not a read */
 	__u8 notify_args_seen;	/* bit 0: a notify found the vq in argument 1,
 				 * bit 1: in argument 2 */
 };
