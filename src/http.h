@@ -2,10 +2,12 @@
 /* A tiny HTTP server for --prometheus: GET /metrics answers the latest
  * published snapshot, every other path 404. It runs in its own thread with
  * its own libevent event_base and never touches vqtrace's tables or BPF
- * maps: the main loop renders a snapshot and hands a copy over. */
+ * maps: the main loop renders a snapshot and hands a copy over, when a
+ * scrape asks for one (see http.c). */
 #ifndef __VQTRACE_HTTP_H
 #define __VQTRACE_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HTTP_ADDR_LEN		48	/* a numeric IPv4 or IPv6 address */
@@ -26,8 +28,16 @@ const char *http_listen_hint(int err);
  * from a new thread. Returns NULL with *err set to an errno value. */
 struct http_server *http_start(const char *addr, unsigned int port, int *err);
 unsigned int http_port(const struct http_server *s);
-/* Replaces the snapshot served at /metrics with a copy of body. 0 or -ENOMEM. */
+/* Replaces the snapshot served at /metrics with a copy of body and answers
+ * the scrapes waiting for it. 0 or -ENOMEM. */
 int http_publish(struct http_server *s, const char *body, size_t len);
+/* The main thread's table moved on: the next scrape asks for a render. */
+void http_mark_stale(struct http_server *s);
+/* Readable when a scrape asks for a render (poll it while idle)... */
+int http_render_fd(const struct http_server *s);
+/* ...and whether one did since the last call (empties the fd): then the
+ * caller renders and publishes. */
+bool http_render_wanted(struct http_server *s);
 /* Stops the thread (event_base_loopbreak from inside it), joins, frees. */
 void http_stop(struct http_server *s);
 

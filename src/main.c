@@ -4,6 +4,7 @@
  * load, attach) -> (release COMMAND) -> print per interval -> totals. The
  * session ends early if vhost is unloaded; --follow starts a new one. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +81,9 @@ static int collect(const struct session *ss, struct vqtable *t, const struct env
 	return 0;
 }
 
-/* --prometheus: the main loop renders a snapshot every interval and the
- * HTTP thread serves the latest one; it never touches the table or maps. */
+/* --prometheus: the HTTP thread serves the latest snapshot and never
+ * touches the table or maps. The main loop renders one when a scrape finds
+ * the table newer than the snapshot (src/http.c), at start and at exit. */
 static struct http_server *metrics_server;
 static struct prom_buf metrics_buf;
 
@@ -146,6 +148,30 @@ static void metrics_publish(const struct session *ss, const struct vqtable *t,
 	}
 }
 
+/* After a collect: the table moved on. */
+static void metrics_stale(void)
+{
+	if (metrics_server)
+		http_mark_stale(metrics_server);
+}
+
+/* A scrape waits for a render: render it. */
+static void metrics_serve(const struct session *ss, const struct vqtable *t,
+			  const struct env *env)
+{
+	if (metrics_server && http_render_wanted(metrics_server))
+		metrics_publish(ss, t, env);
+}
+
+/* Whether a scrape is waiting (poll, no wait). */
+static bool metrics_asked(void)
+{
+	struct pollfd p = { .fd = metrics_server ? http_render_fd(metrics_server) : -1,
+			    .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
 static void metrics_stop(void)
 {
 	http_stop(metrics_server);
@@ -153,15 +179,17 @@ static void metrics_stop(void)
 	prom_buf_free(&metrics_buf);
 }
 
-/* Sleeps until `deadline` (monotonic seconds) or until something ends the
- * run. A child is polled every 50 ms and the event ring drained as events
- * come; otherwise vqtrace wakes once per interval (a signal cuts the sleep
- * short), which keeps it off the CPU of a busy hypervisor. */
+/* Sleeps until `deadline` (monotonic seconds), until something ends the
+ * run or until a scrape asks for a render. A child is polled every 50 ms
+ * and the event ring drained as events come; otherwise vqtrace wakes once
+ * per interval (a signal cuts the sleep short), which keeps it off the CPU
+ * of a busy hypervisor. */
 static void wait_until(double deadline, struct child *c)
 {
 	while (!exiting) {
 		double left = deadline - mono_s();
-		struct timespec ts;
+		struct pollfd p = { .fd = metrics_server ? http_render_fd(metrics_server) : -1,
+				    .events = POLLIN };
 
 		if (left <= 0 || (c && child_poll(c)))
 			return;
@@ -169,11 +197,12 @@ static void wait_until(double deadline, struct child *c)
 			left = 0.05;
 		if (evs.on) {
 			evsess_wait(&evs, left);
+			if (metrics_asked())
+				return;
 			continue;
 		}
-		ts.tv_sec = (time_t)left;
-		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-		nanosleep(&ts, NULL);
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0)
+			return;
 	}
 }
 
@@ -339,6 +368,7 @@ static int run(const struct env *env)
 		if (owners.waiting && until > mono_s() + FOLLOW_POLL_S)
 			until = mono_s() + FOLLOW_POLL_S;
 		wait_until(until, env->command ? &child : NULL);
+		metrics_serve(&ss, &table, env);
 		module_gone = !vhost_module_loaded();
 		if (module_gone)
 			drivers = vhost_drivers_loaded();	/* said below, all at once */
@@ -365,7 +395,7 @@ static int run(const struct env *env)
 		if (!env->totals_only)
 			output_rows(stdout, &table, &fmt, false, secs);
 		vqtable_mark_printed(&table);
-		metrics_publish(&ss, &table, env);
+		metrics_stale();
 		note_incomplete(&ss, &incomplete);
 		next += env->interval_s;
 		if (module_gone) {

@@ -17,6 +17,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -579,6 +581,19 @@ static char *get(unsigned int port, const char *req)
 	return buf;
 }
 
+struct scrape {
+	unsigned int port;
+	char *ans;
+};
+
+static void *scrape_thread(void *arg)
+{
+	struct scrape *sc = arg;
+
+	sc->ans = get(sc->port, "GET /metrics HTTP/1.0\r\n\r\n");
+	return NULL;
+}
+
 static void test_server(void **state)
 {
 	struct http_server *s, *s2;
@@ -610,6 +625,30 @@ static void test_server(void **state)
 	ans = get(port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n");
 	assert_non_null(strstr(ans, "\r\n\r\nvqtrace_up 2\n"));
 	free(ans);
+
+	/* the table moved on: a scrape asks the main thread for a render,
+	 * waits for it and gets the new snapshot; nothing is asked before */
+	assert_false(http_render_wanted(s));
+	http_mark_stale(s);
+	{
+		struct scrape sc = { .port = port };
+		struct pollfd p = { .fd = http_render_fd(s), .events = POLLIN };
+		pthread_t th;
+
+		assert_int_equal(pthread_create(&th, NULL, scrape_thread, &sc), 0);
+		assert_int_equal(poll(&p, 1, 10000), 1);
+		assert_true(http_render_wanted(s));
+		assert_false(http_render_wanted(s));
+		assert_int_equal(http_publish(s, "vqtrace_up 3\n", 13), 0);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_non_null(strstr(sc.ans, "\r\n\r\nvqtrace_up 3\n"));
+		free(sc.ans);
+	}
+	/* not stale: served as it is, nothing asked */
+	ans = get(port, "GET /metrics HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(ans, "\r\n\r\nvqtrace_up 3\n"));
+	free(ans);
+	assert_false(http_render_wanted(s));
 
 	ans = get(port, "GET / HTTP/1.0\r\n\r\n");
 	assert_non_null(strstr(ans, " 404 "));
