@@ -10,13 +10,15 @@
 struct child {
 	pid_t pid;
 	int go_fd;	/* write end: one byte releases the child */
+	int pidfd;	/* readable once the child exited (-1: none; poll it) */
 	bool exited;
 	int status;	/* as from waitpid */
 };
 
 int child_start(struct child *c, char **argv);
 int child_release(struct child *c);
-/* Reaps the child if it exited; returns true once it has. */
+/* Reaps the child if it exited; returns true once it has. Between calls,
+ * poll c->pidfd (pidfd_open) where it is not -1 instead of waking on a timer. */
 bool child_poll(struct child *c);
 /* Terminates a child that is still held or running, and reaps it. */
 void child_stop(struct child *c);
