@@ -60,6 +60,7 @@ static void unmap_view(struct vqtable *t)
 void vqtable_free(struct vqtable *t)
 {
 	free(t->rows);
+	free(t->index);
 	unmap_view(t);
 	ksyms_free(&t->fresh);
 	memset(t, 0, sizeof(*t));
@@ -133,12 +134,43 @@ static void refresh_symbols(struct vqtable *t)
 	t->fresh = fresh;
 }
 
+static int cmp_index(const void *a, const void *b)
+{
+	const struct vq_index_ent *x = a, *y = b;
+
+	if (x->vq != y->vq)
+		return x->vq < y->vq ? -1 : 1;
+	return x->first_ns < y->first_ns ? -1 : x->first_ns > y->first_ns;
+}
+
 struct vq_row *vqtable_find(struct vqtable *t, __u64 vq, __u64 first_ns)
 {
-	for (size_t i = 0; i < t->n; i++)
+	struct vq_index_ent key = { .vq = vq, .first_ns = first_ns }, *e = NULL;
+
+	if (t->index_n)
+		e = bsearch(&key, t->index, t->index_n, sizeof(*t->index), cmp_index);
+	if (e)
+		return &t->rows[e->row];
+	for (size_t i = t->index_n; i < t->n; i++)
 		if (t->rows[i].cur.vq == vq && t->rows[i].cur.first_ns == first_ns)
 			return &t->rows[i];
 	return NULL;
+}
+
+/* After the rows were ordered. Without memory the index covers nothing
+ * and finds search every row, as they did before it. */
+static void reindex(struct vqtable *t)
+{
+	struct vq_index_ent *x = realloc(t->index, (t->n ? t->n : 1) * sizeof(*x));
+
+	t->index_n = 0;
+	if (!x)
+		return;
+	t->index = x;
+	for (size_t i = 0; i < t->n; i++)
+		x[i] = (struct vq_index_ent){ t->rows[i].cur.vq, t->rows[i].cur.first_ns, i };
+	qsort(x, t->n, sizeof(*x), cmp_index);
+	t->index_n = t->n;
 }
 
 int vqtable_update(struct vqtable *t, const struct vq_stats *s)
@@ -229,12 +261,17 @@ static void name_device(struct vqtable *t, struct vq_row *r)
 
 void vqtable_settle(struct vqtable *t)
 {
+	/* Rows are only added, and a row's sort keys are fixed once it is
+	 * named: with no new row the order stands. */
+	if (t->n == t->index_n)
+		return;
 	refresh_symbols(t);
 	qsort(t->rows, t->n, sizeof(*t->rows), cmp_first_seen);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->rows[i].dev_ordinal < 0)
 			name_device(t, &t->rows[i]);
 	qsort(t->rows, t->n, sizeof(*t->rows), cmp_display);
+	reindex(t);
 }
 
 static int read_retired(struct vqtable *t, int fd)

@@ -26,6 +26,11 @@ struct vq_row {
 	bool hist_final;	/* hist holds the retired vq's final histograms */
 };
 
+struct vq_index_ent {
+	__u64 vq, first_ns;
+	size_t row;
+};
+
 struct vqtable {
 	struct vq_row *rows;	/* sorted by pid, device, queue */
 	size_t n, cap;
@@ -38,6 +43,12 @@ struct vqtable {
 	uint64_t modules_sig;	/* vhost modules and their addresses */
 	struct ksyms fresh;	/* the latest re-read */
 	bool hist;		/* rows carry histograms (--hist) */
+	/* Rows by (vq, first_ns), rebuilt when vqtable_settle orders new
+	 * rows: it covers rows[0, index_n); rows added since are searched
+	 * one by one. A find per map entry per interval was O(n^2) and, at
+	 * 1024 vqs of 4 KiB rows, most of vqtrace's CPU. */
+	struct vq_index_ent *index;
+	size_t index_n;
 	/* vqtable_read_map's read-only mapping of the per-vq array */
 	const struct vq_stats *view;
 	__u32 view_n, view_map_id;
@@ -52,7 +63,8 @@ void vqtable_free(struct vqtable *t);
 struct vq_row *vqtable_find(struct vqtable *t, __u64 vq, __u64 first_ns);
 /* Adds or updates the row of one map entry. Returns 0 or -ENOMEM. */
 int vqtable_update(struct vqtable *t, const struct vq_stats *s);
-/* Orders the rows and names new devices; call after a round of updates. */
+/* Orders the rows and names new devices; call after a round of updates
+ * (nothing to do when no row was added since the last call). */
 void vqtable_settle(struct vqtable *t);
 /* Reads every entry of the per-vq map (an array, mapped into memory; free
  * slots have first_ns 0) into the table, and collects (and deletes) the

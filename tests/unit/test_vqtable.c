@@ -321,6 +321,55 @@ static void check_state_from(const struct vq_stats *d, const struct vq_stats *cu
 	assert_memory_equal(&a, &b, sizeof(a));
 }
 
+/* vqtable_find through the index: every row of 1024 vqs after settling,
+ * rows added since (not indexed yet), a reused address told apart by its
+ * first_ns, an update after settling that keeps the row, and no re-sort
+ * when nothing was added. */
+static void test_find_index(void **state)
+{
+	struct vqtable t;
+	struct vq_stats s;
+	struct vq_row *r;
+
+	vqtable_init(&t, &ks);
+	for (int i = 1023; i >= 0; i--) {
+		s = entry(0x200000 + (uint64_t)i * 0x1000, 0x900000 + (uint64_t)(i / 2), 1000 + i / 64,
+			  i % 2, 5000 + (uint64_t)i);
+		update(&t, &s);
+	}
+	vqtable_settle(&t);
+	assert_int_equal(t.index_n, 1024);
+	for (int i = 0; i < 1024; i++) {
+		r = vqtable_find(&t, 0x200000 + (uint64_t)i * 0x1000, 5000 + (uint64_t)i);
+		assert_non_null(r);
+		assert_int_equal(r->cur.first_ns, 5000 + i);
+	}
+	assert_null(vqtable_find(&t, 0x200000, 4999));
+	/* the first vq's address reused by a new vq: both rows, each found */
+	s = entry(0x200000, 0x980000, 3000, 0, 90000);
+	update(&t, &s);
+	assert_int_equal(t.n, 1025);
+	assert_int_equal(t.index_n, 1024);
+	r = vqtable_find(&t, 0x200000, 90000);
+	assert_non_null(r);
+	assert_int_equal(r->cur.owner_tgid, 3000);
+	assert_int_equal(vqtable_find(&t, 0x200000, 5000)->cur.owner_tgid, 1000);
+	vqtable_settle(&t);
+	assert_int_equal(t.index_n, 1025);
+	assert_int_equal(vqtable_find(&t, 0x200000, 90000)->cur.owner_tgid, 3000);
+	/* an update of an existing row keeps the count and the order */
+	s = entry(0x200000 + 7 * 0x1000, 0x900003, 1000, 1, 5007);
+	s.used = 42;
+	update(&t, &s);
+	assert_int_equal(t.n, 1025);
+	r = vqtable_find(&t, 0x200000 + 7 * 0x1000, 5007);
+	assert_int_equal(r->cur.used, 42);
+	assert_ptr_equal(r, vqtable_find(&t, 0x200000 + 7 * 0x1000, 5007));
+	vqtable_settle(&t);
+	assert_ptr_equal(r, vqtable_find(&t, 0x200000 + 7 * 0x1000, 5007));
+	vqtable_free(&t);
+}
+
 static void test_delta(void **state)
 {
 	struct vqtable t;
@@ -608,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_names_stay),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_find_index),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_mark_printed_all_rows),
 		cmocka_unit_test(test_many_devices_numeric),
