@@ -60,16 +60,24 @@ static void on_flag_raised(const struct vq_row *r, int flag)
 	     r->cur.queue, r->id.dir, flag_defs[flag].help);
 }
 
+/* The live vqs' histograms lag the table: only --prometheus shows them
+ * before the end, and it reads them when it renders (metrics_publish). */
+static bool hists_behind;
+
 /* Reads the session's maps into the table (vhost's state of every live
- * vq re-read first) and judges the flags. 0, or -errno after one line. */
-static int collect(const struct session *ss, struct vqtable *t, const struct env *env)
+ * vq re-read first) and judges the flags; the live histograms only where
+ * something shows or records them now (`final`, tables, events). 0, or
+ * -errno after one line. */
+static int collect(const struct session *ss, struct vqtable *t, const struct env *env, bool final)
 {
 	struct flag_opts fo = { .stall_ns = (uint64_t)env->stall_ms * 1000000ull };
+	bool hists = t->hist && (final || !env->totals_only || evs.on);
 	struct timespec wall;
 	int err;
 
 	evsess_drain(&evs);
-	err = session_read(ss, t);
+	err = session_read(ss, t, hists);
+	hists_behind = t->hist && !hists;
 	if (err) {
 		elog("cannot read the vq map: %s", strerror(-err));
 		return err;
@@ -123,7 +131,7 @@ static bool note_incomplete(const struct session *ss, bool *said)
 	return true;
 }
 
-static void metrics_publish(const struct session *ss, const struct vqtable *t,
+static void metrics_publish(const struct session *ss, struct vqtable *t,
 			    const struct env *env)
 {
 	static bool said_dropped;
@@ -132,15 +140,23 @@ static void metrics_publish(const struct session *ss, const struct vqtable *t,
 	struct prom_prog progs[32];
 	struct vq_global g;
 	size_t n = 0;
+	double t0;
 
 	if (!metrics_server)
 		return;
+	t0 = mono_s();
+	if (hists_behind) {	/* a little newer than the counters: no matter */
+		session_read_hists(ss, t);
+		hists_behind = false;
+	}
 	session_read_global(ss, &g);
 	if (obj)
 		n = prom_read_progs(obj, progs, sizeof(progs) / sizeof(progs[0]));
 	if (prom_render_opts(&metrics_buf, t, &g, progs, n, &po) ||
 	    http_publish(metrics_server, metrics_buf.s, metrics_buf.len))
 		elog("cannot render the Prometheus metrics: out of memory");
+	else
+		vlog("/metrics: rendered %zu bytes in %.1f ms", metrics_buf.len, (mono_s() - t0) * 1e3);
 	if (po.hist_dropped && !said_dropped) {
 		ilog("--prom-max-hist %u: the histograms of %zu more label sets are left out of /metrics (vqtrace_prom_hist_series_dropped)",
 		     env->prom_max_hist, po.hist_dropped);
@@ -156,7 +172,7 @@ static void metrics_stale(void)
 }
 
 /* A scrape waits for a render: render it. */
-static void metrics_serve(const struct session *ss, const struct vqtable *t,
+static void metrics_serve(const struct session *ss, struct vqtable *t,
 			  const struct env *env)
 {
 	if (metrics_server && http_render_wanted(metrics_server))
@@ -180,20 +196,23 @@ static void metrics_stop(void)
 }
 
 /* Sleeps until `deadline` (monotonic seconds), until something ends the
- * run or until a scrape asks for a render. A child is polled every 50 ms
- * and the event ring drained as events come; otherwise vqtrace wakes once
- * per interval (a signal cuts the sleep short), which keeps it off the CPU
- * of a busy hypervisor. */
+ * run or until a scrape asks for a render. The event ring is drained as
+ * events come (in 50 ms steps); a child's exit wakes vqtrace through its
+ * pidfd (polled every 50 ms without one); otherwise vqtrace wakes once per
+ * interval (a signal cuts the sleep short), which keeps it off the CPU of
+ * a busy hypervisor. */
 static void wait_until(double deadline, struct child *c)
 {
 	while (!exiting) {
 		double left = deadline - mono_s();
-		struct pollfd p = { .fd = metrics_server ? http_render_fd(metrics_server) : -1,
-				    .events = POLLIN };
+		struct pollfd p[2] = {
+			{ .fd = metrics_server ? http_render_fd(metrics_server) : -1, .events = POLLIN },
+			{ .fd = c ? c->pidfd : -1, .events = POLLIN },
+		};
 
 		if (left <= 0 || (c && child_poll(c)))
 			return;
-		if ((c || evs.on) && left > 0.05)
+		if (((c && c->pidfd < 0) || evs.on) && left > 0.05)
 			left = 0.05;
 		if (evs.on) {
 			evsess_wait(&evs, left);
@@ -201,7 +220,7 @@ static void wait_until(double deadline, struct child *c)
 				return;
 			continue;
 		}
-		if (poll(&p, 1, (int)(left * 1000) + 1) > 0)
+		if (poll(p, 2, (int)(left * 1000) + 1) > 0 && p[0].revents)
 			return;
 	}
 }
@@ -305,7 +324,7 @@ static int run(const struct env *env)
 					.hist_by_pid = env->hist_by_pid };
 	struct session ss = {};
 	struct session_events ev_wants;
-	struct child child = { .pid = -1, .go_fd = -1 };
+	struct child child = { .pid = -1, .go_fd = -1, .pidfd = -1 };
 	struct vqtable table;
 	struct ksyms ks = {};
 	struct owners owners;
@@ -388,7 +407,7 @@ static int run(const struct env *env)
 		}
 		if (mono_s() < next && !module_gone)
 			continue;
-		if (collect(&ss, &table, env))
+		if (collect(&ss, &table, env, false))
 			goto cleanup;
 		secs = mono_s() - (next - env->interval_s);
 		evsess_snapshot(&evs, judged_ns, judged_wall, secs, false);
@@ -414,7 +433,7 @@ static int run(const struct env *env)
 	 * after the last read: every one must be an event, lost or sampled. */
 	if (evs.on)
 		session_detach(&ss);
-	if (session_live(&ss) && collect(&ss, &table, env))
+	if (session_live(&ss) && collect(&ss, &table, env, true))
 		goto cleanup;
 	secs = mono_s() - start;
 	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);

@@ -304,7 +304,7 @@ int session_read_vqs(const struct session *ss, struct vqtable *t)
 	return vqtable_read_map(t, bpf_map__fd(ss->skel->maps.vqs), retired_fd);
 }
 
-int session_read(const struct session *ss, struct vqtable *t)
+int session_read(const struct session *ss, struct vqtable *t, bool live_hists)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	int err;
@@ -316,9 +316,17 @@ int session_read(const struct session *ss, struct vqtable *t)
 	err = session_read_vqs(ss, t);
 	if (err || !t->hist)
 		return err;
+	/* Retired vqs' histograms every time: their map has bounded room. */
 	vqtable_read_retired_hists(t, bpf_map__fd(ss->skel->maps.retired_hists));
-	vqtable_read_hists(t, bpf_map__fd(ss->skel->maps.hists));
+	if (live_hists)
+		session_read_hists(ss, t);
 	return 0;
+}
+
+void session_read_hists(const struct session *ss, struct vqtable *t)
+{
+	if (ss->skel && t->hist)
+		vqtable_read_hists(t, bpf_map__fd(ss->skel->maps.hists));
 }
 
 struct ring_buffer *session_event_ring(const struct session *ss, ring_buffer_sample_fn fn,

@@ -77,8 +77,13 @@ void session_detach(struct session *ss);
 bool session_live(const struct session *ss);
 /* Re-reads vhost's state of every live vq (bpf/lifecycle.bpf.h), then
  * reads the per-vq maps into t: counters, retired vqs, and with t->hist
- * the histograms. 0 or -errno (-ENODEV once closed); prints nothing. */
-int session_read(const struct session *ss, struct vqtable *t);
+ * the retired vqs' histograms, and the live ones' if live_hists (one map
+ * lookup per vq: a caller that shows no histogram this interval leaves
+ * them to session_read_hists). 0 or -errno (-ENODEV once closed); prints
+ * nothing. */
+int session_read(const struct session *ss, struct vqtable *t, bool live_hists);
+/* With t->hist: the live vqs' histograms into t. */
+void session_read_hists(const struct session *ss, struct vqtable *t);
 /* Only the per-vq counters and retired vqs into t, as they are: for an
  * event whose vq the table does not hold yet. 0 or -errno, silent. */
 int session_read_vqs(const struct session *ss, struct vqtable *t);
