@@ -8,7 +8,9 @@
  * and no element allocation. Two threads share a slot only when their ids
  * agree in those bits AND their calls overlap in time; the later entry then
  * finds the slot pending for the other thread and counts the loss
- * (stash_full), and the other thread's return finds its id gone. */
+ * (stash_full), and the other thread's return finds its id gone. A slot
+ * still pending for the same thread is a return probe that did not run
+ * (return_misses). */
 #ifndef __VQTRACE_CALL_SLOT_BPF_H
 #define __VQTRACE_CALL_SLOT_BPF_H
 
@@ -53,8 +55,12 @@ static __always_inline struct call_slot *slot_enter(void *map, u32 tid)
 
 	if (!c)
 		return NULL;
+	/* A thread's calls of a hooked function never nest: its own slot
+	 * still pending means the return probe of its last call did not run. */
 	if (c->pending && c->tid != tid)
 		GLOBAL_INC(stash_full);
+	else if (c->pending)
+		GLOBAL_INC(return_misses);
 	c->tid = tid;
 	c->pending = 1;
 	return c;
@@ -66,8 +72,10 @@ static __always_inline void slot_drop(void *map, u32 tid)
 {
 	struct call_slot *c = slot_of(map, tid);
 
-	if (c && c->tid == tid)
+	if (c && c->tid == tid && c->pending) {
+		GLOBAL_INC(return_misses);
 		c->pending = 0;
+	}
 }
 
 /* Copies out and clears the thread's pending slot; false when there is

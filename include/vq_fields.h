@@ -159,6 +159,9 @@
 	X(hook_misses,							\
 	  "%llu hook runs were skipped by the kernel (BPF recursion protection): their calls were NOT counted", 1, \
 	  "Runs of vqtrace's BPF programs the kernel skipped because the same program was already running on that CPU (bpf_prog_info.recursion_misses, summed; a trampoline program is preemptible, so a vhost worker preempted inside it makes the next one on that CPU skip it). Each is a call not counted.") \
+	X(return_misses,						\
+	  "%llu calls' return probes did not run (kretprobe instances ran out, or the kernel skipped the program): those calls were NOT counted", 1, \
+	  "Calls of a kprobe-hooked function whose return probe did not run, seen when the same thread's next call finds its entry state still waiting. A kretprobe has a fixed number of instances (the kernel's maxactive, 2 per possible CPU with at least 10): more threads inside the function at once, e.g. many vhost workers preempted there, and the kernel skips the return; a return program the kernel skipped (hook_misses) counts here too. Each is a call not counted.") \
 	X(notify_arg1, NULL, 0,						\
 	  "Virtqueues whose notifies found them in vhost_notify's first argument, each counted once (the evidence for the hook, see -v).") \
 	X(notify_arg2, NULL, 0,						\

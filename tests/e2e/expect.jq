@@ -184,6 +184,10 @@ def unhooked:
     c("stderr: warned at start"; true; [.err[] | test("does not see this kernel's in-order path")] | any),
     c("stderr: INCOMPLETE said"; true; [.err[] | test("INCOMPLETE")] | any) ];
 
+# Runs the kernel skipped: programs (hook_misses) or kprobed calls' returns
+# (return_misses).
+def skips: (probe.hook_misses // 0) + (probe.return_misses // 0);
+
 # Four busy queues (two processes, two devices each) with the preemptible
 # fentry+fexit pair forced on 7.3: the kernel may skip a run of a program
 # whose earlier run on that CPU was preempted. Whether it happens depends on
@@ -198,7 +202,7 @@ def multi_fn:
         c("complete: no hook misses"; 0; probe.hook_misses) ]
     else
       [ c("incomplete: exit status"; 3; .rc),
-        c("incomplete: hook_misses said"; true; probe.hook_misses > 0 and (probe.incomplete | test("hook_misses"))),
+        c("incomplete: the misses said"; true; skips > 0 and (probe.incomplete | test("hook_misses|return_misses"))),
         c("incomplete: fewer entries than completed"; true; vall("tx"; .used) < $done),
         c("incomplete: said on stderr"; true; [.err[] | test("INCOMPLETE")] | any) ]
     end
@@ -519,15 +523,19 @@ def specific:
 # vqtrace's programs (bpf/core_fixes.bpf.h Q11; rare, and not in our
 # control). Then vqtrace must say so, and its counts may only fall short of
 # the truth, never exceed it.
+# A kernel that skipped program runs (hook_misses) or returns of kprobed
+# calls (return_misses) must make vqtrace say its counts are incomplete,
+# and what it counted can only fall short of the load.
 def skipped_runs:
   [ c("kernel skipped runs: exit status 3 (incomplete)"; 3; .rc),
     c("kernel skipped runs: the probe says incomplete"; false; probe.complete),
-    c("kernel skipped runs: stderr names the program"; true; [.err[] | test("runs skipped by the kernel")] | any) ]
+    c("kernel skipped runs: stderr says why"; true;
+      [.err[] | test("runs skipped by the kernel|return probes did not run|return_misses")] | any) ]
   + [ mine[] as $g | ([$g.queues[].dir] | unique)[] as $d |
       c("kernel skipped runs: pid \($g.pid) \($d): used <= loadgen completed"; true;
         vsum($g.pid; $d; .used) <= gsum($g; $d; .completed)) ];
 
 if .name == "io-unhooked" then unhooked + hooks[1:]
-elif .name != "multi-fn" and (probe.hook_misses // 0) > 0 then skipped_runs + hooks
+elif .name != "multi-fn" and skips > 0 then skipped_runs + hooks
 elif .name == "multi-fn" then multi_fn + hooks
 else generic + hooks + hists + events + in_order + specific end

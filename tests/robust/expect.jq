@@ -336,12 +336,13 @@ def specific:
 # short of the truth, never exceed it; nothing may leak either way.
 def skipped_runs:
   [ c("kernel skipped runs: the probe says incomplete"; false; probe.complete),
-    c("kernel skipped runs: stderr names the program"; true;
-      [.err[]?, .err2[]? | strings | test("runs skipped by the kernel")] | any) ]
+    c("kernel skipped runs: stderr says why"; true;
+      [.err[]?, .err2[]? | strings | test("runs skipped by the kernel|return probes did not run|return_misses")] | any) ]
   + [ (gqueues | map(.pid) | unique)[] as $pid | ("rx", "tx") as $d |
       c("kernel skipped runs: pid \($pid) \($d): used <= loadgen completed"; true;
         rsum(totals; $pid; $d; .used) <= gsum($pid; $d; .completed)) ]
   + leak_checks;
 
-if .name != "final" and (probe.hook_misses // 0) + (probe2.hook_misses // 0) > 0
+if .name != "final" and (probe.hook_misses // 0) + (probe2.hook_misses // 0)
+   + (probe.return_misses // 0) + (probe2.return_misses // 0) > 0
 then skipped_runs else specific end

@@ -227,6 +227,7 @@ static const struct {
 	{ "vqtrace_probe_notify_unknown_vq_total", "counter" },
 	{ "vqtrace_probe_unhooked_path_total", "counter" },
 	{ "vqtrace_probe_hook_misses_total", "counter" },
+	{ "vqtrace_probe_return_misses_total", "counter" },
 	{ "vqtrace_probe_notify_arg1_total", "counter" },
 	{ "vqtrace_probe_notify_arg2_total", "counter" },
 	{ "vqtrace_probe_stash_full_total", "counter" },
