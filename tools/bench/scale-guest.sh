@@ -18,6 +18,7 @@
 #            seconds (uptime before and after,
 #            10 ms resolution), vqtrace_used_total summed, dropped series;
 #            and a second scrape at once (nothing to render: the transfer)
+#   probe    vqtrace's own probe line at exit (complete, the misses)
 #   rc       vqtrace's exit status
 # Usage (in the guest): sh scale-guest.sh PROCS DEVICES HIST(0|1) LOAD WINDOW
 R=/dev/ttyS1
@@ -76,5 +77,7 @@ ms=$(sed -n 's|.*/metrics: rendered [0-9]* bytes in \([0-9.]*\) ms.*|\1|p' $T/vq
 emit "{\"type\":\"scrape\",$tag,\"render_ms\":${ms:-null},\"bytes\":$(wc -c <$T/m),\"samples\":$(grep -vc '^#' $T/m),\"seconds\":$(diff_s "$s0" "$s1"),\"again_seconds\":$(diff_s "$s2" "$s3"),\"used_total\":${used:-0},\"hist_series_dropped\":${drop:-null}}"
 wait $V
 rc=$?
+probe=$(grep -E '^\{"type": ?"probe"' $T/vq.out | tail -n 1)
+emit "{\"type\":\"probe\",$tag,\"probe\":${probe:-null}}"
 emit "{\"type\":\"rc\",$tag,\"rc\":$rc,\"stderr\":\"$(grep -v 'attached\|^vqtrace: [a-z_]*: ' $T/vq.err | tail -n 3 | tr '\n"\\\t' '    ' | cut -c1-300)\"}"
 wait

@@ -29,6 +29,7 @@ def run($v; $h): map(select(.vqs == $v and .hist == $h)) as $l
 	| ($l | map(select(.type == "scrape")) | first) as $s
 	| ($l | map(select(.type == "attach")) | first) as $a
 	| ($l | map(select(.type == "rc")) | first) as $rc
+	| ($l | map(select(.type == "probe")) | first | .probe // {}) as $pr
 	| {vqs: $v, hist: $h, used: $used} + (window($p1; $p2) | costs)
 	  + {busy_pct: (if $b then $b.ticks / $b.clk_tck / $b.seconds * 100 else null end),
 	     cpu_pct: (if $i then $i.ticks / $i.clk_tck / $i.seconds * 100 else null end),
@@ -37,7 +38,8 @@ def run($v; $h): map(select(.vqs == $v and .hist == $h)) as $l
 	     scrape_kib: ($s.bytes // null | if . then . / 1024 else null end), samples: $s.samples,
 	     render_ms: $s.render_ms, scrape_s: $s.seconds, again_s: $s.again_seconds, prom_used: $s.used_total,
 	     dropped: $s.hist_series_dropped, attach_s: $a.attach_s, ready_s: $a.ready_s,
-	     hooks: $a.hooks, rc: $rc.rc, err: $rc.stderr};
+	     hooks: $a.hooks, rc: $rc.rc, err: $rc.stderr, complete: $pr.complete,
+	     misses: (($pr.hook_misses // 0) + ($pr.return_misses // 0))};
 
 [ .[] | select(.vqs) ] as $all
 | [ [8, 128, 1024][] as $v | [0, 1][] as $h | run($v; $h) | select(.used > 0 or .rc != null) ] as $rows
@@ -45,9 +47,9 @@ def run($v; $h): map(select(.vqs == $v and .hist == $h)) as $l
 | ($rows | map(select(.vqs == 1024)) ) as $big
 | "## vqtrace at scale (Debian \($k), QEMU TCG)",
   "",
-  "| vqs | --hist | TX entries | calls in window (add_used / notify) | add_used ns/call | notify ns/call | BPF ns/event | CPU at -i 1: load / idle | RSS (peak) MiB | /metrics KiB | samples | render ms | scrape s (again) | attach s (ready) | exact | exit |",
-  "|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|",
-  ($rows[] | "| \(.vqs) | \(if .hist == 1 then "yes" else "no" end) | \(.used) | \(.add_calls) / \(.notify_calls) | \(.add_ns | f(0)) | \(.notify_ns | f(0)) | \(.event_ns | f(0)) | \(.busy_pct | f(2)) % / \(.cpu_pct | f(2)) % | \(.rss_mib | f(1)) (\(.hwm_mib | f(1))) | \(.scrape_kib | f(0)) | \(.samples // "-") | \(.render_ms | f(1)) | \(.scrape_s | f(2)) (\(.again_s | f(2))) | \(.attach_s | f(2)) (\(.ready_s | f(2))) | \(if .prom_used == .used then "yes" else "NO (\(.prom_used))" end) | \(.rc // "-") |"),
+  "| vqs | --hist | TX entries | calls in window (add_used / notify) | add_used ns/call | notify ns/call | BPF ns/event | CPU at -i 1: load / idle | RSS (peak) MiB | /metrics KiB | samples | render ms | scrape s (again) | attach s (ready) | counted = load | complete (misses) | exit |",
+  "|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|---:|",
+  ($rows[] | "| \(.vqs) | \(if .hist == 1 then "yes" else "no" end) | \(.used) | \(.add_calls) / \(.notify_calls) | \(.add_ns | f(0)) | \(.notify_ns | f(0)) | \(.event_ns | f(0)) | \(.busy_pct | f(2)) % / \(.cpu_pct | f(2)) % | \(.rss_mib | f(1)) (\(.hwm_mib | f(1))) | \(.scrape_kib | f(0)) | \(.samples // "-") | \(.render_ms | f(1)) | \(.scrape_s | f(2)) (\(.again_s | f(2))) | \(.attach_s | f(2)) (\(.ready_s | f(2))) | \(if .prom_used == .used then "yes" else "no: \(.prom_used)" end) | \(if .complete == true then "yes" elif .complete == false then "NO (\(.misses))" else "-" end) | \(.rc // "-") |"),
   "",
   "Targets at 1024 vqs (TCG figures; an event is one traced call, its entry and exit programs):",
   "- userspace < 1 % of one CPU at -i 1 (vqs live and idle, one scrape): \($big | map(.cpu_pct) | max | f(2)) % -> \($big | map(.cpu_pct) | if length > 0 and all(. != null) then (max < 1) else null end | verdict)",
