@@ -92,7 +92,7 @@ static __always_inline void add_used_finish(struct vq_stats *s, const struct add
 	 * element can stand for several entries (used_elems counts those). */
 	s->used += (u16)(c->new - c->old);
 	s->used_elems += c->elems;
-	h = hists_of(s->vq);
+	h = hists_of(s->slot_id);
 	if (h)
 		hist_add(h, VQ_HIST_ENTRIES_PER_ADD, (u16)(c->new - c->old));
 	/* The kernel's own test, on the same values it used. */

@@ -26,18 +26,12 @@ static __always_inline u64 hist_slot(u64 v)
 	return r < VQ_HIST_SLOTS ? r : VQ_HIST_SLOTS - 1;
 }
 
-static __always_inline struct vq_hists *hists_of(u64 vq)
+/* The histograms of the vq in slot id (zeroed when the vq took it). */
+static __always_inline struct vq_hists *hists_of(u32 id)
 {
-	static const struct vq_hists zero;
-	struct vq_hists *h;
-
 	if (!want_hist)
 		return NULL;
-	h = bpf_map_lookup_elem(&hists, &vq);
-	if (h)
-		return h;
-	bpf_map_update_elem(&hists, &vq, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&hists, &vq);
+	return bpf_map_lookup_elem(&hists, &id);
 }
 
 static __always_inline void hist_add(struct vq_hists *h, int id, u64 v)

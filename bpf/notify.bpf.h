@@ -233,7 +233,7 @@ static __always_inline void notify_exit(u8 decision)
 	if (want_hist || want_events)
 		s->last_ns = bpf_ktime_get_ns();
 	now = s->last_ns;
-	h = hists_of(slot.vq);
+	h = hists_of(s->slot_id);
 	if (decision) {
 		if (h) {
 			hist_add(h, VQ_HIST_USED_PER_SIGNAL, (u16)(s->last_used_idx - s->used_idx_at_signal));

@@ -56,6 +56,7 @@ struct vq_stats {
 				 * a wait stamped) */
 	__u64 last_signal_ns;	/* time of the last signal (0: none yet; --hist) */
 	__u64 avail;		/* vq->avail (guest address) as add_used last saw it */
+	__u32 slot_id;		/* this entry's index in vqs, and in hists */
 	__u16 event_ref;	/* used_event watched for EVENT_STALE... */
 	__u16 event_ref_used_idx;	/* ...and last_used_idx when it was first seen */
 	__u16 notify_guest_value;	/* notify entry -> return: used_event

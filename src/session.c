@@ -286,22 +286,30 @@ static const struct vq_global_slot *global_slot(const struct session *ss)
 	return p;
 }
 
-int session_read_vqs(const struct session *ss, struct vqtable *t)
+/* Reads the vqs; drains the retired maps (with --hist, their histograms
+ * too) only when vqs were retired since the last time: that takes system
+ * calls, each of which keeps kprobes off its CPU for a moment. */
+static int read_vqs(const struct session *ss, struct vqtable *t)
 {
 	const struct vq_global_slot *slot = global_slot(ss);
 	struct session *w = (struct session *)ss;
 	__u64 moves = slot ? slot->retired_moves : (__u64)-1;
-	int retired_fd = -1;
+	bool retired = !slot || moves != ss->retired_seen;
+	int err;
 
 	if (!ss->skel)
 		return -ENODEV;
-	/* The retired map is drained with system calls, each of which keeps
-	 * kprobes off its CPU for a moment: only when something was retired. */
-	if (!slot || moves != ss->retired_seen) {
-		retired_fd = bpf_map__fd(ss->skel->maps.retired_vqs);
-		w->retired_seen = moves;
-	}
-	return vqtable_read_map(t, bpf_map__fd(ss->skel->maps.vqs), retired_fd);
+	w->retired_seen = moves;
+	err = vqtable_read_map(t, bpf_map__fd(ss->skel->maps.vqs),
+			       retired ? bpf_map__fd(ss->skel->maps.retired_vqs) : -1);
+	if (!err && retired && t->hist)
+		vqtable_read_retired_hists(t, bpf_map__fd(ss->skel->maps.retired_hists));
+	return err;
+}
+
+int session_read_vqs(const struct session *ss, struct vqtable *t)
+{
+	return read_vqs(ss, t);
 }
 
 int session_read(const struct session *ss, struct vqtable *t, bool live_hists)
@@ -313,20 +321,21 @@ int session_read(const struct session *ss, struct vqtable *t, bool live_hists)
 		return -ENODEV;
 	if (bpf_prog_test_run_opts(bpf_program__fd(ss->skel->progs.refresh), &topts))
 		vlog("state refresh failed: %s", strerror(errno));
-	err = session_read_vqs(ss, t);
-	if (err || !t->hist)
-		return err;
-	/* Retired vqs' histograms every time: their map has bounded room. */
-	vqtable_read_retired_hists(t, bpf_map__fd(ss->skel->maps.retired_hists));
-	if (live_hists)
+	err = read_vqs(ss, t);
+	if (!err && live_hists)
 		session_read_hists(ss, t);
-	return 0;
+	return err;
 }
 
 void session_read_hists(const struct session *ss, struct vqtable *t)
 {
-	if (ss->skel && t->hist)
-		vqtable_read_hists(t, bpf_map__fd(ss->skel->maps.hists));
+	int err;
+
+	if (!ss->skel || !t->hist)
+		return;
+	err = vqtable_read_hists(t, bpf_map__fd(ss->skel->maps.hists));
+	if (err)
+		vlog("cannot map the histograms: %s", strerror(-err));
 }
 
 struct ring_buffer *session_event_ring(const struct session *ss, ring_buffer_sample_fn fn,

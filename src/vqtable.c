@@ -47,21 +47,19 @@ void vqtable_init(struct vqtable *t, const struct ksyms *ks)
 	}
 }
 
-static void unmap_view(struct vqtable *t)
+static void unmap_view(struct map_view *v)
 {
-	if (t->view)
-		munmap((void *)t->view, t->view_len);
-	t->view = NULL;
-	t->view_n = 0;
-	t->view_len = 0;
-	t->view_map_id = 0;
+	if (v->p)
+		munmap((void *)v->p, v->len);
+	memset(v, 0, sizeof(*v));
 }
 
 void vqtable_free(struct vqtable *t)
 {
 	free(t->rows);
 	free(t->index);
-	unmap_view(t);
+	unmap_view(&t->vqs_view);
+	unmap_view(&t->hists_view);
 	ksyms_free(&t->fresh);
 	memset(t, 0, sizeof(*t));
 }
@@ -294,9 +292,10 @@ static int read_retired(struct vqtable *t, int fd)
 	return 0;
 }
 
-/* The per-vq array, mapped read-only: reading it costs no system call and
- * no copy of the free slots. A new session has a new map (another id). */
-static int map_view(struct vqtable *t, int map_fd)
+/* A per-vq array (of value_size entries), mapped read-only: reading it
+ * costs no system call and no copy of the free slots. A new session has a
+ * new map (another id). */
+static int map_view(struct map_view *v, int map_fd, __u32 value_size)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -305,20 +304,21 @@ static int map_view(struct vqtable *t, int map_fd)
 
 	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
 		return -errno;
-	if (t->view && info.id == t->view_map_id)
+	if (v->p && info.id == v->map_id)
 		return 0;
-	unmap_view(t);
-	if (info.value_size != sizeof(struct vq_stats) || !info.max_entries)
+	unmap_view(v);
+	if (info.value_size != value_size || !info.max_entries)
 		return -EINVAL;
-	t->view_len = ((size_t)info.max_entries * sizeof(struct vq_stats) + page - 1) / page * page;
-	p = mmap(NULL, t->view_len, PROT_READ, MAP_SHARED, map_fd, 0);
+	v->len = ((size_t)info.max_entries * value_size + page - 1) / page * page;
+	p = mmap(NULL, v->len, PROT_READ, MAP_SHARED, map_fd, 0);
 	if (p == MAP_FAILED) {
-		t->view_len = 0;
+		v->len = 0;
 		return -errno;
 	}
-	t->view = p;
-	t->view_n = info.max_entries;
-	t->view_map_id = info.id;
+	v->p = p;
+	v->n = info.max_entries;
+	v->map_id = info.id;
+	v->value_size = value_size;
 	return 0;
 }
 
@@ -327,13 +327,16 @@ int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd)
 	struct vq_stats s;
 	int err;
 
-	err = map_view(t, map_fd);
+	const struct vq_stats *view;
+
+	err = map_view(&t->vqs_view, map_fd, sizeof(struct vq_stats));
 	if (err)
 		return err;
-	for (__u32 i = 0; i < t->view_n; i++) {
-		if (!t->view[i].first_ns)
+	view = t->vqs_view.p;
+	for (__u32 i = 0; i < t->vqs_view.n; i++) {
+		if (!view[i].first_ns)
 			continue;	/* a free slot */
-		memcpy(&s, &t->view[i], sizeof(s));
+		memcpy(&s, &view[i], sizeof(s));
 		/* Freed (or still being filled) meanwhile: the BPF side writes
 		 * first_ns last when filling and first when freeing, and vq is
 		 * never 0 in a filled slot. */
@@ -352,25 +355,28 @@ int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd)
 	return 0;
 }
 
-/* A retired row's histograms are still in the map unless a new vq took
- * its address (vhost reset them for the new one then). */
-static bool address_reused(const struct vqtable *t, const struct vq_row *r)
+/* The live rows' histograms, from the array at their slots (mapped like
+ * the vqs), while the slot still holds the row's vq: a retired vq's come
+ * from the retired map instead (vqtable_read_retired_hists). 0 or -errno. */
+int vqtable_read_hists(struct vqtable *t, int hists_fd)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (&t->rows[i] != r && t->rows[i].cur.vq == r->cur.vq &&
-		    t->rows[i].cur.first_ns > r->cur.first_ns)
-			return true;
-	return false;
-}
+	const struct vq_stats *vqs = t->vqs_view.p;
+	const struct vq_hists *h;
+	int err = map_view(&t->hists_view, hists_fd, sizeof(struct vq_hists));
 
-void vqtable_read_hists(struct vqtable *t, int hists_fd)
-{
+	if (err)
+		return err;
+	h = t->hists_view.p;
 	for (size_t i = 0; i < t->n; i++) {
 		struct vq_row *r = &t->rows[i];
+		__u32 k = r->cur.slot_id;
 
-		if (!r->hist_final && (!r->cur.retired || !address_reused(t, r)))
-			bpf_map_lookup_elem(hists_fd, &r->cur.vq, &r->hist);
+		if (r->hist_final || !vqs || k >= t->vqs_view.n || k >= t->hists_view.n ||
+		    vqs[k].vq != r->cur.vq || vqs[k].first_ns != r->cur.first_ns)
+			continue;
+		memcpy(&r->hist, &h[k], sizeof(r->hist));
 	}
+	return 0;
 }
 
 void vqtable_read_retired_hists(struct vqtable *t, int fd)

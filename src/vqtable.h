@@ -26,6 +26,13 @@ struct vq_row {
 	bool hist_final;	/* hist holds the retired vq's final histograms */
 };
 
+/* A BPF array mapped read-only into memory. */
+struct map_view {
+	const void *p;
+	__u32 n, map_id, value_size;
+	size_t len;
+};
+
 struct vq_index_ent {
 	__u64 vq, first_ns;
 	size_t row;
@@ -49,10 +56,9 @@ struct vqtable {
 	 * 1024 vqs of 4 KiB rows, most of vqtrace's CPU. */
 	struct vq_index_ent *index;
 	size_t index_n;
-	/* vqtable_read_map's read-only mapping of the per-vq array */
-	const struct vq_stats *view;
-	__u32 view_n, view_map_id;
-	size_t view_len;
+	/* Read-only mappings of the per-vq array (vqtable_read_map) and of
+	 * the histograms at the same slots (vqtable_read_hists). */
+	struct map_view vqs_view, hists_view;
 };
 
 void vqtable_init(struct vqtable *t, const struct ksyms *ks);
@@ -70,8 +76,9 @@ void vqtable_settle(struct vqtable *t);
  * slots have first_ns 0) into the table, and collects (and deletes) the
  * final counts of vqs retired meanwhile. 0 or -errno. */
 int vqtable_read_map(struct vqtable *t, int map_fd, int retired_fd);
-/* Reads the histograms of every live row (--hist). */
-void vqtable_read_hists(struct vqtable *t, int hists_fd);
+/* Reads the histograms of every live row (--hist) from the hists array,
+ * mapped into memory like the vqs (after vqtable_read_map). 0 or -errno. */
+int vqtable_read_hists(struct vqtable *t, int hists_fd);
 /* The final histograms of retired vqs (retired_hists): into their rows,
  * then deleted from the map. After vqtable_read_map. */
 void vqtable_read_retired_hists(struct vqtable *t, int retired_hists_fd);
