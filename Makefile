@@ -125,6 +125,7 @@ check: deps
 	$(Q)$(MAKE) -s prom-check
 	$(Q)$(MAKE) -s realvm
 	$(Q)PKG_KERNELS="$(CHECK_PKG_KERNELS)" $(MAKE) -s deb-check
+	$(Q)$(MAKE) -s systemd-check
 
 demo: deps
 	$(Q)$(MAKE) -s all loadgen

@@ -13,7 +13,7 @@
 #   busy     vqtrace's CPU ticks between those two snapshots
 #   load     the load generator's ground truth, one line per process
 #   idle     vqtrace's CPU ticks over WINDOW seconds at -i 1 with the vqs
-#            live and idle, one scrape in the middle; VmRSS and VmHWM
+#            live and idle and no scrape; VmRSS and VmHWM after a scrape
 #   scrape   that scrape: vqtrace's own render time (-v), bytes, samples,
 #            seconds (uptime before and after,
 #            10 ms resolution), vqtrace_used_total summed, dropped series;
@@ -34,7 +34,7 @@ tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null || echo 1 >/proc/sys/kernel/bpf_stats_enabled
 vhost-loadgen --procs "$P" --devices "$D" --tx 4000000000 --seconds "$LOAD" --event-every 1 \
-	--wait-file $T/go --hold $(( (WIN + 8) * 1000 )) --gt $T/gt 2>$T/lg.err &
+	--wait-file $T/go --hold $(( (WIN + 15) * 1000 )) --gt $T/gt 2>$T/lg.err &
 want=$P; [ "$P" -gt 1 ] && want=$((P + 1))	# --procs > 1 forks P owners
 i=0
 until [ "$(pidof vhost-loadgen | wc -w)" -ge $want ] || [ $i -ge 600 ]; do i=$((i + 1)); sleep 0.1; done
@@ -61,12 +61,11 @@ until [ "$(grep -c '^{' $T/gt 2>/dev/null)" = "$P" ] || [ $i -ge 3000 ]; do i=$(
 while IFS= read -r l; do emit "{\"type\":\"load\",$tag,\"gt\":$l}"; done <$T/gt
 sleep 2
 c1=$(ticks $V) w1=$(up)
-sleep $((WIN / 2))
+sleep "$WIN"
+c2=$(ticks $V) w2=$(up)
 s0=$(up)
 wget -q -O $T/m http://127.0.0.1:9101/metrics
 s1=$(up)
-sleep $((WIN - WIN / 2))
-c2=$(ticks $V) w2=$(up)
 emit "{\"type\":\"idle\",$tag,\"seconds\":$(diff_s "$w1" "$w2"),\"ticks\":$((c2 - c1)),\"clk_tck\":$tck,\"rss_kb\":$(kb $V VmRSS),\"hwm_kb\":$(kb $V VmHWM)}"
 s2=$(up)
 wget -q -O $T/m2 http://127.0.0.1:9101/metrics
