@@ -179,11 +179,17 @@ static void metrics_serve(const struct session *ss, struct vqtable *t,
 		metrics_publish(ss, t, env);
 }
 
+/* Readable while a scrape waits for a render; -1 without --prometheus
+ * (poll ignores it). */
+static int metrics_fd(void)
+{
+	return metrics_server ? http_render_fd(metrics_server) : -1;
+}
+
 /* Whether a scrape is waiting (poll, no wait). */
 static bool metrics_asked(void)
 {
-	struct pollfd p = { .fd = metrics_server ? http_render_fd(metrics_server) : -1,
-			    .events = POLLIN };
+	struct pollfd p = { .fd = metrics_fd(), .events = POLLIN };
 
 	return poll(&p, 1, 0) > 0;
 }
@@ -206,7 +212,7 @@ static void wait_until(double deadline, struct child *c)
 	while (!exiting) {
 		double left = deadline - mono_s();
 		struct pollfd p[2] = {
-			{ .fd = metrics_server ? http_render_fd(metrics_server) : -1, .events = POLLIN },
+			{ .fd = metrics_fd(), .events = POLLIN },
 			{ .fd = c ? c->pidfd : -1, .events = POLLIN },
 		};
 

@@ -289,7 +289,7 @@ static const struct vq_global_slot *global_slot(const struct session *ss)
 /* Reads the vqs; drains the retired maps (with --hist, their histograms
  * too) only when vqs were retired since the last time: that takes system
  * calls, each of which keeps kprobes off its CPU for a moment. */
-static int read_vqs(const struct session *ss, struct vqtable *t)
+int session_read_vqs(const struct session *ss, struct vqtable *t)
 {
 	const struct vq_global_slot *slot = global_slot(ss);
 	struct session *w = (struct session *)ss;
@@ -307,11 +307,6 @@ static int read_vqs(const struct session *ss, struct vqtable *t)
 	return err;
 }
 
-int session_read_vqs(const struct session *ss, struct vqtable *t)
-{
-	return read_vqs(ss, t);
-}
-
 int session_read(const struct session *ss, struct vqtable *t, bool live_hists)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
@@ -321,7 +316,7 @@ int session_read(const struct session *ss, struct vqtable *t, bool live_hists)
 		return -ENODEV;
 	if (bpf_prog_test_run_opts(bpf_program__fd(ss->skel->progs.refresh), &topts))
 		vlog("state refresh failed: %s", strerror(errno));
-	err = read_vqs(ss, t);
+	err = session_read_vqs(ss, t);
 	if (!err && live_hists)
 		session_read_hists(ss, t);
 	return err;

@@ -84,7 +84,8 @@ bool session_live(const struct session *ss);
 int session_read(const struct session *ss, struct vqtable *t, bool live_hists);
 /* With t->hist: the live vqs' histograms into t. */
 void session_read_hists(const struct session *ss, struct vqtable *t);
-/* Only the per-vq counters and retired vqs into t, as they are: for an
+/* Only the per-vq counters and retired vqs (with t->hist, their final
+ * histograms) into t, as they are: for an
  * event whose vq the table does not hold yet. 0 or -errno, silent. */
 int session_read_vqs(const struct session *ss, struct vqtable *t);
 /* After load: a reader of the event ring buffer calling fn(ctx, ...) for
