@@ -55,6 +55,29 @@
  *    load), not 6.1/6.12 (voluntary, run: none). Hence kprobes on such
  *    kernels (src/preempt.h), userspace reading the counters through
  *    mappings, and map system calls only when needed (src/session.c).
+ * Q12 A guest kick is a write to the vq's kick eventfd, which wakes
+ *    vhost_poll_wakeup(wait, mode, sync, key) on &vq->poll.wait with mode
+ *    TASK_NORMAL and key EPOLLIN; the work it queues is vq->handle_kick.
+ *    vhost_poll_start (VHOST_SET_VRING_KICK) calls it directly with mode 0
+ *    when the eventfd already holds a count: that is no new kick. vhost-net's
+ *    socket polls are vhost_polls too (n->poll[], handle_tx_net and
+ *    handle_rx_net): they are told apart by their work function, which is
+ *    no vq's handle_kick. vhost_poll_wakeup, handle_{tx,rx}_kick,
+ *    vhost_vsock_handle_{tx,rx}_kick and vhost_scsi_{,ctl_,evt_}handle_kick
+ *    are out of line with BTF in Debian 6.1, 6.12 and 7.3 (run).
+ * Q13 vhost_enable_notify(dev, vq) returns true when the guest added
+ *    buffers while notifications were being turned on (the re-check after
+ *    writing the flag or avail_event); vhost_disable_notify(dev, vq).
+ *    Both take (dev, vq) in 6.1 to 7.3 (BTF, run). Enable returns false
+ *    at once, re-reading nothing, when kicks were on already
+ *    (vq->used_flags without VRING_USED_F_NO_NOTIFY); else false means
+ *    the guest's avail index equals vq->avail_idx, which vhost wrote as
+ *    avail_event: the guest must kick for its next buffer (read in 6.1
+ *    and 7.3's vhost.c: 6.1 compares the re-read with vq->avail_idx,
+ *    6.10+ stores it there and compares with last_avail_idx).
+ * Q14 vhost_net_busy_poll(net, rvq, tvq, busyloop_intr, poll_rx) runs once
+ *    per busy-poll round of vhost-net (only with a busyloop timeout set):
+ *    poll_rx says which queue it serves. Out of line in 6.1 to 7.3 (BTF).
  */
 #ifndef __VQTRACE_CORE_FIXES_BPF_H
 #define __VQTRACE_CORE_FIXES_BPF_H
@@ -73,8 +96,20 @@ struct vhost_dev {
 	int nvqs;
 } __attribute__((preserve_access_index));
 
+/* The kick side (bpf/kick.bpf.h, Q12-Q14). */
+struct vhost_work {
+	void *fn;		/* vhost_work_fn_t: the handler the worker runs */
+} __attribute__((preserve_access_index));
+
+struct vhost_poll {
+	struct wait_queue_entry wait;	/* on the kick eventfd's wait queue */
+	struct vhost_work work;
+	__poll_t mask;
+} __attribute__((preserve_access_index));
+
 struct vhost_virtqueue {
 	struct vhost_dev *dev;
+	struct vhost_poll poll;	/* the kick eventfd's poll (vq->kick) */
 	unsigned int num;
 	void *avail;		/* guest (user) address of the avail ring */
 	void *used;		/* ...and of the used ring */
@@ -85,6 +120,7 @@ struct vhost_virtqueue {
 	u16 last_used_idx;
 	u16 signalled_used;
 	bool signalled_used_valid;
+	u16 used_flags;		/* VRING_USED_F_NO_NOTIFY: kicks off (Q13) */
 	u64 acked_features;
 } __attribute__((preserve_access_index));
 
@@ -142,7 +178,7 @@ static __always_inline bool vq_has_feature(u64 features, int bit)
  * flags, 2-byte idx and num 2-byte ring entries. */
 static __always_inline void *vq_used_event_addr(void *avail, u32 num)
 {
-	return avail + 4 + 2 * (u64)num;
+	return avail + VQ_USED_EVENT_OFFSET(num);
 }
 
 #endif /* __VQTRACE_CORE_FIXES_BPF_H */

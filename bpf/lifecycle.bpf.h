@@ -96,6 +96,7 @@ static __always_inline void dev_cleanup(struct vhost_dev *dev)
 	bpf_for_each_map_elem(&vqs, retire_dev_vqs, &ctx, 0);
 	bpf_for_each_map_elem(&ignored_vqs, forget_dev_vqs, &ctx, 0);
 	bpf_for_each_map_elem(&overflow_vqs, forget_dev_vqs, &ctx, 0);
+	bpf_for_each_map_elem(&early_kicks, forget_dev_vqs, &ctx, 0);
 	bpf_for_each_map_elem(&vq_hints, forget_ignored_hint, NULL, 0);
 }
 
@@ -139,6 +140,10 @@ static long refresh_vq(struct bpf_map *map, u32 *id, struct vq_stats *s, void *c
 		/* At most one interval late for a queue that went idle. */
 		if (s->waiting_since_ns == VQ_WAIT_UNSTAMPED)
 			vq_stamp_wait(s);
+		/* a kick still waiting for its handler (WORKER_STALL) */
+		if (s->kick_waiting_ns == VQ_WAIT_UNSTAMPED)
+			__sync_val_compare_and_swap(&s->kick_waiting_ns, VQ_WAIT_UNSTAMPED,
+						    bpf_ktime_get_ns());
 	}
 	return 0;
 }

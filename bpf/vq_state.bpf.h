@@ -119,6 +119,45 @@ struct {
 	} while (0)
 #define GLOBAL_INC(field)	GLOBAL_SLOT_INC(g.field)
 
+/* Kicks and kick handler runs of vqs with no entry yet (keyed by the vq's
+ * address; counted in bpf/kick.bpf.h): a vq's first kick and the handler
+ * run it starts come before its first used entry, which creates the
+ * entry. Added to its counters then; forgotten with the device (dev first:
+ * lifecycle.bpf.h forgets by it). An LRU map: the vqs of owners the filter
+ * turns away leave theirs behind, and what it evicts is the longest idle,
+ * while a traced vq's entry is made right after its first kick. */
+struct early_kick {
+	u64 dev;
+	u64 kicks;
+	u64 runs;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VQ_DEFAULT_MAX_VQS);
+	__type(key, u64);
+	__type(value, struct early_kick);
+} early_kicks SEC(".maps");
+
+/* s's kicks and handler runs from before its entry existed. The exchange
+ * makes a count go to one taker when the kick side and the entry's
+ * creation both try. */
+static __always_inline void kick_adopt_early(struct vq_stats *s, u64 key)
+{
+	struct early_kick *e = bpf_map_lookup_elem(&early_kicks, &key);
+	u64 kicks, runs;
+
+	if (!e)
+		return;
+	kicks = __sync_lock_test_and_set(&e->kicks, 0);
+	runs = __sync_lock_test_and_set(&e->runs, 0);
+	if (e->dev == s->dev) {
+		__sync_fetch_and_add(&s->kicks, kicks);
+		__sync_fetch_and_add(&s->handler_runs, runs);
+	}
+	bpf_map_delete_elem(&early_kicks, &key);
+}
+
 /* A ring set up: before a vq's first call, and each vhost_vq_init_access
  * with a backend after it (the end of a backend, VHOST_NET_SET_BACKEND -1,
  * calls it too, and it returns at once). The next notify's stale signal is
@@ -127,6 +166,7 @@ static __always_inline void ring_setup(struct vq_stats *s, struct vhost_virtqueu
 {
 	s->ring_setups++;
 	s->setup_fresh = 1;
+	s->kick_armed = 0;	/* a new ring: vhost has asked for nothing yet */
 	vq_read_backend(vq, s->tap, &s->qp);
 }
 
@@ -320,6 +360,7 @@ static __always_inline struct vq_stats *vq_get_or_create(struct vhost_virtqueue 
 	ring_setup(s, vq);	/* the setup before its first call */
 	asm volatile("" ::: "memory");
 	s->first_ns = bpf_ktime_get_ns();
+	kick_adopt_early(s, key);	/* after first_ns: see kick_early */
 	h = vq_hint_of(key);
 	if (h)
 		vq_hint_set(h, key | VQ_HINT_TRACED, *id);

@@ -9,6 +9,7 @@
 #include "add_used.bpf.h"
 #include "notify.bpf.h"
 #include "lifecycle.bpf.h"
+#include "kick.bpf.h"
 
 SEC("fexit/__vhost_add_used_n")
 int BPF_PROG(add_used_fexit, struct vhost_virtqueue *vq, void *heads,
@@ -101,6 +102,55 @@ SEC("kprobe")
 int BPF_KPROBE(dev_cleanup_kprobe, struct vhost_dev *dev)
 {
 	dev_cleanup(dev);
+	return 0;
+}
+
+/* The kick side (bpf/kick.bpf.h); src/hooks.c says where each attaches. */
+SEC("kprobe")
+int BPF_KPROBE(kick_wakeup_kprobe, u64 wait, u32 mode, int sync, u64 key)
+{
+	kick_wakeup(wait, mode, key);
+	return 0;
+}
+
+/* One program on every kick handler: they all take the vq's poll work. */
+SEC("kprobe")
+int BPF_KPROBE(kick_handler_kprobe, u64 work)
+{
+	kick_handler(work);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(notify_disable_kprobe, u64 dev, u64 vq)
+{
+	kick_disable(vq);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(notify_enable_kprobe, u64 dev, u64 vq)
+{
+	kick_enable_enter(vq);
+	return 0;
+}
+
+/* bool in the low byte, as vhost_notify's (Q2). */
+SEC("kretprobe")
+int BPF_KRETPROBE(notify_enable_kretprobe, long ret)
+{
+	kick_enable_exit((u8)ret);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(busy_poll_kprobe, u64 net, u64 rvq, u64 tvq, u64 intr, u64 poll_rx)
+{
+	/* In registers before the choice: 6.1's verifier refuses a load
+	 * through a context pointer moved by a computed offset. */
+	barrier_var(rvq);
+	barrier_var(tvq);
+	kick_busy_poll(rvq, tvq, (u8)poll_rx);
 	return 0;
 }
 

@@ -14,5 +14,11 @@
 
 /* Split ring avail->flags bit: the driver asks for no interrupts. */
 #define VQ_AVAIL_F_NO_INTERRUPT		1
+/* Split ring used->flags bit: the device asks for no kicks. */
+#define VQ_USED_F_NO_NOTIFY		1
+/* Byte offset of idx in a split ring's avail (after the 2-byte flags), and
+ * of used_event: &avail->ring[num], after flags, idx and num entries. */
+#define VQ_AVAIL_IDX_OFFSET		2
+#define VQ_USED_EVENT_OFFSET(num)	(4 + 2 * (__u64)(num))
 
 #endif /* __VQTRACE_VIRTIO_BITS_H */

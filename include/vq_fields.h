@@ -68,7 +68,19 @@
 	X(spurious_notify, VQ_EVB_SPURIOUS_NOTIFY, FLAG_SPURIOUS_NOTIFY, \
 	  "Decisions where vhost notified but the virtio rules say suppress (flag SPURIOUS_NOTIFY).") \
 	X(model_races, VQ_EVB_MODEL_RACE, VQ_NO_FLAG,			\
-	  "Decisions not judged: the guest rewrote used_event (or avail flags) during the call.")
+	  "Decisions not judged: the guest rewrote used_event (or avail flags) during the call.") \
+	X(kicks, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "Guest kicks vhost received: writes to the vq's kick eventfd, each waking vq->poll (vhost_poll_wakeup; vhost-net's socket polls are not kicks). Kicks before the vq's first used entry are included.") \
+	X(handler_runs, VQ_EVB_NONE, VQ_NO_FLAG,			\
+	  "Runs of the vq's kick handler (vq->handle_kick: handle_tx_kick, handle_rx_kick, the vsock and scsi kick handlers). Runs before the vq's first used entry are included. Kicks that come while the work is queued share one run, and vhost-net queues the work itself too (after a run that reached its weight limit, and from busy polling).") \
+	X(notify_disables, VQ_EVB_NONE, VQ_NO_FLAG,			\
+	  "vhost_disable_notify calls: vhost asking the guest not to kick while it works the ring.") \
+	X(notify_enables, VQ_EVB_NONE, VQ_NO_FLAG,			\
+	  "vhost_enable_notify calls: vhost asking for kicks again before it waits (it writes avail_event with EVENT_IDX, clears VRING_USED_F_NO_NOTIFY without).") \
+	X(enable_rechecks, VQ_EVB_NONE, VQ_NO_FLAG,			\
+	  "vhost_enable_notify calls that returned true: the guest added buffers while kicks were being turned on, so vhost went on working without waiting for a kick.") \
+	X(busy_polls, VQ_EVB_NONE, VQ_NO_FLAG,				\
+	  "Busy-poll rounds vhost-net ran for this queue (vhost_net_busy_poll; only with a busyloop timeout set, VHOST_SET_VRING_BUSYLOOP_TIMEOUT).")
 
 /*
  * VQ_STATE: X(ctype, name, kind, prom, help): the identity and the last
@@ -94,6 +106,10 @@
 	  "vq->acked_features")					\
 	X(__u64, waiting_since_ns, VQ_FK_JUDGE, NULL,			\
 	  "first add_used after the last signal (0: none; VQ_WAIT_UNSTAMPED: not timed yet)") \
+	X(__u64, kick_waiting_ns, VQ_FK_JUDGE, NULL,			\
+	  "first kick its handler has not started for (0: none; VQ_WAIT_UNSTAMPED: not timed yet)") \
+	X(__u64, kicks_at_arm, VQ_FK_JUDGE, NULL,			\
+	  "kicks when vhost last asked for one (vhost_enable_notify returned false)") \
 	X(__u32, owner_tgid, VQ_FK_ID, NULL,				\
 	  "pid of the owning process (dev->mm->owner)")		\
 	X(__s32, queue, VQ_FK_ID, NULL,					\
@@ -114,6 +130,8 @@
 	  "The guest's avail->flags (read without EVENT_IDX).")	\
 	X(__u16, used_idx_at_signal, VQ_FK_JUDGE, NULL,		\
 	  "last_used_idx when the last signal went out")		\
+	X(__u16, kick_armed_avail, VQ_FK_JUDGE, NULL,			\
+	  "vhost's avail_idx then: the guest's next buffer must come with a kick") \
 	X(__u8, signalled_used_valid, VQ_FK_BOOL, NULL,		\
 	  "vq->signalled_used_valid, last seen.")			\
 	X(__u8, retired, VQ_FK_BOOL, NULL,				\
@@ -127,7 +145,9 @@
 	X(__u8, near_wrap_active, VQ_FK_JUDGE, NULL,			\
 	  "a NEAR_WRAP episode is going on")				\
 	X(__u8, avail_overrun_active, VQ_FK_JUDGE, NULL,		\
-	  "an AVAIL_OVERRUN episode is going on")
+	  "an AVAIL_OVERRUN episode is going on")			\
+	X(__u8, kick_armed, VQ_FK_JUDGE, NULL,				\
+	  "vhost waits for a kick: it turned kicks on and found the ring empty, and has not turned them off since")
 
 #define VQ_FK_ID	0
 #define VQ_FK_INT	1
@@ -162,6 +182,12 @@
 	X(return_misses,						\
 	  "%llu calls' return probes did not run (kretprobe instances ran out, or the kernel skipped the program): those calls were NOT counted", 1, \
 	  "Calls of a kprobe-hooked function whose return probe did not run, seen when the same thread's next call finds its entry state still waiting. A kretprobe has a fixed number of instances (the kernel's maxactive, 2 per possible CPU with at least 10): more threads inside the function at once, e.g. many vhost workers preempted there, and the kernel skips the return; a return program the kernel skipped (hook_misses) counts here too. Each is a call not counted.") \
+	X(kick_unhooked,						\
+	  "%llu kick-side functions of loaded vhost modules could not be hooked: kicks, handler runs, notify enables/disables or busy polls were NOT all counted (run with -v)", 1, \
+	  "Kick-side functions (vhost_poll_wakeup, the kick handlers, vhost_enable_notify, vhost_disable_notify, vhost_net_busy_poll) of a loaded vhost module vqtrace could not hook: the counters they move are incomplete.") \
+	X(guest_read_errors,						\
+	  "%llu reads of a guest's avail index failed (no ptrace access to its process? vqtrace needs CAP_SYS_PTRACE): KICK_MISSED was not judged there", 0, \
+	  "Reads of a guest's avail index that failed, each a vq not judged for KICK_MISSED at that read (process_vm_readv needs ptrace access to the vq's owner: CAP_SYS_PTRACE). Filled by userspace.") \
 	X(notify_arg1, NULL, 0,						\
 	  "Virtqueues whose notifies found them in vhost_notify's first argument, each counted once (the evidence for the hook, see -v).") \
 	X(notify_arg2, NULL, 0,						\

@@ -120,6 +120,7 @@ enum vq_hist_id {
 	VQ_HIST_SIGNAL_GAP_NS,		/* time between interrupts */
 	VQ_HIST_COMPLETION_WAIT_NS,	/* first unsignalled entry -> interrupt */
 	VQ_HIST_GUEST_LAG,		/* (u16)(last_used_idx - used_event) at notify */
+	VQ_HIST_KICK_WAIT_NS,		/* kick -> its handler starts (worker wake-up) */
 	VQ_HIST__COUNT
 };
 

@@ -10,6 +10,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "preempt.h"
+#include "vqident.h"
 #include "vqtrace.h"
 #include "vqtrace.skel.h"
 
@@ -30,18 +31,25 @@ static int btf_func_params(struct btf *btf, const char *name)
 	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
 }
 
-static struct btf *load_vhost_btf(void)
+static struct btf *load_module_btf(const char *module)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf(), *mod;
+	char path[96];
 
 	if (!vmlinux)
 		return NULL;
-	mod = btf__parse_split(VHOST_BTF, vmlinux);
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
+	mod = btf__parse_split(path, vmlinux);
 	if (!mod) {
 		btf__free(vmlinux);
 		return NULL;
 	}
 	return mod;	/* the base is freed with it below */
+}
+
+static struct btf *load_vhost_btf(void)
+{
+	return load_module_btf("vhost");
 }
 
 static void free_vhost_btf(struct btf *mod)
@@ -170,6 +178,57 @@ static int plan_notify(struct attach_plan *p, const struct ksyms *ks)
 	return 0;
 }
 
+/* One kick-side function: hooked where it is in kallsyms under its own
+ * name with the BTF signature the row needs. A module that is not loaded
+ * has nothing to hook yet (its vqs would show that, src/vqident.c); a
+ * loaded one whose function cannot be hooked is counted in kick_unhooked. */
+static void plan_kick_one(struct attach_plan *p, const struct ksyms *ks,
+			  const struct kick_hook_def *row, const char *module, const char *fn)
+{
+	const char *sym = NULL;
+	struct btf *btf;
+	int params;
+
+	if (!ksyms_module_loaded(ks, module)) {
+		vlog("kick side: %s not loaded, %s not hooked", module, fn);
+		return;
+	}
+	btf = load_module_btf(module);
+	params = btf_func_params(btf, fn);
+	free_vhost_btf(btf);
+	if (params != row->params || !ksyms_find_clones(ks, module, fn, &sym, 1) ||
+	    strcmp(sym, fn) || p->n_kick >= MAX_KICK_LINKS) {
+		elog("warning: cannot hook %s (%s) for %s: %s; those counts will be incomplete, and vqtrace will say so",
+		     fn, module, row->counts,
+		     params < 0 ? "no BTF for it" : params != row->params ? "its BTF signature differs" :
+		     "not in /proc/kallsyms under that name");
+		p->kick_unhooked++;
+		return;
+	}
+	if (!strcmp(row->prog, "kick_handler_kprobe"))
+		vq_kick_handler_hooked(fn);
+	p->kick[p->n_kick].row = row;
+	p->kick[p->n_kick++].sym = sym;
+}
+
+static void plan_kicks(struct attach_plan *p, const struct ksyms *ks)
+{
+	const char *sym, *module;
+
+	vq_kick_handlers_reset();
+	for (int i = 0; i < KICK_HOOK__COUNT; i++) {
+		const struct kick_hook_def *row = &kick_hooks[i];
+
+		if (row->target) {
+			plan_kick_one(p, ks, row, row->module, row->target);
+			continue;
+		}
+		for (size_t h = 0; vq_kick_handler(h, &sym, &module); h++)
+			plan_kick_one(p, ks, row, module, sym);
+	}
+	vlog("kick side: %zu kprobes (%u functions not hooked)", p->n_kick, p->kick_unhooked);
+}
+
 int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req,
 		int forced)
 {
@@ -191,6 +250,7 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 		p->cleanup_sym = NULL;
 		ilog("vhost_dev_cleanup not found: a vq address reused by a new device would keep the old identity");
 	}
+	plan_kicks(p, ks);
 	vlog("add_used: %s [mode %s: %s]", p->add_why, add_hooks[p->hook].name,
 	     add_hook_progs(&add_hooks[p->hook], progs, sizeof(progs)));
 	vlog("notify:   %s", p->notify_why);
@@ -263,6 +323,31 @@ static int add_link(struct attach_plan *p, struct bpf_program *prog, bool ret, c
 	return 0;
 }
 
+/* A kick-side function that will not attach is counted, not fatal: the
+ * used entries and interrupts are still seen whole. A return probe goes
+ * on before its entry, as below. */
+static void attach_kick(struct attach_plan *p, struct vqtrace_bpf *skel, const struct kick_link *k)
+{
+	const char *names[2] = { k->row->ret_prog, k->row->prog };
+
+	for (int i = 0; i < 2; i++) {
+		struct bpf_program *prog;
+		struct bpf_link *l;
+
+		if (!names[i])
+			continue;
+		prog = bpf_object__find_program_by_name(skel->obj, names[i]);
+		l = prog ? bpf_program__attach_kprobe(prog, i == 0, k->sym) : NULL;
+		if (!l) {
+			elog("warning: cannot attach %s to %s: %s; its counts (%s) will be incomplete, and vqtrace will say so",
+			     names[i], k->sym, strerror(errno), k->row->counts);
+			p->kick_unhooked++;
+			return;
+		}
+		p->links[p->n_links++] = l;
+	}
+}
+
 int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 {
 	/* Notify first: a decision is never missed for a vq add_used saw. */
@@ -273,6 +358,8 @@ int attach_links(struct attach_plan *p, struct vqtrace_bpf *skel)
 	}
 	if (p->cleanup_sym && add_link(p, skel->progs.dev_cleanup_kprobe, false, p->cleanup_sym))
 		return -1;
+	for (size_t i = 0; i < p->n_kick; i++)
+		attach_kick(p, skel, &p->kick[i]);
 	/* In the row's order (src/hooks.h). */
 	for (const char *const *n = add_hooks[p->hook].progs; *n; n++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, *n);

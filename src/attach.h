@@ -9,9 +9,17 @@
 #include <stdbool.h>
 
 #include "env.h"
+#include "hooks.h"
 #include "ksyms.h"
 
 #define MAX_NOTIFY_SYMS 4
+#define MAX_KICK_LINKS 16
+
+/* One kick-side attachment: a row of kick_hooks on one symbol. */
+struct kick_link {
+	const struct kick_hook_def *row;
+	const char *sym;		/* in the plan's ksyms */
+};
 
 struct vqtrace_bpf;
 
@@ -27,7 +35,11 @@ struct attach_plan {
 	int notify_arg_first;		/* enum vq_notify_arg */
 	char notify_why[256];
 	const char *cleanup_sym;	/* vhost_dev_cleanup, NULL if not found */
-	struct bpf_link *links[4 + 2 * MAX_NOTIFY_SYMS];
+	struct kick_link kick[MAX_KICK_LINKS];
+	size_t n_kick;
+	unsigned kick_unhooked;		/* kick-side functions of loaded modules
+					 * that could not be hooked */
+	struct bpf_link *links[4 + 2 * MAX_NOTIFY_SYMS + 2 * MAX_KICK_LINKS];
 	size_t n_links;
 };
 

@@ -62,7 +62,10 @@ struct cap_vq {
 	char kick_sym[CAP_STR_MAX + 1];
 	char tap[16];			/* "" when unknown */
 	int32_t qp;			/* -1 when unknown */
+	uint32_t flags;			/* CAP_VQF_*; absent (0) before it existed */
 };
+
+#define CAP_VQF_HANDLER_HOOKED	1u	/* its kick handler's runs were counted */
 
 struct cap_snap {
 	uint64_t mono_ns;	/* when the counters were judged (CLOCK_MONOTONIC) */

@@ -262,6 +262,8 @@ static int rec_vq(struct rd *r, struct dec *d)
 	get_str(d, v.kick_sym, sizeof(v.kick_sym));
 	get_str(d, v.tap, sizeof(v.tap));
 	v.qp = (int32_t)get_u32(d);
+	if (d->n - d->off >= 4)		/* written from the kick side on */
+		v.flags = get_u32(d);
 	if (decoded(r, d, CAP_VQ))
 		return -1;
 	if (v.qp < -1 || v.qp > CAP_MAX_QUEUE)

@@ -130,6 +130,7 @@ void capw_vq(struct cap_writer *w, const struct cap_vq *v)
 	put_str(&e, v->kick_sym, sizeof(v->kick_sym));
 	put_str(&e, v->tap, sizeof(v->tap));
 	put_u32(&e, (uint32_t)v->qp);
+	put_u32(&e, v->flags);
 	emit(w, CAP_VQ, &e, NULL, 0);
 }
 

@@ -28,6 +28,10 @@ const struct flag_def flag_defs[FLAG__COUNT] = {
 		"vhost suppressed where the virtio rules say notify (guest may hang)" },
 	[FLAG_SPURIOUS_NOTIFY] = { "SPURIOUS_NOTIFY", "SN",
 		"vhost notified where the virtio rules say suppress" },
+	[FLAG_WORKER_STALL] = { "WORKER_STALL", "WS",
+		"a guest kick waited --stall-ms for its kick handler to start: the vhost worker did not run" },
+	[FLAG_KICK_MISSED] = { "KICK_MISSED", "KM",
+		"the guest added buffers after vhost asked for a kick and sent none for --stall-ms: the guest did not kick" },
 };
 
 static void set_count(struct flag_state *f, uint64_t count, double now_s)
@@ -44,14 +48,21 @@ static void set_count(struct flag_state *f, uint64_t count, double now_s)
  * the guest asked about, and they have waited longer than the threshold.
  * After more than 65535 entries the u16 window says nothing any more, but
  * the guest's used_event has been passed for certain. */
-static bool stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_t now_ns)
+static bool stalled(const struct vq_flags *fl, const struct vq_stats *s,
+		    const struct flag_opts *o, uint64_t now_ns)
 {
+	/* The guest's used_event as it is now where it could be read: a
+	 * guest that wrote a new one after vhost's last notify (racing it,
+	 * then finding the entries by itself, as drivers must) asks for
+	 * nothing any more, and no notify runs on an idle queue to say so. */
+	uint16_t used_event = fl->guest_used_event_ok ? fl->guest_used_event : s->used_event;
+
 	return !s->retired && (s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) &&
 	       s->used_event_seen && s->waiting_since_ns &&
 	       s->waiting_since_ns != VQ_WAIT_UNSTAMPED &&
 	       now_ns > s->waiting_since_ns && now_ns - s->waiting_since_ns > o->stall_ns &&
 	       (s->wait_wrapped ||
-		vq_rule_need_event(s->used_event, s->last_used_idx, s->used_idx_at_signal));
+		vq_rule_need_event(used_event, s->last_used_idx, s->used_idx_at_signal));
 }
 
 /* EVENT_STALE: the guest stopped re-arming (used_event unchanged over more
@@ -69,6 +80,37 @@ static bool event_stuck(struct vq_flags *fl, const struct vq_stats *s,
 	}
 	return !s->retired && s->event_stale_active && s->waiting_since_ns &&
 	       now_ns > fl->avail_seen_ns && now_ns - fl->avail_seen_ns > o->stall_ns;
+}
+
+/* WORKER_STALL: a kick has waited longer than the threshold for its
+ * handler to start (the worker is starved or stuck). Timed by the kick
+ * with --hist, else by the first refresh after it: never early. */
+static bool worker_stalled(const struct vq_stats *s, const struct flag_opts *o, uint64_t now_ns)
+{
+	return !s->retired && s->kick_waiting_ns > VQ_WAIT_UNSTAMPED &&
+	       now_ns > s->kick_waiting_ns && now_ns - s->kick_waiting_ns > o->stall_ns;
+}
+
+/* KICK_MISSED: vhost found the ring empty and turned kicks on (armed at
+ * its avail_idx, which it wrote as avail_event with EVENT_IDX), no kick
+ * has come since, none waits for its handler, and the guest's own avail
+ * index has moved on: the guest published and did not kick, for longer
+ * than the threshold. A guest that kicks right after publishing, or
+ * vhost turning kicks off (it works the ring), ends it. */
+static bool kick_missed(struct vq_flags *fl, const struct vq_stats *s,
+			const struct flag_opts *o, uint64_t now_ns)
+{
+	bool missing = !s->retired && s->kick_armed && s->kicks == s->kicks_at_arm &&
+		       !s->kick_waiting_ns && fl->guest_avail_ok &&
+		       fl->guest_avail != s->kick_armed_avail;
+
+	if (!missing) {
+		fl->kick_missing_ns = 0;
+		return false;
+	}
+	if (!fl->kick_missing_ns)
+		fl->kick_missing_ns = now_ns;
+	return now_ns - fl->kick_missing_ns > o->stall_ns;
 }
 
 /* An episode flag judged here: counted when it starts. */
@@ -102,8 +144,10 @@ unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 	}
 	fl->f[FLAG_NEAR_WRAP].active = s->near_wrap_active;
 	fl->f[FLAG_AVAIL_OVERRUN].active = s->avail_overrun_active;
-	episode(&fl->f[FLAG_NO_SIGNAL_STALL], stalled(s, o, now_ns), now_s);
+	episode(&fl->f[FLAG_NO_SIGNAL_STALL], stalled(fl, s, o, now_ns), now_s);
 	episode(&fl->f[FLAG_EVENT_STALE], event_stuck(fl, s, o, now_ns), now_s);
+	episode(&fl->f[FLAG_WORKER_STALL], worker_stalled(s, o, now_ns), now_s);
+	episode(&fl->f[FLAG_KICK_MISSED], kick_missed(fl, s, o, now_ns), now_s);
 	for (int i = 0; i < FLAG__COUNT; i++)
 		if (!before[i] && fl->f[i].count)
 			raised |= 1u << i;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Incident flags: what a traced vq's counters and state say is wrong.
  * Most are counted in the kernel (a counter of struct vq_stats); the two
- * that need a clock (NO_SIGNAL_STALL, EVENT_STALE) are judged here at every
- * read. */
+ * that need a clock (NO_SIGNAL_STALL, EVENT_STALE, WORKER_STALL,
+ * KICK_MISSED) are judged here at every read. */
 #ifndef __VQTRACE_FLAGS_H
 #define __VQTRACE_FLAGS_H
 
@@ -23,6 +23,8 @@ enum vq_flag {
 	FLAG_AVAIL_OVERRUN,
 	FLAG_LOST_NOTIFY,
 	FLAG_SPURIOUS_NOTIFY,
+	FLAG_WORKER_STALL,
+	FLAG_KICK_MISSED,
 	FLAG__COUNT
 };
 
@@ -49,10 +51,21 @@ struct vq_flags {
 	uint16_t avail_seen;
 	bool avail_known;
 	uint64_t avail_seen_ns;
+	/* KICK_MISSED: the guest's own avail index, read at this read when
+	 * vhost waits for a kick (vqtable_read_guests), and since when the
+	 * guest has been past it with no kick */
+	uint16_t guest_avail;
+	bool guest_avail_ok;
+	uint64_t kick_missing_ns;
+	/* NO_SIGNAL_STALL: the guest's used_event as it is now (read with
+	 * guest_avail, for a vq with entries waiting for an interrupt): the
+	 * last one a notify read may be older than the guest's last word */
+	uint16_t guest_used_event;
+	bool guest_used_event_ok;
 };
 
 struct flag_opts {
-	uint64_t stall_ns;	/* NO_SIGNAL_STALL threshold */
+	uint64_t stall_ns;	/* NO_SIGNAL_STALL, EVENT_STALE, WORKER_STALL threshold */
 };
 
 /* Brings the flags of one vq up to date with its latest stats. now_ns is

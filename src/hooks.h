@@ -59,4 +59,23 @@ int add_hook_by_name(const char *name);
 /* "fentry-n, kprobe-n, ..." for messages. */
 const char *add_hook_names(void);
 
+/* The kick side (bpf/kick.bpf.h; kernel facts Q12-Q14 in
+ * bpf/core_fixes.bpf.h): one row per function hooked, all kprobes, each
+ * attached where kallsyms has it with the BTF signature it needs. A row
+ * whose target is NULL attaches to every kick handler of src/vqident.c. */
+struct kick_hook_def {
+	const char *prog;	/* its program; an exit program follows, or NULL */
+	const char *ret_prog;
+	const char *module;	/* where target lives */
+	const char *target;
+	int params;		/* parameters its BTF must have */
+	const char *counts;	/* the counters it moves */
+	const char *why;
+};
+
+#define KICK_HOOK__COUNT 5
+extern const struct kick_hook_def kick_hooks[KICK_HOOK__COUNT];
+/* Whether prog is one of the kick side's programs. */
+bool kick_hook_prog(const char *prog);
+
 #endif

@@ -118,6 +118,14 @@ bool ksym_is_clone_of(const char *name, const char *base)
 	return true;
 }
 
+bool ksyms_module_loaded(const struct ksyms *ks, const char *module)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (!strcmp(ks->syms[i].module, module))
+			return true;
+	return false;
+}
+
 size_t ksyms_find_clones(const struct ksyms *ks, const char *module,
 			 const char *base, const char **out, size_t max)
 {

@@ -34,6 +34,8 @@ bool ksym_is_clone_of(const char *name, const char *base);
 
 /* Fills out[] with up to max names in module `module` that are `base` or a
  * clone of it; returns how many were found. */
+/* Whether module has any symbol in ks (it is loaded). */
+bool ksyms_module_loaded(const struct ksyms *ks, const char *module);
 size_t ksyms_find_clones(const struct ksyms *ks, const char *module,
 			 const char *base, const char **out, size_t max);
 

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "fields.h"
 #include "explain.h"
+#include "guest.h"
 #include "http.h"
 #include "ksyms.h"
 #include "log.h"
@@ -31,6 +32,7 @@
 #include "prom.h"
 #include "report.h"
 #include "session.h"
+#include "verdict.h"
 #include "vqtable.h"
 
 static volatile sig_atomic_t exiting;
@@ -54,10 +56,27 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* With -j the verdicts of stalled queues go to stdout as well. */
+static bool verdicts_json;
+
 static void on_flag_raised(const struct vq_row *r, int flag)
 {
-	ilog("%s on pid %u %s %d:%s: %s", flag_defs[flag].name, r->cur.owner_tgid, r->devname,
-	     r->cur.queue, r->id.dir, flag_defs[flag].help);
+	char text[320];
+	json_t *v;
+
+	if (!verdict_text(r, flag, judged_ns, text, sizeof(text))) {
+		ilog("%s on pid %u %s %d:%s: %s", flag_defs[flag].name, r->cur.owner_tgid,
+		     r->devname, r->cur.queue, r->id.dir, flag_defs[flag].help);
+		return;
+	}
+	ilog("%s: pid %u %s %d:%s stalled: %s", flag_defs[flag].name, r->cur.owner_tgid,
+	     r->devname, r->cur.queue, r->id.dir, text);
+	if (verdicts_json && (v = verdict_json(r, flag, judged_ns, judged_wall))) {
+		json_dumpf(v, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		fflush(stdout);
+		json_decref(v);
+	}
 }
 
 /* The live vqs' histograms lag the table: only --prometheus shows them
@@ -82,6 +101,7 @@ static int collect(const struct session *ss, struct vqtable *t, const struct env
 		elog("cannot read the vq map: %s", strerror(-err));
 		return err;
 	}
+	vqtable_read_guests(t, guest_read_u16);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	judged_ns = mono_ns();
 	judged_wall = wall.tv_sec + wall.tv_nsec / 1e9;
@@ -111,6 +131,14 @@ static int metrics_start(const struct env *env)
 	}
 	ilog("serving Prometheus metrics at http://%s/metrics", where);
 	return 0;
+}
+
+/* The probes' counters, and what userspace's own reads of guest memory
+ * missed (src/guest.c). */
+static void read_global(const struct session *ss, const struct vqtable *t, struct vq_global *g)
+{
+	session_read_global(ss, g);
+	g->guest_read_errors = t->guest_read_errors;
 }
 
 /* Says once, as soon as an interval's read shows it, that the counts are
@@ -149,7 +177,7 @@ static void metrics_publish(const struct session *ss, struct vqtable *t,
 		session_read_hists(ss, t);
 		hists_behind = false;
 	}
-	session_read_global(ss, &g);
+	read_global(ss, t, &g);
 	if (obj)
 		n = prom_read_progs(obj, progs, sizeof(progs) / sizeof(progs[0]));
 	if (prom_render_opts(&metrics_buf, t, &g, progs, n, &po) ||
@@ -342,6 +370,7 @@ static int run(const struct env *env)
 	bool module_gone = false;
 	unsigned int drivers = vhost_drivers_loaded();
 
+	verdicts_json = env->json;
 	rc = preflight(env);
 	if (rc)
 		return rc;
@@ -443,7 +472,7 @@ static int run(const struct env *env)
 		goto cleanup;
 	secs = mono_s() - start;
 	evsess_snapshot(&evs, judged_ns, judged_wall, secs, true);
-	session_read_global(&ss, &g);
+	read_global(&ss, &table, &g);
 	metrics_publish(&ss, &table, env);
 	output_rows(stdout, &table, &fmt, true, secs);
 	if (env->json) {

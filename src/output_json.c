@@ -54,6 +54,9 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 			      "queue", (json_int_t)r->cur.queue, "dir", r->id.dir, "vq", hex);
 	json_object_set_new(o, "tap", r->tap[0] ? json_string(r->tap) : json_null());
 	json_object_set_new(o, "qp", r->qp >= 0 ? json_integer(r->qp) : json_null());
+	/* false: handler_runs (and kick_wait_ns) of this vq are not counted,
+	 * its kick handler was not hooked (a module loaded after vqtrace) */
+	json_object_set_new(o, "handler_hooked", json_boolean(r->id.handler_hooked));
 	for (size_t i = 0; i < vq_n_fields; i++) {
 		const struct vq_field *f = &vq_fields[i];
 		uint64_t v = vq_field_get(d, f);

@@ -33,8 +33,8 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	fprintf(f, "%s %s %.2fs\n", ts, total ? "TOTAL over" : "interval", seconds);
-	fprintf(f, "%-7s %-6s %-6s %-7s %8s %7s %7s %5s %8s %s\n", "PID", "DEV", "Q", "TAP",
-		"USED", "NOTIFY", "SIGNAL", "SUPP%", "USED/SIG", "FLAGS");
+	fprintf(f, "%-7s %-6s %-6s %-7s %6s %7s %6s %6s %5s %8s %s\n", "PID", "DEV", "Q", "TAP",
+		"KICKS", "USED", "NOTIFY", "SIGNAL", "SUPP%", "USED/SIG", "FLAGS");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct vq_row *r = &t->rows[i];
 		struct vq_stats d;
@@ -58,12 +58,13 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 			snprintf(tap, sizeof(tap), "%.4s/%d", r->tap, r->qp);
 		else
 			snprintf(tap, sizeof(tap), "%.7s", r->tap);
-		flags_codes(&r->flags, total, flags, sizeof(flags), 11);
-		fprintf(f, "%-7u %-6.6s %-6s %-7.7s %8s %7s %7s %5s %8.8s %s\n", r->cur.owner_tgid,
+		flags_codes(&r->flags, total, flags, sizeof(flags), 6);
+		fprintf(f, "%-7u %-6.6s %-6s %-7.7s %6s %7s %6s %6s %5s %8.8s %s\n", r->cur.owner_tgid,
 			r->devname, q, tap,
-			fmt_count(c[1], sizeof(c[1]), d.used, 8),
-			fmt_count(c[2], sizeof(c[2]), d.notifies, 7),
-			fmt_count(c[3], sizeof(c[3]), d.signals, 7), supp, ratio, flags);
+			fmt_count(c[0], sizeof(c[0]), d.kicks, 6),
+			fmt_count(c[1], sizeof(c[1]), d.used, 7),
+			fmt_count(c[2], sizeof(c[2]), d.notifies, 6),
+			fmt_count(c[3], sizeof(c[3]), d.signals, 6), supp, ratio, flags);
 	}
 	if (!t->n)
 		fprintf(f, "(no vhost virtqueue activity seen yet)\n");

@@ -65,6 +65,7 @@ void recorder_ident(struct recorder *r, struct evvq *v, const struct vq_row *row
 		snprintf(c.kick_sym, sizeof(c.kick_sym), "%s", k ? k->name : "");
 		snprintf(c.tap, sizeof(c.tap), "%s", row->tap);
 		c.qp = row->qp;
+		c.flags = row->id.handler_hooked ? CAP_VQF_HANDLER_HOOKED : 0;
 	} else {
 		c.pid = e ? e->owner_tgid : 0;
 		c.queue = e ? e->queue : -1;

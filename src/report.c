@@ -77,6 +77,7 @@ static int on_vq(void *ctx, const struct cap_vq *v)
 	if (r) {
 		snprintf(r->id.kind, sizeof(r->id.kind), "%s", v->kind);
 		snprintf(r->id.dir, sizeof(r->id.dir), "%s", v->dir);
+		r->id.handler_hooked = v->flags & CAP_VQF_HANDLER_HOOKED;
 		snprintf(r->devname, sizeof(r->devname), "%s", v->devname);
 		r->dev_ordinal = v->dev_ordinal;
 		snprintf(r->tap, sizeof(r->tap), "%s", v->tap);

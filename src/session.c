@@ -426,6 +426,7 @@ void session_read_global(const struct session *ss, struct vq_global *g)
 	g->hook_misses += prog_misses(ss, false);
 	if (ss->plan.misses_in_order && !g->unhooked_path)
 		g->unhooked_path = 1;
+	g->kick_unhooked += ss->plan.kick_unhooked;
 }
 
 struct bpf_object *session_object(const struct session *ss)

@@ -4,14 +4,23 @@
 #ifndef __VQTRACE_VQIDENT_H
 #define __VQTRACE_VQIDENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vq_ident {
 	char kind[16];	/* net, scsi, vsock, or the module name less "vhost_" */
 	char dir[8];	/* rx, tx, ctl, evt, io, or "?" */
+	bool handler_hooked;	/* its kick handler's runs are counted */
 };
 
 /* sym and module may be NULL when the handler was not found. */
 void vq_identify(const char *sym, const char *module, struct vq_ident *id);
+
+/* The in-tree kick handlers, i from 0 until it returns false: the symbol
+ * and its module (src/attach.c hooks each for handler_runs). */
+bool vq_kick_handler(size_t i, const char **sym, const char **module);
+/* Which of them src/attach.c hooked (for vq_ident.handler_hooked). */
+void vq_kick_handlers_reset(void);
+void vq_kick_handler_hooked(const char *sym);
 
 #endif

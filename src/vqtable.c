@@ -3,6 +3,7 @@
 
 #include "fields.h"
 #include "hist.h"
+#include "virtio_bits.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -395,6 +396,37 @@ void vqtable_read_retired_hists(struct vqtable *t, int fd)
 		r->hist_final = true;
 		bpf_map_delete_elem(fd, &key);
 		prev = NULL;	/* deleting breaks the walk: start over */
+	}
+}
+
+void vqtable_read_guests(struct vqtable *t, int (*read)(pid_t pid, uint64_t addr, uint16_t *out))
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct vq_row *r = &t->rows[i];
+		const struct vq_stats *s = &r->cur;
+		int err;
+
+		r->flags.guest_avail_ok = false;
+		r->flags.guest_used_event_ok = false;
+		if (s->retired || !s->avail || !s->owner_tgid)
+			continue;
+		/* KICK_MISSED: vhost waits for a kick */
+		if (s->kick_armed && s->kicks == s->kicks_at_arm && !s->kick_waiting_ns) {
+			err = read((pid_t)s->owner_tgid, s->avail + VQ_AVAIL_IDX_OFFSET,
+				   &r->flags.guest_avail);
+			r->flags.guest_avail_ok = !err;
+			if (err && err != -ESRCH && err != -EFAULT)
+				t->guest_read_errors++;
+		}
+		/* NO_SIGNAL_STALL: entries wait for an interrupt */
+		if ((s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) && s->waiting_since_ns &&
+		    s->used_event_seen) {
+			err = read((pid_t)s->owner_tgid, s->avail + VQ_USED_EVENT_OFFSET(s->num),
+				   &r->flags.guest_used_event);
+			r->flags.guest_used_event_ok = !err;
+			if (err && err != -ESRCH && err != -EFAULT)
+				t->guest_read_errors++;
+		}
 	}
 }
 

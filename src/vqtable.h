@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "flags.h"
 #include "ksyms.h"
@@ -50,6 +51,7 @@ struct vqtable {
 	uint64_t modules_sig;	/* vhost modules and their addresses */
 	struct ksyms fresh;	/* the latest re-read */
 	bool hist;		/* rows carry histograms (--hist) */
+	uint64_t guest_read_errors;	/* vqtable_read_guests' failed reads */
 	/* Rows by (vq, first_ns), rebuilt when vqtable_settle orders new
 	 * rows: it covers rows[0, index_n); rows added since are searched
 	 * one by one. A find per map entry per interval was O(n^2) and, at
@@ -83,6 +85,13 @@ int vqtable_read_hists(struct vqtable *t, int hists_fd);
  * then deleted from the map. After vqtable_read_map. */
 void vqtable_read_retired_hists(struct vqtable *t, int retired_hists_fd);
 /* Judges every row's flags; calls raised(row, flag) for each first raise. */
+/* What the flags' judge needs from guest memory (src/guest.c through
+ * `read`), into each row's flags state, before vqtable_judge: the guest's
+ * avail index of a vq vhost waits on for a kick (KICK_MISSED), and its
+ * used_event where entries wait for an interrupt (NO_SIGNAL_STALL).
+ * Failures other than a gone process or ring are counted in
+ * guest_read_errors. */
+void vqtable_read_guests(struct vqtable *t, int (*read)(pid_t pid, uint64_t addr, uint16_t *out));
 void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns,
 		   double now_s, void (*raised)(const struct vq_row *r, int flag));
 /* cur - prev for the counters, cur for the state. */

@@ -39,7 +39,24 @@ def generic:
       c("pid \($g.pid) \($d): used_elems == loadgen used elements"; gsum($g; $d; .used_elems); vsum($g.pid; $d; .used_elems)),
       c("pid \($g.pid) \($d): notifies == signals + suppressed";
         vsum($g.pid; $d; .signals) + vsum($g.pid; $d; .suppressed); vsum($g.pid; $d; .notifies)),
-      c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)) ]
+      c("pid \($g.pid) \($d): no add_used errors"; 0; vsum($g.pid; $d; .add_errors)),
+      # Kicks: every write to a kick eventfd wakes vq->poll once. vqtrace
+      # has rows for the queues vhost published entries on (their kicks
+      # before the first one included), so those queues' kicks.
+      c("pid \($g.pid) \($d): kicks == loadgen kicks (queues that completed)";
+        [$g.queues[] | select(.dir == $d and .completed > 0) | .kicks] | add // 0;
+        vsum($g.pid; $d; .kicks)),
+      # vhost_net busy-polls only with a busyloop timeout set.
+      (if ($g.busyloop_us // 0) == 0 then
+         c("pid \($g.pid) \($d): no busy polls without a busyloop timeout"; 0; vsum($g.pid; $d; .busy_polls))
+       else empty end) ]
+  # The kick side as vhost drives it, per row: a kicked queue's handler
+  # ran, a re-check is an enable that returned true, every handler hooked.
+  + [ c("probe: every kick-side function hooked"; 0; probe.kick_unhooked) ]
+  + [ totals[] |
+      c("\(.dev) \(.dir): handler hooked"; true; .handler_hooked),
+      c("\(.dev) \(.dir): handler ran if kicked"; true; .kicks == 0 or .handler_runs > 0),
+      c("\(.dev) \(.dir): enable_rechecks <= notify_enables"; true; .enable_rechecks <= .notify_enables) ]
   # Each row names the tap of its device, read in the kernel from the
   # backend; the load generator's taps have one queue: queue pair 0.
   + [ mine[] as $g |
@@ -73,11 +90,19 @@ def hists:
       c("\($r.dev) \($r.dir): used_per_signal samples == signals"; $r.signals; hcount($r; "used_per_signal")),
       c("\($r.dev) \($r.dir): signal_gap samples == signals - 1"; ([$r.signals - 1, 0] | max); hcount($r; "signal_gap_ns")),
       c("\($r.dev) \($r.dir): guest_lag samples == EVENT_IDX notifies read";
-        (if $r.event_idx then $r.notifies - $r.event_read_errors else 0 end); hcount($r; "guest_lag")) ]
+        (if $r.event_idx then $r.notifies - $r.event_read_errors else 0 end); hcount($r; "guest_lag")),
+      # one kick_wait sample per handler run that found a kick of the
+      # traced vq waiting (kicks before its first used entry have none)
+      c("\($r.dev) \($r.dir): kick_wait samples <= kicks and <= handler_runs";
+        true; hcount($r; "kick_wait_ns") <= ([$r.kicks, $r.handler_runs] | min)) ]
   else [] end;
 
+# The verdicts vqtrace -j printed for stalled queues (one per flag raised
+# that names a stage), as {flag, stage, dir}.
+def verdicts: [.vq[] | select(.type == "verdict") | {flag, stage, dir}];
+
 # Normal scenarios raise no flag at all.
-def no_flags: [c("flags raised"; []; flags_raised)];
+def no_flags: [c("flags raised"; []; flags_raised), c("verdicts"; []; verdicts)];
 
 # Per scenario, from its definition.
 # vhost_notify exists only as a compiler clone, whose name depends on the
@@ -372,6 +397,35 @@ def specific:
       c("invalidations"; 0; vall("tx"; .invalidations)),
       c("stale_signals (the first signal after setup)"; 1; vall("tx"; .stale_signals)),
       c("some interrupts"; true; gall("tx"; .interrupts) > 0) ] + no_flags
+  elif .name == "starve" or .name == "starve-nohist" then
+    # The first kick waits out the 2 s starvation; --stall-ms 300: one
+    # WORKER_STALL episode on the TX queue, nothing else.
+    [ c("loadgen starved the worker for (ms)"; [2000]; [mine[].starve_ms] | unique),
+      c("tx used"; 3000; vall("tx"; .used)),
+      c("flags raised"; ["WORKER_STALL"]; flags_raised),
+      c("WORKER_STALL episodes"; 1; flag("WORKER_STALL")),
+      c("verdicts"; [{flag: "WORKER_STALL", stage: "the worker did not run", dir: "tx"}]; verdicts) ]
+    + if .name == "starve" then
+        [ c("kick_wait: the longest wait's bucket (ns)"; [1073741825, 2147483648];
+            [totals[] | select(.dir == "tx") | .hist.kick_wait_ns[-1][0:2]] | .[0]) ]
+      else [] end
+  elif .name == "skipkick" or .name == "skipkick-noevidx" then
+    # One required kick withheld for 2 s while vhost waits for it
+    # (--stall-ms 300): one KICK_MISSED on the TX queue, nothing else.
+    [ c("loadgen withheld required kicks"; 1; gall("tx"; .kicks_skipped)),
+      c("event_idx"; [.name == "skipkick"]; [totals[].event_idx] | unique),
+      c("tx used"; 3000; vall("tx"; .used)),
+      c("flags raised"; ["KICK_MISSED"]; flags_raised),
+      c("KICK_MISSED episodes"; 1; flag("KICK_MISSED")),
+      c("verdicts"; [{flag: "KICK_MISSED", stage: "the guest did not kick", dir: "tx"}]; verdicts),
+      c("probe: guest reads failed"; 0; probe.guest_read_errors) ]
+  elif .name == "busypoll" or .name == "busypoll-noevidx" then
+    # vhost-net busy-polls the TX ring before it waits for the next kick,
+    # which the generic checks count exactly all the same.
+    (if .name == "busypoll" then 10000 else 5000 end) as $n
+    | [ c("tx used"; $n; vall("tx"; .used)),
+        c("event_idx"; [.name == "busypoll"]; [totals[].event_idx] | unique),
+        c("busy polls on tx"; true; vall("tx"; .busy_polls) > 0) ] + no_flags
   elif .name == "rx" then
     [ c("rx used"; 3000; vall("rx"; .used) - gall("rx"; .extra)),
       c("loadgen completed"; 3000; gall("rx"; .completed) - gall("rx"; .extra)),
@@ -493,7 +547,8 @@ def specific:
       c("event_stale episodes (the kernel's evidence)"; 1; vall("tx"; .event_stale)) ]
     + if .name == "freeze" then
         [ c("flag EVENT_STALE (episodes)"; 1; flag("EVENT_STALE")),
-          c("flags raised"; ["EVENT_STALE"]; flags_raised) ]
+          c("flags raised"; ["EVENT_STALE"]; flags_raised),
+          c("verdicts"; [{flag: "EVENT_STALE", stage: "the guest stopped consuming", dir: "tx"}]; verdicts) ]
       else no_flags end
   elif .name == "ahead" then
     # used_event is always 1000 - 256 .. 1000 ahead of last_used_idx, more
@@ -515,6 +570,7 @@ def specific:
     # entry: one stall episode from 100 ms on that never ends (the wrap
     # flags depend on how many entries TCG manages in 2 s: not checked).
     [ c("flag NO_SIGNAL_STALL (episodes)"; 1; flag("NO_SIGNAL_STALL")),
+      c("verdicts"; [{flag: "NO_SIGNAL_STALL", stage: "vhost suppressed the interrupt", dir: "tx"}]; verdicts),
       c("signals"; 0; vall("tx"; .signals)) ]
     + if .name == "trigger-stall" then trigger_checks("NO_SIGNAL_STALL"; "interval"; 16) else [] end
   else [c("known scenario"; true; false)] end;

@@ -15,6 +15,10 @@
  *     with event_notifier_set on unmask), is the number of eventfd_signal
  *     calls vhost made on that ring. Under TCG there is no irqfd: QEMU
  *     reads every call fd itself.
+ *   - the kicks: every write QEMU makes to a ring's kick eventfd
+ *     (VHOST_SET_VRING_KICK), which is how TCG's emulated ioeventfd
+ *     delivers the guest's notify (event_notifier_set); each wakes vhost's
+ *     poll of that eventfd once.
  *   - which tap and tap queue each vhost-net device serves
  *     (VHOST_NET_SET_BACKEND with a tap fd; TUNSETIFF order gives the queue).
  * At exit it appends one JSON line per ring to $VHOSTSPY_OUT.
@@ -43,6 +47,7 @@ struct ring {
 	uint64_t reads;		/* reads that returned a value */
 	uint64_t written;	/* values QEMU wrote into its call fds */
 	unsigned call_sets;	/* VHOST_SET_VRING_CALL with an fd */
+	uint64_t kicks;		/* writes QEMU made to its kick fds */
 	unsigned nset, nget;
 	unsigned set_base[MAX_BASES], get_base[MAX_BASES];
 };
@@ -58,6 +63,8 @@ static struct dev devs[MAX_DEV];
 static short dev_of_fd[MAX_FD];		/* vhost fd -> dev + 1 */
 static short call_dev[MAX_FD];		/* call eventfd -> dev + 1 */
 static signed char call_vq[MAX_FD];
+static short kick_dev[MAX_FD];		/* kick eventfd -> dev + 1 */
+static signed char kick_vq[MAX_FD];
 static char tap_name[MAX_FD][IFNAMSIZ];	/* tun fd -> its tap, */
 static signed char tap_queue[MAX_FD];	/* and queue (attach order) */
 
@@ -100,14 +107,23 @@ ssize_t read(int fd, void *buf, size_t n)
 	return r;
 }
 
+static struct ring *kick_ring(int fd)
+{
+	if (fd < 0 || fd >= MAX_FD || !kick_dev[fd])
+		return NULL;
+	return &devs[kick_dev[fd] - 1].vq[kick_vq[fd]];
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
-	struct ring *q = call_ring(fd);
+	struct ring *q = call_ring(fd), *k = kick_ring(fd);
 	ssize_t r;
 
 	if (!real_write)
 		spy_init();
 	r = real_write(fd, buf, n);
+	if (k && r == 8)
+		__atomic_add_fetch(&k->kicks, 1, __ATOMIC_RELAXED);
 	if (q && r == 8) {
 		uint64_t v;
 
@@ -121,6 +137,7 @@ int close(int fd)
 {
 	if (fd >= 0 && fd < MAX_FD) {
 		call_dev[fd] = 0;
+		kick_dev[fd] = 0;
 		dev_of_fd[fd] = 0;
 		tap_name[fd][0] = 0;
 	}
@@ -204,6 +221,16 @@ int ioctl(int fd, unsigned long req, ...)
 		}
 		break;
 	}
+	case VHOST_SET_VRING_KICK: {
+		const struct vhost_vring_file *f = arg;
+		struct dev *d = dev_for(fd);
+
+		if (d && f->index < MAX_VQ && f->fd >= 0 && f->fd < MAX_FD) {
+			kick_dev[f->fd] = (short)(d - devs + 1);
+			kick_vq[f->fd] = (signed char)f->index;
+		}
+		break;
+	}
 	case VHOST_SET_VRING_BASE:
 	case VHOST_GET_VRING_BASE: {
 		const struct vhost_vring_state *s = arg;
@@ -249,10 +276,12 @@ __attribute__((destructor)) static void spy_report(void)
 			if (!q->call_sets && !q->nset)
 				continue;
 			fprintf(f, "{\"type\":\"spy\",\"pid\":%d,\"dev\":%d,\"tap\":\"%s\",\"qp\":%d,\"vq\":%d,"
-				"\"signals\":%llu,\"read_sum\":%llu,\"reads\":%llu,\"written\":%llu,\"call_sets\":%u",
+				"\"signals\":%llu,\"read_sum\":%llu,\"reads\":%llu,\"written\":%llu,\"call_sets\":%u,"
+				"\"kicks\":%llu",
 				(int)getpid(), i, d->tap, d->qp, v,
 				(unsigned long long)(q->read_sum - q->written), (unsigned long long)q->read_sum,
-				(unsigned long long)q->reads, (unsigned long long)q->written, q->call_sets);
+				(unsigned long long)q->reads, (unsigned long long)q->written, q->call_sets,
+				(unsigned long long)q->kicks);
 			put_list(f, "set_base", q->set_base, q->nset);
 			put_list(f, "get_base", q->get_base, q->nget);
 			fprintf(f, "}\n");

@@ -99,10 +99,95 @@ static void test_stall_ends_with_signal(void **state)
 	assert_int_equal(stall_episodes(&fl), 2);
 }
 
+/* The guest wrote a new used_event after vhost's last notify (it raced
+ * the notify and found the entries by itself): read from its memory now,
+ * it asks for nothing published yet, so nothing waits for an interrupt. */
+static void test_stall_guest_moved_on(void **state)
+{
+	struct vq_flags fl = {};
+	struct vq_stats s = waiting(500);
+
+	fl.guest_used_event_ok = true;
+	fl.guest_used_event = 515;
+	flags_update(&fl, &s, &opts, 2000 * MS, 2.0);
+	assert_int_equal(stall_episodes(&fl), 0);
+	fl.guest_used_event = 490;	/* still asking for an entry published */
+	flags_update(&fl, &s, &opts, 2100 * MS, 2.1);
+	assert_int_equal(stall_episodes(&fl), 1);
+}
+
+/* WORKER_STALL: a kick waits for its handler. Not timed yet (the kick
+ * took no clock): never judged; timed and older than the threshold: one
+ * episode until the handler starts; the next long wait is another. */
+static void test_worker_stall_episodes(void **state)
+{
+	struct vq_flags fl = {};
+	struct vq_stats s;
+
+	memset(&s, 0, sizeof(s));
+	s.kick_waiting_ns = VQ_WAIT_UNSTAMPED;
+	flags_update(&fl, &s, &opts, 5000 * MS, 5.0);
+	assert_int_equal(fl.f[FLAG_WORKER_STALL].count, 0);
+	s.kick_waiting_ns = 1000 * MS;
+	flags_update(&fl, &s, &opts, 1050 * MS, 1.05);
+	assert_int_equal(fl.f[FLAG_WORKER_STALL].count, 0);	/* 50 ms: not yet */
+	flags_update(&fl, &s, &opts, 1150 * MS, 1.15);
+	flags_update(&fl, &s, &opts, 1250 * MS, 1.25);
+	assert_int_equal(fl.f[FLAG_WORKER_STALL].count, 1);	/* one episode */
+	assert_true(fl.f[FLAG_WORKER_STALL].active);
+	s.kick_waiting_ns = 0;					/* the handler ran */
+	flags_update(&fl, &s, &opts, 1300 * MS, 1.3);
+	assert_false(fl.f[FLAG_WORKER_STALL].active);
+	s.kick_waiting_ns = 2000 * MS;
+	flags_update(&fl, &s, &opts, 2500 * MS, 2.5);
+	assert_int_equal(fl.f[FLAG_WORKER_STALL].count, 2);
+	s.retired = 1;						/* gone: not judged */
+	flags_update(&fl, &s, &opts, 9000 * MS, 9.0);
+	assert_false(fl.f[FLAG_WORKER_STALL].active);
+}
+
+/* KICK_MISSED: vhost asked for a kick at avail 1500; the guest's index
+ * moved on and no kick came: one episode once it lasted the threshold,
+ * ended by a kick. The guest still at 1500 is no miss. */
+static void test_kick_missed(void **state)
+{
+	struct vq_flags fl = {};
+	struct vq_stats s;
+
+	memset(&s, 0, sizeof(s));
+	s.kick_armed = 1;
+	s.kick_armed_avail = 1500;
+	s.kicks = s.kicks_at_arm = 3;
+	fl.guest_avail_ok = true;
+	fl.guest_avail = 1500;
+	flags_update(&fl, &s, &opts, 1000 * MS, 1.0);
+	flags_update(&fl, &s, &opts, 2000 * MS, 2.0);
+	assert_int_equal(fl.f[FLAG_KICK_MISSED].count, 0);	/* nothing published */
+	fl.guest_avail = 1756;
+	flags_update(&fl, &s, &opts, 2050 * MS, 2.05);
+	assert_int_equal(fl.f[FLAG_KICK_MISSED].count, 0);	/* not for long yet */
+	flags_update(&fl, &s, &opts, 2200 * MS, 2.2);
+	flags_update(&fl, &s, &opts, 2400 * MS, 2.4);
+	assert_int_equal(fl.f[FLAG_KICK_MISSED].count, 1);
+	assert_true(fl.f[FLAG_KICK_MISSED].active);
+	s.kicks = 4;						/* the late kick */
+	flags_update(&fl, &s, &opts, 2500 * MS, 2.5);
+	assert_false(fl.f[FLAG_KICK_MISSED].active);
+	/* unread (the read failed): not judged */
+	s.kicks_at_arm = 4;
+	fl.guest_avail_ok = false;
+	flags_update(&fl, &s, &opts, 3000 * MS, 3.0);
+	flags_update(&fl, &s, &opts, 9000 * MS, 9.0);
+	assert_int_equal(fl.f[FLAG_KICK_MISSED].count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stall_in_window),
+		cmocka_unit_test(test_stall_guest_moved_on),
+		cmocka_unit_test(test_worker_stall_episodes),
+		cmocka_unit_test(test_kick_missed),
 		cmocka_unit_test(test_no_stall_before_event),
 		cmocka_unit_test(test_stall_survives_u16_wrap),
 		cmocka_unit_test(test_stall_ends_with_signal),

@@ -463,7 +463,7 @@ static void test_json_empty(void **state)
 
 /* ---- output_table -------------------------------------------------------- */
 
-#define NCOLS 10
+#define NCOLS 11
 
 /* Whitespace-separated fields of a row. */
 static int fields(char *line, char **out)
@@ -495,7 +495,8 @@ static void check_table(const struct vqtable *t, bool total, double secs,
 	assert_string_equal(lines[0] + 9, head);
 	assert_int_equal(fields(lines[1], f), NCOLS);
 	assert_string_equal(f[0], "PID");
-	assert_string_equal(f[9], "FLAGS");
+	assert_string_equal(f[4], "KICKS");
+	assert_string_equal(f[10], "FLAGS");
 	for (size_t r = 0; r < nrows; r++) {
 		int nf = fields(lines[2 + r], f);
 
@@ -512,16 +513,16 @@ static void check_table(const struct vqtable *t, bool total, double secs,
 
 static void test_table(void **state)
 {
-	/* PID DEV Q TAP USED NOTIFY SIGNAL SUPP% USED/SIG FLAGS */
+	/* PID DEV Q TAP KICKS USED NOTIFY SIGNAL SUPP% USED/SIG FLAGS */
 	static const char *const interval[][NCOLS] = {
-		{ "1234", "net0", "0:rx", "-", "25", "12", "2", "83.3", "12.5", "WI,SS" },
-		{ "1234", "net0", "1:tx", "-", "0", "0", "0", "-", "-", "-" },
-		{ "4194304", "abcdef", "-1:?", "-", "123.5M", "0", "0", "-", "-", "LN" },
+		{ "1234", "net0", "0:rx", "-", "0", "25", "12", "2", "83.3", "12.5", "WI,SS" },
+		{ "1234", "net0", "1:tx", "-", "0", "0", "0", "0", "-", "-", "-" },
+		{ "4194304", "abcdef", "-1:?", "-", "0", "123.5M", "0", "0", "-", "-", "LN" },
 	};
 	static const char *const totals[][NCOLS] = {
-		{ "1234", "net0", "0:rx", "-", "275", "132", "22", "83.3", "12.5", "WI,SS" },
-		{ "1234", "net0", "1:tx", "-", "5", "5", "5", "0.0", "1.0", "-" },
-		{ "4194304", "abcdef", "-1:?", "-", "123.5M", "0", "0", "-", "-", "LN" },
+		{ "1234", "net0", "0:rx", "-", "0", "275", "132", "22", "83.3", "12.5", "WI,SS" },
+		{ "1234", "net0", "1:tx", "-", "0", "5", "5", "5", "0.0", "1.0", "-" },
+		{ "4194304", "abcdef", "-1:?", "-", "0", "123.5M", "0", "0", "-", "-", "LN" },
 	};
 	struct fixture fx;
 
@@ -532,9 +533,9 @@ static void test_table(void **state)
 	vqtable_mark_printed(&fx.t);
 	{
 		static const char *const idle[][NCOLS] = {
-			{ "1234", "net0", "0:rx", "-", "0", "0", "0", "-", "-", "-" },
-			{ "1234", "net0", "1:tx", "-", "0", "0", "0", "-", "-", "-" },
-			{ "4194304", "abcdef", "-1:?", "-", "0", "0", "0", "-", "-", "-" },
+			{ "1234", "net0", "0:rx", "-", "0", "0", "0", "0", "-", "-", "-" },
+			{ "1234", "net0", "1:tx", "-", "0", "0", "0", "0", "-", "-", "-" },
+			{ "4194304", "abcdef", "-1:?", "-", "0", "0", "0", "0", "-", "-", "-" },
 		};
 		check_table(&fx.t, false, 1.0, idle, 3);
 	}
@@ -545,13 +546,13 @@ static void test_table_extremes(void **state)
 {
 	/* The widest values every column can get still fit in 80 columns. */
 	static const char *const want[][NCOLS] = {
-		/* every flag raised: as many codes as fit in 11 columns, then "+" */
-		{ "4194304", "abcdef", "15:?", "-", "18446.7P", "18.4E", "18.4E", "100.0", "1.0", "WI,WC,SS+" },
+		/* every flag raised: as many codes as fit in 6 columns, then "+" */
+		{ "4194304", "abcdef", "15:?", "-", "18.4E", "18.4E", "18.4E", "18.4E", "100.0", "1.0", "WI,WC+" },
 		/* a huge USED/SIG switches to a unit instead of losing digits;
 		 * a long tap name on queue pair 12 is cut to fit */
-		{ "4194304", "net0", "-1:tx", "very/12", "18446.7P", "18.4E", "1", "100.0", "18446.7P", "-" },
+		{ "4194304", "net0", "-1:tx", "very/12", "18.4E", "18.4E", "18.4E", "1", "100.0", "18446.7P", "-" },
 		/* a role of three letters is shown whole (scsi ctl, evt) */
-		{ "4194304", "scsi0", "129:ctl", "-", "1", "1", "1", "0.0", "1.0", "-" },
+		{ "4194304", "scsi0", "129:ctl", "-", "0", "1", "1", "1", "0.0", "1.0", "-" },
 	};
 	struct vqtable t;
 	struct vq_stats s;
@@ -563,10 +564,12 @@ static void test_table_extremes(void **state)
 	s.features = 1ULL << 29;
 	s.wrap_checks_invalid = s.stale_repeat = s.event_stale = s.event_ahead = M;
 	s.near_wrap = s.avail_overrun = s.lost_notify = s.spurious_notify = M;
+	s.kicks = M;
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	s = fixture_entry(0x20, 0x200, 4194304, -1, TX_KICK, 2);
 	counters(&s, M, M, M, M, 1, M, M, M, M, M);
 	snprintf(s.tap, sizeof(s.tap), "verylongtapname");
+	s.kicks = M;
 	s.qp = 12;
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	s = fixture_entry(0x30, 0x300, 4194304, 129, SCSI_CTL_KICK, 3);

@@ -216,6 +216,12 @@ static const struct {
 	{ "vqtrace_lost_notify_total", "counter" },
 	{ "vqtrace_spurious_notify_total", "counter" },
 	{ "vqtrace_model_races_total", "counter" },
+	{ "vqtrace_kicks_total", "counter" },
+	{ "vqtrace_handler_runs_total", "counter" },
+	{ "vqtrace_notify_disables_total", "counter" },
+	{ "vqtrace_notify_enables_total", "counter" },
+	{ "vqtrace_enable_rechecks_total", "counter" },
+	{ "vqtrace_busy_polls_total", "counter" },
 	{ "vqtrace_ring_size", "gauge" },
 	{ "vqtrace_last_used_idx", "gauge" },
 	{ "vqtrace_signalled_used", "gauge" },
@@ -228,6 +234,8 @@ static const struct {
 	{ "vqtrace_probe_unhooked_path_total", "counter" },
 	{ "vqtrace_probe_hook_misses_total", "counter" },
 	{ "vqtrace_probe_return_misses_total", "counter" },
+	{ "vqtrace_probe_kick_unhooked_total", "counter" },
+	{ "vqtrace_probe_guest_read_errors_total", "counter" },
 	{ "vqtrace_probe_notify_arg1_total", "counter" },
 	{ "vqtrace_probe_notify_arg2_total", "counter" },
 	{ "vqtrace_probe_stash_full_total", "counter" },
@@ -823,9 +831,9 @@ static void test_prom_max_hist(void **state)
  * PROM_SERIES_PER_VQ without --hist, PROM_HIST_SERIES_PER_VQ more with it
  * (the --help text says the latter too); with --prom-by pid, one process
  * adds PROM_SERIES_PER_PID (and PROM_HIST_SERIES_PER_VQ with --hist). */
-#define PROM_SERIES_PER_VQ 35
-#define PROM_HIST_SERIES_PER_VQ 220
-#define PROM_SERIES_PER_PID 31
+#define PROM_SERIES_PER_VQ 43
+#define PROM_HIST_SERIES_PER_VQ 264
+#define PROM_SERIES_PER_PID 39
 static void test_series_per_vq(void **state)
 {
 	struct prom_opts o = { .max_hist = PROM_DEFAULT_MAX_HIST };

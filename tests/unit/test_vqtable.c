@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,6 +650,68 @@ static void test_dev_address_reused_by_other_owner(void **state)
 	vqtable_free(&t);
 }
 
+/* KICK_MISSED's guest reads: only rows vhost waits on for a kick (armed,
+ * no kick since, none waiting for its handler) are read, at avail + 2 of
+ * their owner; a gone process or ring is no error, a refused read is. */
+static int reads;
+static int read_err;
+static uint64_t read_addr;
+static pid_t read_pid;
+
+static int fake_read(pid_t pid, uint64_t addr, uint16_t *out)
+{
+	reads++;
+	read_pid = pid;
+	read_addr = addr;
+	*out = 1777;
+	return read_err;
+}
+
+static void test_read_guests(void **state)
+{
+	struct vqtable t;
+	struct vq_stats s = entry(0x10, 0x1000, 4242, 1, 100);
+	const struct vq_row *r;
+
+	vqtable_init(&t, &ks);
+	s.avail = 0x7f0000001000ull;
+	s.kick_armed = 1;
+	s.kick_armed_avail = 1500;
+	s.kicks = s.kicks_at_arm = 7;
+	update(&t, &s);
+	vqtable_settle(&t);
+	vqtable_read_guests(&t, fake_read);
+	r = row_of(&t, 0x10);
+	assert_int_equal(reads, 1);
+	assert_int_equal(read_pid, 4242);
+	assert_int_equal(read_addr, 0x7f0000001002ull);
+	assert_true(r->flags.guest_avail_ok);
+	assert_int_equal(r->flags.guest_avail, 1777);
+	/* a kick came since vhost asked: not read, not judged */
+	s.kicks = 8;
+	update(&t, &s);
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(reads, 1);
+	assert_false(r->flags.guest_avail_ok);
+	/* armed again, the read refused: counted; the process gone: not */
+	s.kicks_at_arm = 8;
+	update(&t, &s);
+	read_err = -EPERM;
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(t.guest_read_errors, 1);
+	assert_false(r->flags.guest_avail_ok);
+	read_err = -ESRCH;
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(t.guest_read_errors, 1);
+	/* a kick waiting for its handler: the worker's stall, not the guest's */
+	read_err = 0;
+	s.kick_waiting_ns = 5;
+	update(&t, &s);
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(reads, 3);	/* not read */
+	vqtable_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_module_loaded_later),
 		cmocka_unit_test(test_module_moved),
 		cmocka_unit_test(test_dev_address_reused_by_other_owner),
+		cmocka_unit_test(test_read_guests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

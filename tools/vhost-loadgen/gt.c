@@ -35,9 +35,9 @@ void gt_begin(struct sbuf *b, const struct lg_opts *o, unsigned round, const cha
 	if (o->rounds > 1)
 		sb_printf(b, "\"round\":%u,", round);
 	sb_printf(b, "\"kind\":\"%s\",\"kthread\":%s,\"event_idx\":%s,\"in_order\":%s,"
-		  "\"elapsed_s\":%.6f,\"queues\":[", kind,
+		  "\"busyloop_us\":%u,\"starve_ms\":%u,\"elapsed_s\":%.6f,\"queues\":[", kind,
 		  o->kthread ? "true" : "false", event_idx ? "true" : "false",
-		  in_order ? "true" : "false", elapsed);
+		  in_order ? "true" : "false", o->busyloop_us, o->starve_ms, elapsed);
 }
 
 void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
@@ -59,13 +59,14 @@ void gt_emit(const struct lg_opts *o, struct lg_dev *devs, unsigned ndev,
 			sb_printf(&b, "%s{\"dev\":%u,\"queue\":%d,\"dir\":\"%s\",\"tap\":\"%s\","
 				  "\"completed\":%llu,\"used_elems\":%llu,"
 				  "\"interrupts\":%llu,"
-				  "\"kicks\":%llu,\"extra\":%llu",
+				  "\"kicks\":%llu,\"kicks_skipped\":%llu,\"extra\":%llu",
 				  (i || q) ? "," : "", i, q,
 				  q == LG_Q_RX ? "rx" : "tx", devs[i].ifname,
 				  (unsigned long long)vq->completed,
 				  (unsigned long long)vq->used_elems,
 				  (unsigned long long)vq->interrupts,
 				  (unsigned long long)vq->kicks,
+				  (unsigned long long)vq->kicks_skipped,
 				  (unsigned long long)vq->extra);
 			misbehaviour(&b, vq);
 			hostile_gt(hostile, sizeof(hostile), vq);

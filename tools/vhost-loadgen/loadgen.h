@@ -82,6 +82,9 @@ struct lg_opts {
 	int gt_fd;               /* -1: stdout */
 	unsigned pause_before_ms;
 	unsigned hold_ms;
+	unsigned busyloop_us;     /* --busyloop-us: vhost-net busy polling */
+	unsigned starve_ms;       /* --starve-worker MS (starve.c) */
+	unsigned skip_kick_ms;    /* --skip-kick MS (starve.c) */
 	const char *wait_file;   /* wait for it before the first buffer */
 	unsigned seconds;        /* stop submitting after this long (0: never) */
 	const char *stop_file;   /* stop submitting once it exists */
@@ -148,6 +151,8 @@ struct lg_vq {
 	unsigned event_ahead;    /* D: used_event = last_used + D (0: off) */
 	bool event_frozen;       /* never write used_event again */
 	bool always_kick;
+	bool skip_next_kick;     /* --skip-kick: withhold the next required kick */
+	uint64_t kicks_skipped;  /* required kicks withheld */
 
 	int kick_fd;
 	int call_fd;             /* our eventfd, or -1 when --no-call */
@@ -288,6 +293,13 @@ bool mis_busy(const struct lg_vq *vq);
 /* hostile.c */
 void hostile_usage(FILE *f);
 void hostile_check_opts(struct lg_opts *o, bool tx_set);
+/* starve.c: --starve-worker; begin returns the workers starved (0: off). */
+unsigned starve_begin(const struct lg_opts *o);
+bool starve_started(void);
+void starve_end(void);
+/* --skip-kick: publish the second half without its kick, wait, kick late. */
+void skip_kick_begin(const struct lg_opts *o, struct lg_vq *vq);
+void skip_kick_poll(struct lg_vq *vq);
 void hostile_init_vq(const struct lg_opts *o, struct lg_vq *vq, unsigned ordinal);
 uint64_t hostile_room(const struct lg_vq *vq, uint64_t room);
 void hostile_checkpoint(struct lg_dev *d, struct lg_vq *vq);

@@ -97,6 +97,15 @@ static void usage(FILE *f)
 "  --pause-before MS   sleep MS ms after creating the devices, before the\n"
 "                      first buffer (0..3600000)\n"
 "  --hold MS           sleep MS ms after the run, before teardown\n"
+"  --starve-worker MS  once half of --tx has completed, keep the vhost worker\n"
+"                      off the CPU for MS ms (pinned to CPU 1 under a\n"
+"                      SCHED_FIFO spinner), then send the rest: its first\n"
+"                      kick (from CPU 0) waits for the worker\n"
+"  --skip-kick MS      once half of --tx has completed, publish the rest\n"
+"                      without the kick the rules require; kick MS ms later\n"
+"  --busyloop-us US    vhost-net busy-polls each ring up to US microseconds\n"
+"                      before it waits for a kick\n"
+"                      (VHOST_SET_VRING_BUSYLOOP_TIMEOUT; default 0: off)\n"
 "  --zero-rings        zero the rings (all driver memory) before closing the\n"
 "                      device, as a driver that frees its rings first does\n"
 "  --seconds S         stop submitting after S seconds (1..86400); every\n"
@@ -180,7 +189,7 @@ static void parse_toggle(struct lg_opts *o, const char *s)
 enum {
 	OPT_TX = 256, OPT_RX, OPT_RING, OPT_EVENT_EVERY, OPT_NO_EVENT_IDX,
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
-	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_ZERO_RINGS, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
+	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_BUSYLOOP, OPT_STARVE, OPT_SKIP_KICK, OPT_ZERO_RINGS, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 	OPT_IN_ORDER, OPT_VSOCK, OPT_SEND, OPT_RECV, OPT_PKT,
@@ -211,6 +220,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "stop-file", required_argument, NULL, OPT_STOP_FILE },
 		{ "hold", required_argument, NULL, OPT_HOLD },
+		{ "busyloop-us", required_argument, NULL, OPT_BUSYLOOP },
+		{ "starve-worker", required_argument, NULL, OPT_STARVE },
+		{ "skip-kick", required_argument, NULL, OPT_SKIP_KICK },
 		{ "zero-rings", no_argument, NULL, OPT_ZERO_RINGS },
 		{ "freeze-event-after", required_argument, NULL, OPT_FREEZE_EVENT },
 		{ "event-ahead", required_argument, NULL, OPT_EVENT_AHEAD },
@@ -323,6 +335,15 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			break;
 		case OPT_HOLD:
 			o->hold_ms = (unsigned)parse_num("--hold", optarg, 0, 3600000);
+			break;
+		case OPT_SKIP_KICK:
+			o->skip_kick_ms = (unsigned)parse_num("--skip-kick", optarg, 1, 10000);
+			break;
+		case OPT_STARVE:
+			o->starve_ms = (unsigned)parse_num("--starve-worker", optarg, 1, 10000);
+			break;
+		case OPT_BUSYLOOP:
+			o->busyloop_us = (unsigned)parse_num("--busyloop-us", optarg, 0, 1000000);
 			break;
 		case OPT_FREEZE_EVENT:
 			o->freeze_after = parse_num("--freeze-event-after", optarg, 1, max_count);
@@ -502,7 +523,8 @@ static bool service_tx(const struct lg_opts *o, struct lg_dev *d)
 {
 	struct lg_vq *vq = &d->vq[LG_Q_TX];
 	bool progress = false;
-	unsigned n;
+	unsigned n, room;
+	uint64_t half;
 
 	if (hostile_off(vq))	/* its ring memory is gone */
 		return false;
@@ -513,7 +535,24 @@ static bool service_tx(const struct lg_opts *o, struct lg_dev *d)
 	advance_phase(o, d, vq);
 	mis_checkpoint(vq);
 	hostile_checkpoint(d, vq);
-	n = submit(o, vq, phase_room(vq));
+	room = phase_room(vq);
+	/* --starve-worker, --skip-kick: the first device's first half, all
+	 * of it completed (vhost idle, waiting for a kick), then the stall
+	 * begins and the rest goes in (starve.c). */
+	if ((o->starve_ms || o->skip_kick_ms) && !d->ordinal && !starve_started()) {
+		half = vq->target / 2;
+		if (vq->submitted < half)
+			room = room < half - vq->submitted ? room : (unsigned)(half - vq->submitted);
+		else if (vq->completed < vq->submitted)
+			return progress;
+		else if (o->starve_ms)
+			starve_begin(o);
+		else
+			skip_kick_begin(o, vq);
+	}
+	if (!d->ordinal)
+		skip_kick_poll(vq);
+	n = submit(o, vq, room);
 	vq->submitted += n;
 	return progress || n;
 }
@@ -728,6 +767,7 @@ static int run_round(const struct lg_opts *o, unsigned round)
 		}
 	}
 	now = lg_now();
+	starve_end();
 
 	/*
 	 * End-of-run barrier: detaching the backend takes each vq->mutex and

@@ -305,6 +305,11 @@ bool vq_publish(struct lg_vq *vq, uint16_t old_idx)
 		else
 			need = !(load16(&vq->used->flags) & VRING_USED_F_NO_NOTIFY);
 	}
+	if (need && vq->skip_next_kick) {
+		vq->skip_next_kick = false;	/* --skip-kick: withheld */
+		vq->kicks_skipped++;
+		return false;
+	}
 	if (need)
 		vq_kick(vq);
 	return need;

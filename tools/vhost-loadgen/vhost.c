@@ -176,6 +176,9 @@ void dev_setup_vring(struct lg_dev *d, struct lg_vq *vq, const struct lg_opts *o
 
 	vring_ioctl(d, VHOST_SET_VRING_NUM, i, vq->num, "VHOST_SET_VRING_NUM");
 	vring_ioctl(d, VHOST_SET_VRING_BASE, i, 0, "VHOST_SET_VRING_BASE");
+	if (o->busyloop_us)
+		vring_ioctl(d, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, i, o->busyloop_us,
+			    "VHOST_SET_VRING_BUSYLOOP_TIMEOUT");
 
 	memset(&a, 0, sizeof(a));
 	a.index = i;
