@@ -68,7 +68,15 @@
 	X(spurious_notify, VQ_EVB_SPURIOUS_NOTIFY, FLAG_SPURIOUS_NOTIFY, \
 	  "Decisions where vhost notified but the virtio rules say suppress (flag SPURIOUS_NOTIFY).") \
 	X(model_races, VQ_EVB_MODEL_RACE, VQ_NO_FLAG,			\
-	  "Decisions not judged: the guest rewrote used_event (or avail flags) during the call.") \
+	  "Decisions not judged: the guest rewrote used_event (or avail flags) during the call.")
+
+/*
+ * VQ_KICK_COUNTERS: the kick side's counters (bpf/kick.bpf.h), in the
+ * columns of VQ_COUNTERS. They move only with --kicks; without it every
+ * output says they were not counted (JSON null, no Prometheus family,
+ * "-" in the table).
+ */
+#define VQ_KICK_COUNTERS(X)						\
 	X(kicks, VQ_EVB_NONE, VQ_NO_FLAG,				\
 	  "Guest kicks vhost received: writes to the vq's kick eventfd, each waking vq->poll (vhost_poll_wakeup; vhost-net's socket polls are not kicks). Kicks before the vq's first used entry are included.") \
 	X(handler_runs, VQ_EVB_NONE, VQ_NO_FLAG,			\

@@ -44,6 +44,7 @@ enum vq_notify_arg {
 #define VQ_DECLARE_STATE(ctype, name, kind, prom, help)	ctype name;
 struct vq_stats {
 	VQ_COUNTERS(VQ_DECLARE_COUNTER)
+	VQ_KICK_COUNTERS(VQ_DECLARE_COUNTER)
 	VQ_STATE(VQ_DECLARE_STATE)
 
 	/* a vhost-net queue's tap and queue pair (bpf/backend.bpf.h), read

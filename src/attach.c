@@ -31,35 +31,42 @@ static int btf_func_params(struct btf *btf, const char *name)
 	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
 }
 
-static struct btf *load_module_btf(const char *module)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf(), *mod;
-	char path[96];
+/* Module BTF, split on one vmlinux BTF parsed once per plan: parsing
+ * vmlinux's BTF is the slow part (under TCG a good part of a second per
+ * parse), and the kick side looks at four modules. */
+struct btf_set {
+	struct btf *vmlinux;
+	struct {
+		char module[32];
+		struct btf *btf;	/* NULL: not loaded, or no BTF */
+	} mods[4];
+	size_t n;
+};
 
-	if (!vmlinux)
+static struct btf *module_btf(struct btf_set *set, const char *module)
+{
+	char path[96];
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->mods[i].module, module))
+			return set->mods[i].btf;
+	if (!set->vmlinux)
+		set->vmlinux = btf__load_vmlinux_btf();
+	if (!set->vmlinux || set->n >= sizeof(set->mods) / sizeof(set->mods[0]))
 		return NULL;
 	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
-	mod = btf__parse_split(path, vmlinux);
-	if (!mod) {
-		btf__free(vmlinux);
-		return NULL;
-	}
-	return mod;	/* the base is freed with it below */
+	snprintf(set->mods[set->n].module, sizeof(set->mods[0].module), "%s", module);
+	set->mods[set->n].btf = btf__parse_split(path, set->vmlinux);
+	return set->mods[set->n++].btf;
 }
 
-static struct btf *load_vhost_btf(void)
+static void btf_set_free(struct btf_set *set)
 {
-	return load_module_btf("vhost");
-}
-
-static void free_vhost_btf(struct btf *mod)
-{
-	if (mod) {
-		struct btf *base = (struct btf *)btf__base_btf(mod);
-
-		btf__free(mod);
-		btf__free(base);
-	}
+	for (size_t i = 0; i < set->n; i++)
+		btf__free(set->mods[i].btf);
+	btf__free(set->vmlinux);
+	memset(set, 0, sizeof(*set));
 }
 
 /* Whether row d can hook this kernel; *sym: the symbol to attach to. */
@@ -182,20 +189,17 @@ static int plan_notify(struct attach_plan *p, const struct ksyms *ks)
  * name with the BTF signature the row needs. A module that is not loaded
  * has nothing to hook yet (its vqs would show that, src/vqident.c); a
  * loaded one whose function cannot be hooked is counted in kick_unhooked. */
-static void plan_kick_one(struct attach_plan *p, const struct ksyms *ks,
+static void plan_kick_one(struct attach_plan *p, const struct ksyms *ks, struct btf_set *set,
 			  const struct kick_hook_def *row, const char *module, const char *fn)
 {
 	const char *sym = NULL;
-	struct btf *btf;
 	int params;
 
 	if (!ksyms_module_loaded(ks, module)) {
 		vlog("kick side: %s not loaded, %s not hooked", module, fn);
 		return;
 	}
-	btf = load_module_btf(module);
-	params = btf_func_params(btf, fn);
-	free_vhost_btf(btf);
+	params = btf_func_params(module_btf(set, module), fn);
 	if (params != row->params || !ksyms_find_clones(ks, module, fn, &sym, 1) ||
 	    strcmp(sym, fn) || p->n_kick >= MAX_KICK_LINKS) {
 		elog("warning: cannot hook %s (%s) for %s: %s; those counts will be incomplete, and vqtrace will say so",
@@ -211,7 +215,7 @@ static void plan_kick_one(struct attach_plan *p, const struct ksyms *ks,
 	p->kick[p->n_kick++].sym = sym;
 }
 
-static void plan_kicks(struct attach_plan *p, const struct ksyms *ks)
+static void plan_kicks(struct attach_plan *p, const struct ksyms *ks, struct btf_set *set)
 {
 	const char *sym, *module;
 
@@ -220,37 +224,43 @@ static void plan_kicks(struct attach_plan *p, const struct ksyms *ks)
 		const struct kick_hook_def *row = &kick_hooks[i];
 
 		if (row->target) {
-			plan_kick_one(p, ks, row, row->module, row->target);
+			plan_kick_one(p, ks, set, row, row->module, row->target);
 			continue;
 		}
 		for (size_t h = 0; vq_kick_handler(h, &sym, &module); h++)
-			plan_kick_one(p, ks, row, module, sym);
+			plan_kick_one(p, ks, set, row, module, sym);
 	}
 	vlog("kick side: %zu kprobes (%u functions not hooked)", p->n_kick, p->kick_unhooked);
 }
 
 int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req,
-		int forced)
+		int forced, bool kicks)
 {
-	struct btf *btf = load_vhost_btf();
+	struct btf_set set = {};
+	struct btf *btf;
 	char progs[160];
 	int err;
 
 	memset(p, 0, sizeof(*p));
+	btf = module_btf(&set, "vhost");
 	if (!btf)
 		vlog("cannot read %s: no fentry for add_used", VHOST_BTF);
 	err = plan_add_used(p, ks, btf, req, forced);
-	free_vhost_btf(btf);
-	if (err)
+	if (!err && plan_notify(p, ks))
+		err = -1;
+	if (err) {
+		btf_set_free(&set);
 		return err;
-	if (plan_notify(p, ks))
-		return -1;
+	}
 	/* Device teardown: retires its vqs (see bpf/lifecycle.bpf.h). */
 	if (!ksyms_find_clones(ks, "vhost", "vhost_dev_cleanup", &p->cleanup_sym, 1)) {
 		p->cleanup_sym = NULL;
 		ilog("vhost_dev_cleanup not found: a vq address reused by a new device would keep the old identity");
 	}
-	plan_kicks(p, ks);
+	p->kick_side = kicks;
+	if (kicks)
+		plan_kicks(p, ks, &set);
+	btf_set_free(&set);
 	vlog("add_used: %s [mode %s: %s]", p->add_why, add_hooks[p->hook].name,
 	     add_hook_progs(&add_hooks[p->hook], progs, sizeof(progs)));
 	vlog("notify:   %s", p->notify_why);
@@ -294,6 +304,10 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 		    bpf_program__set_attach_target(prog, 0, trampoline_target(p, name)))
 			return -1;
 	}
+	/* The kick side's programs load only with --kicks. */
+	bpf_object__for_each_program(prog, skel->obj)
+		if (kick_hook_prog(bpf_program__name(prog)))
+			bpf_program__set_autoload(prog, p->kick_side);
 	skel->rodata->add_count_arg = d->count_arg;
 	skel->rodata->notify_arg_first = p->notify_arg_first;
 	skel->rodata->notify_inputs_tracked = d->trampoline;

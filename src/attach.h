@@ -39,15 +39,17 @@ struct attach_plan {
 	size_t n_kick;
 	unsigned kick_unhooked;		/* kick-side functions of loaded modules
 					 * that could not be hooked */
+	bool kick_side;			/* --kicks: the kick side is traced */
 	struct bpf_link *links[4 + 2 * MAX_NOTIFY_SYMS + 2 * MAX_KICK_LINKS];
 	size_t n_links;
 };
 
 /* Decides the plan from module BTF and kallsyms (the first row of
- * src/hooks.c the kernel allows, or row `forced` >= 0); on failure prints
- * one line saying what to do and returns -1. */
+ * src/hooks.c the kernel allows, or row `forced` >= 0; with `kicks` the
+ * kick side's rows too); on failure prints one line saying what to do and
+ * returns -1. */
 int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req,
-		int forced);
+		int forced, bool kicks);
 /* A trampoline plan that failed to load or attach: switch to its kprobe
  * twin (and say so). -1 when there is none or the mode was requested. */
 int attach_fallback(struct attach_plan *p, const struct ksyms *ks);

@@ -37,6 +37,7 @@ enum cap_rec_type {
 
 #define CAP_RF_OPTIONAL	1	/* record flag: readers may skip an unknown type */
 #define CAP_F_HIST	1	/* meta flag: HIST records present (--hist) */
+#define CAP_F_KICKS	2	/* meta flag: the kick side was traced (--kicks) */
 #define CAP_EVENT_LEN	60	/* EVENT payload */
 
 struct cap_meta {

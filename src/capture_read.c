@@ -231,7 +231,7 @@ static int rec_meta(struct rd *r, struct dec *d)
 		return -1;
 	if (!schema_has(r, "vq") || !schema_has(r, "first_ns"))
 		return fail(r, "META: the per-vq schema lacks the vq's identity (vq, first_ns)");
-	if (m->flags & ~(uint32_t)CAP_F_HIST)
+	if (m->flags & ~(uint32_t)(CAP_F_HIST | CAP_F_KICKS))
 		return fail(r, "META: unknown flags 0x%x", m->flags);
 	if (m->sample < 1 || m->sample > VQ_EV_MAX_SAMPLE || !is_pow2(m->ringbuf_kb) ||
 	    m->ringbuf_kb > VQ_EV_MAX_RINGBUF_KB || m->max_vqs < 1 || m->max_vqs > CAP_MAX_VQS ||

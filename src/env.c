@@ -64,6 +64,11 @@ static const char usage_text[] =
 "                          exit; JSON lines carry them as \"hist\": {name:\n"
 "                          [[lo, hi, count], ...]} (lo < v <= hi; 0 and 1 alone)\n"
 "      --hist-by pid|vq    with --hist: merge each process's vqs, or not\n"
+"      --kicks             trace the kick side too: guest kicks, kick handler\n"
+"                          runs, notify enables/disables, busy polls (12 more\n"
+"                          kprobes; flags WORKER_STALL and KICK_MISSED and the\n"
+"                          kick_wait_ns histogram need it). Without it those\n"
+"                          counters are null in JSON, absent in Prometheus\n"
 "      --prometheus [ADDR:]PORT\n"
 "                          also serve the totals since start as Prometheus\n"
 "                          metrics at http://ADDR:PORT/metrics, as of the last\n"
@@ -194,7 +199,7 @@ void env_usage(void)
 	fputs(usage_examples, stdout);
 }
 
-enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY, OPT_FOLLOW,
+enum { OPT_DESCENDANTS = 1000, OPT_ADD_MODE, OPT_STALL_MS, OPT_HIST, OPT_HIST_BY, OPT_KICKS, OPT_FOLLOW,
        OPT_NO_WAIT };
 
 enum { OPT_PROMETHEUS = 1100, OPT_PROM_BY, OPT_PROM_MAX_HIST };
@@ -217,6 +222,7 @@ static const struct option long_opts[] = {
 	{ "stall-ms", required_argument, NULL, OPT_STALL_MS },
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "hist-by", required_argument, NULL, OPT_HIST_BY },
+	{ "kicks", no_argument, NULL, OPT_KICKS },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "prom-by", required_argument, NULL, OPT_PROM_BY },
 	{ "prom-max-hist", required_argument, NULL, OPT_PROM_MAX_HIST },
@@ -382,6 +388,9 @@ static int parse(struct env *env, int argc, char **argv, bool record)
 		}
 		case OPT_HIST:
 			env->hist = true;
+			break;
+		case OPT_KICKS:
+			env->kicks = true;
 			break;
 		case OPT_HIST_BY:
 			if (strcmp(optarg, "pid") && strcmp(optarg, "vq"))

@@ -25,6 +25,7 @@ struct env {
 	unsigned int max_vqs;
 	unsigned int stall_ms;	/* NO_SIGNAL_STALL threshold */
 	bool hist;		/* --hist */
+	bool kicks;		/* --kicks: the kick side too */
 	bool hist_by_pid;	/* --hist-by pid */
 	enum add_mode_req add_mode;
 	int add_hook;			/* --add-used-mode NAME: a row of src/hooks.c, or -1 */

@@ -107,7 +107,7 @@ static void write_meta(struct evsess *ev, const struct env *env, const struct at
 	struct utsname u;
 
 	memset(&m, 0, sizeof(m));
-	m.flags = env->hist ? CAP_F_HIST : 0;
+	m.flags = (env->hist ? CAP_F_HIST : 0) | (env->kicks ? CAP_F_KICKS : 0);
 	m.sample = ev->sample;
 	m.ringbuf_kb = ev->ringbuf_kb;
 	m.max_vqs = env->max_vqs;

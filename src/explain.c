@@ -18,7 +18,7 @@
 enum opt_id {
 	O_EVENT = 1000, O_OLD, O_NEW, O_INVALID, O_NO_EVENT_IDX, O_NO_INTERRUPT,
 	O_NOTIFY_ON_EMPTY, O_EMPTY, O_NUM, O_PACKED, O_FLAGS, O_OFF, O_WRAP,
-	O_OLD_WRAP, O_NEW_WRAP, O_SIZE, O_JSON, O_HELP, O__END
+	O_OLD_WRAP, O_NEW_WRAP, O_SIZE, O_JSON, O_HELP, O_KICK, O_NO_NOTIFY, O__END
 };
 #define NOPT (O__END - O_EVENT)
 
@@ -41,13 +41,17 @@ static const struct option long_opts[] = {
 	{ "size",		required_argument, NULL, O_SIZE },
 	{ "json",		no_argument,	   NULL, O_JSON },
 	{ "help",		no_argument,	   NULL, O_HELP },
+	{ "kick",		no_argument,	   NULL, O_KICK },
+	{ "no-notify",		no_argument,	   NULL, O_NO_NOTIFY },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage[] =
-"Usage: vqtrace explain [--packed] [OPTIONS] [--json]\n"
-"Decide whether the device notifies the driver after adding used entries,\n"
-"and show why. Values are decimal or 0x-hex. Exit 0, or 2 on bad input.\n"
+"Usage: vqtrace explain [--packed | --kick] [OPTIONS] [--json]\n"
+"Decide whether the device notifies the driver after adding used entries\n"
+"(or, with --kick, whether the driver must kick the device after adding\n"
+"buffers), and show why. Values are decimal or 0x-hex. Exit 0, or 2 on bad\n"
+"input.\n"
 "\n"
 "Split ring (Linux vhost's vhost_notify, EVENT_IDX assumed by default):\n"
 "  --event E          driver's used_event (avail->ring[num]), u16\n"
@@ -76,11 +80,23 @@ static const char usage[] =
 "  desc: notify iff (off, wrap) is one of the slots used, counting slots with\n"
 "  wrap != new-wrap as one ring earlier (position - size).\n"
 "\n"
+"Kick side, split ring (--kick; the driver after publishing avail entries):\n"
+"  --event E          avail_event vhost wrote (used->ring[num]), u16\n"
+"  --old O            the driver's avail index before it published, u16\n"
+"  --new N            ... and after\n"
+"  --no-event-idx     EVENT_IDX not negotiated: only used->flags counts\n"
+"  --no-notify        used->flags has NO_NOTIFY (needs --no-event-idx)\n"
+"  With EVENT_IDX the driver must kick iff (u16)(new - event - 1) <\n"
+"  (u16)(new - old): it published avail index event + 1, the one vhost asked\n"
+"  about. A driver that publishes past it and does not kick leaves vhost\n"
+"  waiting (vqtrace --kicks: KICK_MISSED).\n"
+"\n"
 "  --json             one JSON object; keys \"decision\" and \"reason\" always\n"
 "  --help             this text\n"
 "\n"
 "Examples:\n"
 "  vqtrace explain --event 0x10 --old 0 --new 0x20\n"
+"  vqtrace explain --kick --event 1500 --old 1500 --new 1756\n"
 "  vqtrace explain --packed --flags desc --off 7 --wrap 1 --size 8 \\\n"
 "                  --old 6 --old-wrap 1 --new 2 --new-wrap 0 --json\n";
 
@@ -597,6 +613,84 @@ static int run_packed(const struct args *a, FILE *out, FILE *err)
 	return 0;
 }
 
+/* ------------------------------------------------------------ kick */
+
+static int check_kick(const struct args *a, FILE *err)
+{
+	int o = ANY(a, O_PACKED, O_FLAGS, O_OFF, O_WRAP, O_OLD_WRAP, O_NEW_WRAP, O_SIZE, O_INVALID,
+		    O_NO_INTERRUPT, O_NOTIFY_ON_EMPTY, O_EMPTY, O_NUM);
+
+	if (o)
+		return uerr(err, "--%s does not apply to --kick (the driver's side); drop --%s",
+			    opt_name(o), opt_name(o));
+	if (SEEN(a, O_NO_NOTIFY) && !SEEN(a, O_NO_EVENT_IDX))
+		return uerr(err, "--no-notify needs --no-event-idx (with EVENT_IDX the driver ignores used->flags); add --no-event-idx or drop --no-notify");
+	if (SEEN(a, O_NO_EVENT_IDX)) {
+		o = ANY(a, O_EVENT, O_OLD, O_NEW);
+		if (o)
+			return uerr(err, "--%s conflicts with --no-event-idx (avail_event is only read with EVENT_IDX); drop one of them",
+				    opt_name(o));
+		return 0;
+	}
+	o = !SEEN(a, O_EVENT) ? O_EVENT : !SEEN(a, O_OLD) ? O_OLD : !SEEN(a, O_NEW) ? O_NEW : 0;
+	if (o)
+		return uerr(err, "missing --%s (%s); pass it, or --no-event-idx if EVENT_IDX was not negotiated",
+			    opt_name(o), o == O_EVENT ? "the avail_event vhost wrote" :
+			    o == O_OLD ? "the driver's avail index before publishing" :
+			    "the driver's avail index after publishing");
+	return 0;
+}
+
+static int run_kick(const struct args *a, FILE *out, FILE *err)
+{
+	uint16_t ev = (uint16_t)VAL(a, O_EVENT), old = (uint16_t)VAL(a, O_OLD);
+	uint16_t new = (uint16_t)VAL(a, O_NEW);
+	uint16_t d1 = (uint16_t)(new - ev - 1), d2 = (uint16_t)(new - old);
+	bool evidx = !SEEN(a, O_NO_EVENT_IDX);
+	bool kick = evidx ? vq_need_event(ev, new, old) : !SEEN(a, O_NO_NOTIFY);
+	const char *why = evidx ? (kick ? "avail_event_crossed" : "avail_event_not_crossed") :
+			  (kick ? "no_notify_clear" : "no_notify_set");
+	int rc = check_kick(a, err);
+
+	if (rc)
+		return rc;
+	if (SEEN(a, O_JSON)) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "ring", "split", "side", "kick",
+				      "decision", kick ? "kick" : "no_kick", "reason", why,
+				      "event_idx", evidx);
+
+		json_object_set_new(o, "event", opt_u16(a, O_EVENT, ev));
+		json_object_set_new(o, "old", opt_u16(a, O_OLD, old));
+		json_object_set_new(o, "new", opt_u16(a, O_NEW, new));
+		json_object_set_new(o, "window", evidx ?
+			json_pack("{s:i, s:i, s:b}", "new_minus_event_minus_1", (int)d1,
+				  "new_minus_old", (int)d2, "in_window", kick) : json_null());
+		return emit_json(out, err, o);
+	}
+	fprintf(out, "decision: %s (%s)\n", kick ? "kick" : "no_kick", why);
+	if (!evidx) {
+		fprintf(out, "  used->flags NO_NOTIFY %s: the driver %s\n",
+			kick ? "clear" : "set", kick ? "must kick after publishing" :
+			"need not kick (vhost is working the ring, or polling)");
+		return 0;
+	}
+	hex16(out, "  event = avail_event      = ", ev), fputc('\n', out);
+	hex16(out, "  old   = avail idx before = ", old), fputc('\n', out);
+	hex16(out, "  new   = avail idx after  = ", new), fputc('\n', out);
+	hex16(out, "  new - event - 1 = ", d1);
+	fputs(kick ? " < " : " >= ", out);
+	hex16(out, "new - old = ", d2);
+	fputc('\n', out);
+	if (kick)
+		fprintf(out, "  -> event 0x%04x lies in [old, new): the driver published avail index\n"
+			     "     0x%04x, which vhost asked to be kicked for: it must kick now\n",
+			ev, (uint16_t)(ev + 1));
+	else
+		fprintf(out, "  -> event 0x%04x is not in [old, new) = [0x%04x, 0x%04x): no kick needed\n",
+			ev, old, new);
+	return 0;
+}
+
 /* ------------------------------------------------------------ entry */
 
 int explain_run(int argc, char **argv, FILE *out, FILE *err)
@@ -612,7 +706,8 @@ int explain_run(int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (rc)
 		return rc;
-	rc = SEEN(&a, O_PACKED) ? run_packed(&a, out, err) : run_split(&a, out, err);
+	rc = SEEN(&a, O_KICK) ? run_kick(&a, out, err) :
+	     SEEN(&a, O_PACKED) ? run_packed(&a, out, err) : run_split(&a, out, err);
 	fflush(out);
 	return rc;
 }

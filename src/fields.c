@@ -12,6 +12,10 @@
 	{ .name = #n, .kind = VQ_FIELD_COUNTER, .off = offsetof(struct vq_stats, n), \
 	  .size = SIZE_OF(struct vq_stats, n), .prom = #n, .evbit = (ev), .flag = (fl), \
 	  .help = (h) },
+#define KICK_COUNTER_ROW(n, ev, fl, h)					\
+	{ .name = #n, .kind = VQ_FIELD_COUNTER, .off = offsetof(struct vq_stats, n), \
+	  .size = SIZE_OF(struct vq_stats, n), .prom = #n, .evbit = (ev), .flag = (fl), \
+	  .kick = true, .help = (h) },
 #define STATE_ROW(ctype, n, k, p, h)					\
 	{ .name = #n, .kind = (k), .off = offsetof(struct vq_stats, n),	\
 	  .size = SIZE_OF(struct vq_stats, n), .is_signed = IS_SIGNED(ctype), .prom = (p), \
@@ -19,12 +23,13 @@
 
 const struct vq_field vq_fields[] = {
 	VQ_COUNTERS(COUNTER_ROW)
+	VQ_KICK_COUNTERS(KICK_COUNTER_ROW)
 	VQ_STATE(STATE_ROW)
 };
 const size_t vq_n_fields = sizeof(vq_fields) / sizeof(vq_fields[0]);
 
 #define COUNT_ONE(...) +1
-const size_t vq_n_counters = 0 VQ_COUNTERS(COUNT_ONE);
+const size_t vq_n_counters = 0 VQ_COUNTERS(COUNT_ONE) VQ_KICK_COUNTERS(COUNT_ONE);
 
 #define GLOBAL_ROW(n, l, inc, h) { #n, offsetof(struct vq_global, n), (l), (inc), (h) },
 const struct vq_global_field vq_global_fields[] = {
@@ -153,8 +158,12 @@ void vq_fields_help(FILE *f, bool counters)
 		bool shown = v->kind == VQ_FIELD_INT || v->kind == VQ_FIELD_BOOL ||
 			     v->kind == VQ_FIELD_HEX;
 
-		if (counters ? v->kind == VQ_FIELD_COUNTER : shown)
-			field_line(f, v->name, v->help);
+		char text[1024];
+
+		if (!(counters ? v->kind == VQ_FIELD_COUNTER : shown))
+			continue;
+		snprintf(text, sizeof(text), "%s%s", v->kick ? "With --kicks only. " : "", v->help);
+		field_line(f, v->name, text);
 	}
 }
 

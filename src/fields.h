@@ -32,6 +32,7 @@ struct vq_field {
 				 * "_total"), NULL: not exported */
 	int evbit;		/* counters: enum vq_event_bit or VQ_EVB_NONE */
 	int flag;		/* counters: enum vq_flag or VQ_NO_FLAG */
+	bool kick;		/* a kick-side counter: counted only with --kicks */
 	const char *help;
 };
 

@@ -384,6 +384,7 @@ static int run(const struct env *env)
 		goto cleanup_ksyms;
 	vqtable_init(&table, &ks);
 	table.hist = env->hist;
+	table.kick_side = env->kicks;
 	ev_wants = evsess_wants(&evs);
 	if (session_open(&ss, env, &ks, &ev_wants))
 		goto cleanup;
@@ -479,7 +480,7 @@ static int run(const struct env *env)
 		char add_hook[160], notify_hook[160];
 
 		attach_describe(&ss.plan, add_hook, sizeof(add_hook), notify_hook, sizeof(notify_hook));
-		output_probe_json(stdout, &g, env->max_vqs, add_hook, notify_hook);
+		output_probe_json(stdout, &g, env->max_vqs, add_hook, notify_hook, env->kicks);
 	}
 	else
 		output_probe_table(stderr, &g);

@@ -32,7 +32,7 @@ void output_hist(FILE *f, const struct vqtable *t, bool total, bool by_pid);
 void output_probe_table(FILE *f, const struct vq_global *g);
 /* add_hook/notify_hook: "mode:symbol" of each hook, e.g. "fentry:__vhost_add_used_n". */
 void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
-		       const char *add_hook, const char *notify_hook);
+		       const char *add_hook, const char *notify_hook, bool kick_side);
 
 /* Formats v into at most width characters (width 5 at least), switching to
  * k/M/G/T/P/E with one decimal when the digits do not fit. Returns buf. */

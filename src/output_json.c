@@ -43,7 +43,7 @@ static json_t *flags_json(const struct vq_flags *fl, bool total)
 }
 
 static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool total,
-			double ts, double seconds, bool hist)
+			double ts, double seconds, bool hist, bool kick_side)
 {
 	char hex[24];
 
@@ -61,6 +61,10 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 		const struct vq_field *f = &vq_fields[i];
 		uint64_t v = vq_field_get(d, f);
 
+		if (f->kick && !kick_side) {	/* not counted: not 0 */
+			json_object_set_new(o, f->name, json_null());
+			continue;
+		}
 		switch (f->kind) {
 		case VQ_FIELD_COUNTER:
 		case VQ_FIELD_INT:
@@ -97,13 +101,13 @@ void output_json(FILE *f, const struct vqtable *t, bool total, double seconds)
 		struct vq_stats d;
 
 		vq_row_view(r, total, &d);
-		emit(f, row_json(r, &d, total, ts, seconds, t->hist));
+		emit(f, row_json(r, &d, total, ts, seconds, t->hist, t->kick_side));
 	}
 	fflush(f);
 }
 
 void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
-		       const char *add_hook, const char *notify_hook)
+		       const char *add_hook, const char *notify_hook, bool kick_side)
 {
 	json_t *o = json_object();
 
@@ -112,6 +116,7 @@ void output_probe_json(FILE *f, const struct vq_global *g, unsigned int max_vqs,
 	json_object_set_new(o, "add_used_hook", json_string(add_hook));
 	json_object_set_new(o, "notify_hook", json_string(notify_hook));
 	json_object_set_new(o, "max_vqs", json_integer(max_vqs));
+	json_object_set_new(o, "kick_side", json_boolean(kick_side));
 	{
 		char why[256];
 		bool incomplete = vq_global_incomplete(g, why, sizeof(why));

@@ -61,7 +61,7 @@ void output_table(FILE *f, const struct vqtable *t, bool total, double seconds)
 		flags_codes(&r->flags, total, flags, sizeof(flags), 6);
 		fprintf(f, "%-7u %-6.6s %-6s %-7.7s %6s %7s %6s %6s %5s %8.8s %s\n", r->cur.owner_tgid,
 			r->devname, q, tap,
-			fmt_count(c[0], sizeof(c[0]), d.kicks, 6),
+			t->kick_side ? fmt_count(c[0], sizeof(c[0]), d.kicks, 6) : "-",
 			fmt_count(c[1], sizeof(c[1]), d.used, 7),
 			fmt_count(c[2], sizeof(c[2]), d.notifies, 6),
 			fmt_count(c[3], sizeof(c[3]), d.signals, 6), supp, ratio, flags);

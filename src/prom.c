@@ -474,6 +474,8 @@ static void render_vqs(struct prom_buf *b, const struct vqtable *t, struct prom_
 	for (size_t f = 0; f < n_vq_families; f++) {
 		if (o->by_pid && vq_families[f].type != PROM_COUNTER)
 			continue;
+		if (vq_families[f].field->kick && !t->kick_side)
+			continue;	/* not counted: no family rather than zeros */
 		prom_family(b, vq_families[f].name, vq_families[f].type, vq_families[f].field->help);
 		for (size_t i = 0; i < n; i++) {
 			char pid[16], queue[16], vq[24], qp[16];

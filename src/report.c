@@ -176,7 +176,7 @@ static int on_end(void *ctx, const struct cap_end *e)
 	capture_line(st, st->name);
 	if (st->o->json) {
 		output_probe_json(st->out, &e->global, st->meta.max_vqs, st->meta.add_hook,
-				  st->meta.notify_hook);
+				  st->meta.notify_hook, st->meta.flags & CAP_F_KICKS);
 		events_summary_json(st->out, &s);
 	} else {
 		output_probe_table(st->err, &e->global);
@@ -217,6 +217,7 @@ int report_run(FILE *in, uint64_t size, const char *name, const struct report_op
 		return fail(err, name, strerror(errno));
 	vqtable_init(&st.t, NULL);
 	st.t.hist = o->hist;
+	st.t.kick_side = st.meta.flags & CAP_F_KICKS;
 	ret = cap_read(in, size, &render, what, sizeof(what));
 	vqtable_free(&st.t);
 	free(st.vqs);

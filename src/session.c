@@ -111,7 +111,7 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
 	if (err)
 		return err;
 	/* attach.c returns -1 after its line: no hook to be had here. */
-	if (attach_plan(&ss->plan, ks, env->add_mode, env->add_hook))
+	if (attach_plan(&ss->plan, ks, env->add_mode, env->add_hook, env->kicks))
 		return -ENOENT;
 	skel = vqtrace_bpf__open();
 	if (!skel) {

@@ -51,6 +51,8 @@ struct vqtable {
 	uint64_t modules_sig;	/* vhost modules and their addresses */
 	struct ksyms fresh;	/* the latest re-read */
 	bool hist;		/* rows carry histograms (--hist) */
+	bool kick_side;		/* the kick side was traced (--kicks): else its
+				 * counters (vq_field.kick) show as not counted */
 	uint64_t guest_read_errors;	/* vqtable_read_guests' failed reads */
 	/* Rows by (vq, first_ns), rebuilt when vqtable_settle orders new
 	 * rows: it covers rows[0, index_n); rows added since are searched

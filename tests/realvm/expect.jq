@@ -92,8 +92,10 @@ def spy_checks($n; $w; $pid):
         c("\($rw): used == sum over ring lives of (stop index - start index)"; $l | add; $r.used),
         c("\($rw): signals == interrupts QEMU read from the call eventfds"; $s.signals; $r.signals),
         # vqtrace attached before the guest ran (-S): every kick of the
-        # ring, before its first used entry too, is a write QEMU made.
-        c("\($rw): kicks == writes QEMU made to the kick eventfds"; $s.kicks; $r.kicks),
+        # ring, before its first used entry too, is a write QEMU made
+        # (with --kicks; without it the count is null: not counted).
+        c("\($rw): kicks == writes QEMU made to the kick eventfds";
+          if probe.kick_side then $s.kicks else null end; $r.kicks),
         c("\($rw): last_used_idx == vhost's index at the last stop"; $s.get_base[-1]; $r.last_used_idx),
         c("\($rw): ring_setups == QEMU's ring starts from the first used entry on";
           ($l | length) - $first; $r.ring_setups),

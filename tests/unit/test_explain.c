@@ -124,6 +124,41 @@ static void test_split_decisions(void **state)
 	check_good_json(g, sizeof(g) / sizeof(g[0]));
 }
 
+/* The driver's side (--kick): it must kick when its publication moved the
+ * avail index past the avail_event vhost wrote (from 1500 to 1756 with
+ * avail_event 1500: the skip-kick e2e scenario's withheld kick), or,
+ * without EVENT_IDX, unless vhost set NO_NOTIFY. */
+static void test_kick_decisions(void **state)
+{
+	const struct good g[] = {
+		{ ARGS("--kick", "--event", "1500", "--old", "1500", "--new", "1756"), "kick", "avail_event_crossed" },
+		{ ARGS("--kick", "--event", "1500", "--old", "1501", "--new", "1756"), "no_kick", "avail_event_not_crossed" },
+		{ ARGS("--kick", "--event", "1755", "--old", "1500", "--new", "1756"), "kick", "avail_event_crossed" },
+		{ ARGS("--kick", "--event", "1756", "--old", "1500", "--new", "1756"), "no_kick", "avail_event_not_crossed" },
+		{ ARGS("--kick", "--event", "65535", "--old", "65530", "--new", "4"), "kick", "avail_event_crossed" },
+		{ ARGS("--kick", "--no-event-idx"), "kick", "no_notify_clear" },
+		{ ARGS("--kick", "--no-event-idx", "--no-notify"), "no_kick", "no_notify_set" },
+	};
+	const char *const *bad[] = {
+		ARGS("--kick", "--event", "1", "--old", "0"),
+		ARGS("--kick", "--no-notify"),
+		ARGS("--kick", "--no-event-idx", "--event", "1"),
+		ARGS("--kick", "--packed"),
+		ARGS("--kick", "--invalid", "--new", "3"),
+	};
+	struct result r;
+
+	check_good_json(g, sizeof(g) / sizeof(g[0]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run(&r, bad[i]);
+		assert_int_equal(r.rc, 2);
+		assert_int_equal(r.out_len, 0);
+		assert_non_null(memchr(r.err, '\n', r.err_len));
+		assert_int_equal(memchr(r.err, '\n', r.err_len), r.err + r.err_len - 1);	/* one line */
+		done(&r);
+	}
+}
+
 static void test_packed_decisions(void **state)
 {
 #define P8(...) ARGS("--packed", "--size", "8", __VA_ARGS__)
@@ -372,6 +407,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_decisions),
+		cmocka_unit_test(test_kick_decisions),
 		cmocka_unit_test(test_packed_decisions),
 		cmocka_unit_test(test_json_fields),
 		cmocka_unit_test(test_text_arithmetic),

@@ -45,6 +45,7 @@ static void build(struct vqtable *t)
 	struct vq_stats s = fixture_entry(0x10, 0x1000, 4242, 1, TX_KICK, 100);
 
 	vqtable_init(t, &ks);
+	t->kick_side = true;	/* every field counted */
 	for (size_t i = 0; i < vq_n_fields; i++)
 		if (vq_fields[i].kind == VQ_FIELD_COUNTER)
 			vq_field_set(&s, &vq_fields[i], PREV(i));
@@ -151,7 +152,7 @@ static void test_json_rows(void **state)
 
 static void probe_json(FILE *f, void *ctx)
 {
-	output_probe_json(f, ctx, 4096, "fexit:x", "kprobe:y");
+	output_probe_json(f, ctx, 4096, "fexit:x", "kprobe:y", true);
 }
 
 static void probe_table(FILE *f, void *ctx)
@@ -417,9 +418,39 @@ static void test_event_bits_and_flags(void **state)
 	}
 }
 
+/* Without --kicks every kick-side counter is null in JSON: not counted is
+ * not 0. */
+static void test_json_no_kick_side(void **state)
+{
+	struct vqtable t;
+
+	build(&t);
+	t.kick_side = false;
+	{
+		struct json_ctx c = { &t, 1 };
+		json_t *o = json_of(json_rows, &c);
+		size_t kick = 0;
+
+		for (size_t i = 0; i < vq_n_fields; i++) {
+			const struct vq_field *f = &vq_fields[i];
+
+			if (!f->kick)
+				continue;
+			kick++;
+			if (!json_is_null(json_object_get(o, f->name)))
+				fail_msg("JSON %s: want null without --kicks", f->name);
+		}
+		assert_int_equal(kick, 6);
+		assert_true(json_is_integer(json_object_get(o, "used")));
+		json_decref(o);
+	}
+	vqtable_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_no_kick_side),
 		cmocka_unit_test(test_json_rows),
 		cmocka_unit_test(test_probe_outputs),
 		cmocka_unit_test(test_prometheus),

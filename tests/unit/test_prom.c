@@ -74,6 +74,7 @@ static void build(struct vqtable *t)
 	struct vq_stats s;
 
 	vqtable_init(t, &ks);
+	t->kick_side = true;	/* every field counted */
 	put(t, 0x10, 0x1000, 4242, 0, RX_KICK, 100, 1000);
 	put(t, 0x11, 0x1000, 4242, 1, TX_KICK, 101, 2000);
 	vqtable_settle(t);
@@ -690,6 +691,7 @@ static void test_server(void **state)
 static void build_small(struct vqtable *t)
 {
 	vqtable_init(t, &ks);
+	t->kick_side = true;	/* every field counted */
 	put(t, 0x10, 0x1000, 4242, 0, RX_KICK, 100, 1000);
 	put(t, 0x11, 0x1000, 4242, 1, TX_KICK, 101, 2000);
 	put(t, 0x20, 0x2000, 4242, 0, SCSI_KICK, 200, 3000);
@@ -843,6 +845,7 @@ static void test_series_per_vq(void **state)
 	int n1, n2, h1, h2;
 
 	vqtable_init(&t, &ks);
+	t.kick_side = true;
 	s = fixture_entry(0x10, 0x1000, 4242, 0, RX_KICK, 100); fill(&s, 1000);
 	assert_int_equal(vqtable_update(&t, &s), 0);
 	vqtable_settle(&t);
@@ -889,9 +892,28 @@ static void test_series_per_vq(void **state)
 	vqtable_free(&t);
 }
 
+/* Without --kicks the kick side's counters were not counted: no family,
+ * not a family of zeros. */
+static void test_no_kick_side(void **state)
+{
+	struct vqtable t;
+	char *out;
+
+	build(&t);
+	t.kick_side = false;
+	out = render(&t);
+	assert_null(strstr(out, "vqtrace_kicks_total"));
+	assert_null(strstr(out, "vqtrace_handler_runs_total"));
+	assert_null(strstr(out, "vqtrace_busy_polls_total"));
+	assert_non_null(strstr(out, "vqtrace_used_total"));
+	free(out);
+	vqtable_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_kick_side),
 		cmocka_unit_test(test_counters_equal_table),
 		cmocka_unit_test(test_help_type_once),
 		cmocka_unit_test(test_label_escaping),
