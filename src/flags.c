@@ -144,7 +144,18 @@ unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 	}
 	fl->f[FLAG_NEAR_WRAP].active = s->near_wrap_active;
 	fl->f[FLAG_AVAIL_OVERRUN].active = s->avail_overrun_active;
-	episode(&fl->f[FLAG_NO_SIGNAL_STALL], stalled(fl, s, o, now_ns), now_s);
+	/* An episode lasts until vhost signals (a new wait), the guest's
+	 * current used_event only keeps one from starting: a guest that
+	 * polls catches up now and then, and is still not interrupted. */
+	if (stalled(fl, s, o, now_ns)) {
+		if (!fl->f[FLAG_NO_SIGNAL_STALL].active)
+			fl->stall_wait_ns = s->waiting_since_ns;
+		episode(&fl->f[FLAG_NO_SIGNAL_STALL], true, now_s);
+	} else {
+		episode(&fl->f[FLAG_NO_SIGNAL_STALL],
+			fl->f[FLAG_NO_SIGNAL_STALL].active && !s->retired &&
+			s->waiting_since_ns == fl->stall_wait_ns, now_s);
+	}
 	episode(&fl->f[FLAG_EVENT_STALE], event_stuck(fl, s, o, now_ns), now_s);
 	episode(&fl->f[FLAG_WORKER_STALL], worker_stalled(s, o, now_ns), now_s);
 	episode(&fl->f[FLAG_KICK_MISSED], kick_missed(fl, s, o, now_ns), now_s);

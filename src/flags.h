@@ -62,6 +62,7 @@ struct vq_flags {
 	 * last one a notify read may be older than the guest's last word */
 	uint16_t guest_used_event;
 	bool guest_used_event_ok;
+	uint64_t stall_wait_ns;	/* the wait an NO_SIGNAL_STALL episode is about */
 };
 
 struct flag_opts {

@@ -114,6 +114,14 @@ static void test_stall_guest_moved_on(void **state)
 	fl.guest_used_event = 490;	/* still asking for an entry published */
 	flags_update(&fl, &s, &opts, 2100 * MS, 2.1);
 	assert_int_equal(stall_episodes(&fl), 1);
+	/* a polling guest catches up now and then: the same wait, still no
+	 * interrupt, the same episode (the e2e stall scenario, no call fd) */
+	fl.guest_used_event = 515;
+	flags_update(&fl, &s, &opts, 2200 * MS, 2.2);
+	fl.guest_used_event = 495;
+	flags_update(&fl, &s, &opts, 2300 * MS, 2.3);
+	assert_int_equal(stall_episodes(&fl), 1);
+	assert_true(fl.f[FLAG_NO_SIGNAL_STALL].active);
 }
 
 /* WORKER_STALL: a kick waits for its handler. Not timed yet (the kick
