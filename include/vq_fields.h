@@ -194,8 +194,8 @@
 	  "%llu kick-side functions of loaded vhost modules could not be hooked: kicks, handler runs, notify enables/disables or busy polls were NOT all counted (run with -v)", 1, \
 	  "Kick-side functions (vhost_poll_wakeup, the kick handlers, vhost_enable_notify, vhost_disable_notify, vhost_net_busy_poll) of a loaded vhost module vqtrace could not hook: the counters they move are incomplete.") \
 	X(guest_read_errors,						\
-	  "%llu reads of a guest's avail index failed (no ptrace access to its process? vqtrace needs CAP_SYS_PTRACE): KICK_MISSED was not judged there", 0, \
-	  "Reads of a guest's avail index that failed, each a vq not judged for KICK_MISSED at that read (process_vm_readv needs ptrace access to the vq's owner: CAP_SYS_PTRACE). Filled by userspace.") \
+	  "%llu reads of guest memory failed (no ptrace access to its process? vqtrace needs CAP_SYS_PTRACE): KICK_MISSED was not judged there, NO_SIGNAL_STALL used the used_event of vhost's last notify", 0, \
+	  "Reads of guest memory that failed (process_vm_readv needs ptrace access to the vq's owner: CAP_SYS_PTRACE): the guest's avail index for KICK_MISSED, which was then not judged at that read, or its current used_event for NO_SIGNAL_STALL, which then used the one vhost's last notify read. Filled by userspace.") \
 	X(notify_arg1, NULL, 0,						\
 	  "Virtqueues whose notifies found them in vhost_notify's first argument, each counted once (the evidence for the hook, see -v).") \
 	X(notify_arg2, NULL, 0,						\
