@@ -53,7 +53,7 @@ emit bind /tmp/bind
 
 rm -f /tmp/gt
 # shellcheck disable=SC2086
-vqtrace -q -i 1 --hist --prometheus 9100 -- vhost-loadgen $LG_ARGS --hold 12000 --gt /tmp/gt \
+vqtrace -q -i 1 --hist --kicks --prometheus 9100 -- vhost-loadgen $LG_ARGS --hold 12000 --gt /tmp/gt \
 	>/tmp/vq.out 2>/tmp/vq.err &
 V=$!
 i=0

@@ -4,8 +4,8 @@
 # /usr/bin/prometheus, copied in) scrapes `vqtrace --prometheus 9100` while
 # vhost-loadgen runs under vqtrace. On the host, compares what Prometheus
 # stored with the loadgen's ground truth (used_total == completed,
-# signals_total == interrupts), runs `promtool check metrics` on a raw
-# scrape, and evaluates every expression of the Grafana dashboard on the
+# signals_total == interrupts, kicks_total == kicks: it runs --kicks),
+# runs `promtool check metrics` on a raw scrape, and evaluates every expression of the Grafana dashboard on the
 # server's data. Only loopback traffic inside the guest.
 # Usage: tests/prom/live.sh [KERNEL...]   (default 6.12; 6.1 works too)
 # Env: PROM_OUT (results dir, default results/prom).
@@ -119,7 +119,7 @@ for k in "${@:-6.12}"; do
 			awk '{ print $NF }'
 	}
 	nq=0
-	while IFS=$'\t' read -r dev q dir completed interrupts; do
+	while IFS=$'\t' read -r dev q dir completed interrupts kicks; do
 		[ "$completed" -gt 0 ] || continue
 		nq=$((nq + 1))
 		lbl="pid $pid net$dev $q:$dir"
@@ -127,13 +127,15 @@ for k in "${@:-6.12}"; do
 		check "Prometheus vqtrace_signals_total{$lbl} == interrupts" "$interrupts" "$(value signals "net$dev" "$q")"
 		check "scraped vqtrace_used_total{$lbl} == completed" "$completed" "$(scraped used "net$dev" "$q")"
 		check "scraped vqtrace_signals_total{$lbl} == interrupts" "$interrupts" "$(scraped signals "net$dev" "$q")"
+		# vqtrace runs with --kicks here (the dashboard's kick panel)
+		check "scraped vqtrace_kicks_total{$lbl} == kicks" "$kicks" "$(scraped kicks "net$dev" "$q")"
 		n=$(value notifies "net$dev" "$q") s=$(value signals "net$dev" "$q") u=$(value suppressed "net$dev" "$q")
 		if [[ $n =~ ^[0-9]+$ && $s =~ ^[0-9]+$ && $u =~ ^[0-9]+$ ]]; then
 			check "notifies == signals + suppressed {$lbl}" "$n" "$((s + u))"
 		else
 			bad "notifies/signals/suppressed {$lbl}: $n/$s/$u"
 		fi
-	done < <(jq -r '.queues[] | [.dev, .queue, .dir, .completed, .interrupts] | @tsv' <<<"$gt")
+	done < <(jq -r '.queues[] | [.dev, .queue, .dir, .completed, .interrupts, .kicks] | @tsv' <<<"$gt")
 	# the series as stored, scrape by scrape: never down, ending at the
 	# ground truth, and seen moving during the run (refreshed per interval)
 	section "samples vqtrace_used_total" >"$work/samples.json"
