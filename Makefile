@@ -117,6 +117,10 @@ realvm: vqtrace loadgen
 # (that guest alone 529 s on 7.3, 328 s on 6.1).
 CHECK_ROBUST_KERNELS ?= 7.3
 CHECK_REALVM_KERNELS ?= 6.1 7.3
+# The nested Linux guest (realvm `linux`, 5-8 min under nested TCG) runs in
+# `make realvm`, not here: with the kick side's e2e scenarios make check
+# reached 35 min with it (2026-12-07).
+CHECK_REALVM_ONLY ?= pair cycles follow
 CHECK_PKG_KERNELS ?= 7.3
 
 check: deps
@@ -128,7 +132,7 @@ check: deps
 	$(Q)$(MAKE) -s e2e
 	$(Q)ROBUST_KERNELS="$(CHECK_ROBUST_KERNELS)" $(MAKE) -s robust
 	$(Q)$(MAKE) -s prom-check
-	$(Q)REALVM_KERNELS="$(CHECK_REALVM_KERNELS)" $(MAKE) -s realvm
+	$(Q)REALVM_KERNELS="$(CHECK_REALVM_KERNELS)" REALVM_ONLY="$(CHECK_REALVM_ONLY)" $(MAKE) -s realvm
 	$(Q)PKG_KERNELS="$(CHECK_PKG_KERNELS)" $(MAKE) -s deb-check
 	$(Q)$(MAKE) -s systemd-check
 

@@ -7,7 +7,7 @@
 # relations are exact and why). Needs ./vqtrace and the load generator built
 # (make realvm does that) and the host's qemu-system-x86, seabios and
 # ipxe-qemu packages (tools/deps.sh), whose files are copied into the guest.
-# Env: REALVM_KERNELS ("6.1 6.12 7.3"), REALVM_ONLY (one scenario), REALVM_OUT
+# Env: REALVM_KERNELS ("6.1 6.12 7.3"), REALVM_ONLY (scenario names), REALVM_OUT
 # (results dir), REALVM_TIMEOUT (s per boot, 900).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
