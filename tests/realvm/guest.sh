@@ -18,7 +18,7 @@
 # scenario is killed.
 RESULTS=${RESULTS:-/dev/ttyS1}
 KERNEL=${REALVM_KERNEL:-$(uname -r | cut -d. -f1,2)}
-ONLY=$1
+ONLY=$*	# scenario names (REALVM_ONLY), or empty for all
 ESC=$(printf '\033')
 QEMU_LIMIT=600		# s: hard limit of one inner QEMU (busybox timeout -s KILL)
 PROM_PORT=9464		# vqtrace --prometheus in the follow scenarios
@@ -385,7 +385,7 @@ httpd -p 80 -h $W/www || log "httpd failed"
 grep -v '^#' "$HERE/scenarios" | while IFS='|' read -r name kernels how vqopts settings; do
 	name=$(echo $name)
 	[ -n "$name" ] || continue
-	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
+	case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	case " $kernels " in *" $KERNEL "*) ;; *) continue ;; esac
 	vqopts=$(echo $vqopts)
 	[ "$vqopts" = - ] && vqopts=
