@@ -15,7 +15,8 @@ const struct hist_def hist_defs[VQ_HIST__COUNT] = {
 	[VQ_HIST_GUEST_LAG] = { "guest_lag",
 		"last_used_idx - used_event at notify (entries)", "vqtrace_guest_lag", false },
 	[VQ_HIST_KICK_WAIT_NS] = { "kick_wait_ns",
-		"guest kick to its handler's start (worker wake-up)", "vqtrace_kick_wait_seconds", true },
+		"guest kick to its handler's start (worker wake-up)", "vqtrace_kick_wait_seconds", true,
+		true },
 };
 
 uint64_t hist_slot_hi(int slot)

@@ -16,6 +16,7 @@ struct hist_def {
 	const char *title;	/* one line for the text output and --help */
 	const char *prom;	/* Prometheus family, base unit in its name */
 	bool ns;		/* values are nanoseconds (shown/exported as time) */
+	bool kick;		/* filled by the kick side: only with --kicks */
 };
 
 extern const struct hist_def hist_defs[VQ_HIST__COUNT];

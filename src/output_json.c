@@ -84,10 +84,19 @@ static json_t *row_json(const struct vq_row *r, const struct vq_stats *d, bool t
 	json_object_set_new(o, "flags", flags_json(&r->flags, total));
 	if (hist) {
 		struct vq_hists d;
+		json_t *hj, *sj;
 
 		vq_row_hists(r, total, &d);
-		json_object_set_new(o, "hist", hist_json(&d));
-		json_object_set_new(o, "hist_sum", hist_sums_json(&d));
+		hj = hist_json(&d);
+		sj = hist_sums_json(&d);
+
+		for (int i = 0; i < VQ_HIST__COUNT && !kick_side; i++)
+			if (hist_defs[i].kick) {	/* not measured: null, not empty */
+				json_object_set_new(hj, hist_defs[i].name, json_null());
+				json_object_set_new(sj, hist_defs[i].name, json_null());
+			}
+		json_object_set_new(o, "hist", hj);
+		json_object_set_new(o, "hist_sum", sj);
 	}
 	return o;
 }

@@ -435,7 +435,8 @@ static void render_flags(struct prom_buf *b, const struct vq_series *s, size_t n
 /* Histogram families in base units: the last kernel slot is open-ended,
  * so it only counts in +Inf. Only the first n series (in label order) are
  * rendered: the caller bounds them (--prom-max-hist). */
-static void render_hists(struct prom_buf *b, const struct vq_series *s, size_t n)
+static void render_hists(struct prom_buf *b, const struct vq_series *s, size_t n,
+			 bool kick_side)
 {
 	double le[VQ_HIST_SLOTS - 1];
 	uint64_t counts[VQ_HIST_SLOTS - 1];
@@ -443,6 +444,8 @@ static void render_hists(struct prom_buf *b, const struct vq_series *s, size_t n
 	for (int d = 0; d < VQ_HIST__COUNT; d++) {
 		double scale = hist_defs[d].ns ? 1e-9 : 1.0;
 
+		if (hist_defs[d].kick && !kick_side)
+			continue;	/* not measured: no family, as its counters */
 		prom_family(b, hist_defs[d].prom, PROM_HISTOGRAM, hist_defs[d].title);
 		for (int k = 0; k < VQ_HIST_SLOTS - 1; k++)
 			le[k] = (double)hist_slot_hi(k) * scale;
@@ -493,7 +496,7 @@ static void render_vqs(struct prom_buf *b, const struct vqtable *t, struct prom_
 		nh = o->max_hist;
 	}
 	if (t->hist)
-		render_hists(b, s, nh);
+		render_hists(b, s, nh, t->kick_side);
 	prom_family(b, "vqtrace_prom_hist_series_dropped", PROM_GAUGE,
 		    "Label sets (vqs, or processes with --prom-by pid) whose --hist histograms this scrape leaves out, beyond --prom-max-hist.");
 	prom_sample_u64(b, "vqtrace_prom_hist_series_dropped", NULL, 0, o->hist_dropped);

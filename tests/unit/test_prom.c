@@ -901,10 +901,13 @@ static void test_no_kick_side(void **state)
 
 	build(&t);
 	t.kick_side = false;
+	t.hist = true;
 	out = render(&t);
 	assert_null(strstr(out, "vqtrace_kicks_total"));
 	assert_null(strstr(out, "vqtrace_handler_runs_total"));
 	assert_null(strstr(out, "vqtrace_busy_polls_total"));
+	assert_null(strstr(out, "vqtrace_kick_wait_seconds"));
+	assert_non_null(strstr(out, "vqtrace_signal_gap_seconds_bucket"));
 	assert_non_null(strstr(out, "vqtrace_used_total"));
 	free(out);
 	vqtable_free(&t);
