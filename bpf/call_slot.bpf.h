@@ -28,13 +28,17 @@ struct call_slot {
 	u64 vq;
 };
 
-#define CALL_SLOT_MAP(name)						\
+/* A slot map of another value type: one that starts with struct call_slot,
+ * which the functions below work on. */
+#define CALL_SLOT_MAP_OF(name, vtype)					\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_ARRAY);			\
 		__uint(max_entries, VQ_CALL_SLOTS);			\
 		__type(key, u32);					\
-		__type(value, struct call_slot);			\
+		__type(value, vtype);					\
 	} name SEC(".maps")
+
+#define CALL_SLOT_MAP(name)	CALL_SLOT_MAP_OF(name, struct call_slot)
 
 static __always_inline u32 current_tid(void)
 {

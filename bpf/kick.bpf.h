@@ -16,8 +16,7 @@
 #ifndef __VQTRACE_KICK_BPF_H
 #define __VQTRACE_KICK_BPF_H
 
-#include "hist.bpf.h"
-#include "call_slot.bpf.h"
+#include "handler_run.bpf.h"
 
 CALL_SLOT_MAP(enable_slots);
 
@@ -47,7 +46,7 @@ static __always_inline void kick_early(u64 vq, void *fn, bool run)
 	struct vhost_virtqueue *v = (void *)vq;
 	struct early_kick fresh = {}, *e;
 	struct vq_stats *s;
-	bool ignored;
+	bool skip;
 	u32 id;
 
 	if (BPF_CORE_READ(v, handle_kick) != fn)
@@ -70,8 +69,8 @@ static __always_inline void kick_early(u64 vq, void *fn, bool run)
 made:
 	/* The vq's first used entry may have made its entry meanwhile, after
 	 * the lookup above: then this is taken over now. */
-	s = vq_find(vq, &id, &ignored);
-	if (s && !s->retired)
+	s = vq_find_live(vq, &id, &skip);
+	if (s)
 		kick_adopt_early(s, vq);
 }
 
@@ -80,7 +79,7 @@ static __always_inline void kick_wakeup(u64 wait, u32 mode, u64 key)
 {
 	struct vhost_poll *poll = NULL;
 	struct vq_stats *s;
-	bool ignored;
+	bool skip;
 	void *fn;
 	u64 vq;
 	u32 id;
@@ -89,8 +88,8 @@ static __always_inline void kick_wakeup(u64 wait, u32 mode, u64 key)
 		return;
 	poll = (void *)(wait - bpf_core_field_offset(poll->wait));
 	vq = vq_of_poll((u64)poll);
-	s = vq_find(vq, &id, &ignored);
-	if (ignored || (s && s->retired))
+	s = vq_find_live(vq, &id, &skip);
+	if (skip)
 		return;
 	fn = BPF_CORE_READ(poll, work.fn);
 	if (!(BPF_CORE_READ(poll, mask) & VQ_EPOLLIN))
@@ -113,39 +112,40 @@ static __always_inline void kick_wakeup(u64 wait, u32 mode, u64 key)
 /* A kick handler (vq->handle_kick) starts: handle_tx_kick(work) etc. */
 static __always_inline void kick_handler(u64 work)
 {
-	u64 vq = vq_of_work(work), now, since;
+	u64 vq = vq_of_work(work), now = 0, since = 0;
 	struct vq_stats *s;
 	struct vq_hists *h;
-	bool ignored;
+	bool skip;
 	u32 id;
 
-	s = vq_find(vq, &id, &ignored);
-	if (ignored || (s && s->retired))
+	s = vq_find_live(vq, &id, &skip);
+	if (skip)
 		return;
 	if (!s) {
 		kick_early(vq, BPF_CORE_READ((struct vhost_work *)work, fn), true);
+		run_start(vq, NULL, 0, 0);
 		return;
 	}
 	s->handler_runs++;
-	if (!s->kick_waiting_ns)
-		return;
-	since = __sync_lock_test_and_set(&s->kick_waiting_ns, 0);
+	if (s->kick_waiting_ns)
+		since = __sync_lock_test_and_set(&s->kick_waiting_ns, 0);
 	h = hists_of(id);
-	if (!h || since <= VQ_WAIT_UNSTAMPED)
-		return;
-	now = bpf_ktime_get_ns();
-	if (now > since)
-		hist_add(h, VQ_HIST_KICK_WAIT_NS, now - since);
+	if (h && since > VQ_WAIT_UNSTAMPED) {
+		now = bpf_ktime_get_ns();
+		if (now > since)
+			hist_add(h, VQ_HIST_KICK_WAIT_NS, now - since);
+	}
+	run_start(vq, s, since, now);
 }
 
 static __always_inline void kick_disable(u64 vq)
 {
 	struct vq_stats *s;
-	bool ignored;
+	bool skip;
 	u32 id;
 
-	s = vq_find(vq, &id, &ignored);
-	if (s && !s->retired) {
+	s = vq_find_live(vq, &id, &skip);
+	if (s) {
 		s->notify_disables++;
 		s->kick_armed = 0;
 	}
@@ -156,11 +156,11 @@ static __always_inline void kick_enable_enter(u64 vq)
 	u32 tid = current_tid();
 	struct call_slot *c;
 	struct vq_stats *s;
-	bool ignored;
+	bool skip;
 	u32 id;
 
-	s = vq_find(vq, &id, &ignored);
-	if (!s || s->retired) {
+	s = vq_find_live(vq, &id, &skip);
+	if (!s) {
 		slot_drop(&enable_slots, tid);
 		return;
 	}
@@ -207,11 +207,11 @@ static __always_inline void kick_enable_exit(u8 more)
 static __always_inline void kick_busy_poll(u64 rvq, u64 tvq, bool poll_rx)
 {
 	struct vq_stats *s;
-	bool ignored;
+	bool skip;
 	u32 id;
 
-	s = vq_find(poll_rx ? rvq : tvq, &id, &ignored);
-	if (s && !s->retired)
+	s = vq_find_live(poll_rx ? rvq : tvq, &id, &skip);
+	if (s)
 		s->busy_polls++;
 }
 

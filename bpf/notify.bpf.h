@@ -14,7 +14,7 @@
 
 #include "hist.bpf.h"
 #include "events.bpf.h"
-#include "call_slot.bpf.h"
+#include "handler_run.bpf.h"
 
 const volatile int notify_arg_first = VQ_NOTIFY_ARG1_FIRST;
 /* Set by userspace with the fexit add_used hook (see notify_inputs). */
@@ -241,6 +241,7 @@ static __always_inline void notify_exit(u8 decision)
 				hist_add(h, VQ_HIST_SIGNAL_GAP_NS, now - s->last_signal_ns);
 			if (s->waiting_since_ns)
 				hist_add(h, VQ_HIST_COMPLETION_WAIT_NS, now - s->waiting_since_ns);
+			run_signalled(h, slot.vq, now);
 		}
 		s->signals++;
 		s->last_signal_ns = now;

@@ -136,6 +136,18 @@ static __always_inline struct vq_stats *vq_find(u64 vq, u32 *id, bool *ignored)
 	return s;
 }
 
+/* vq's entry if it is traced and its device not torn down; *skip: the
+ * filter turned it away or it is retired (no entry is to be made for it).
+ * NULL with !*skip: a vq no hook has made an entry for yet. */
+static __always_inline struct vq_stats *vq_find_live(u64 vq, u32 *id, bool *skip)
+{
+	struct vq_stats *s = vq_find(vq, id, skip);
+
+	if (s && s->retired)
+		*skip = true;
+	return *skip ? NULL : s;
+}
+
 struct vq_claim {
 	u64 vq;
 	u32 id;

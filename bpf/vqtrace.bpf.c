@@ -121,6 +121,14 @@ int BPF_KPROBE(kick_handler_kprobe, u64 work)
 	return 0;
 }
 
+/* ...and their return, for the run histograms (--kicks --hist only). */
+SEC("kretprobe")
+int BPF_KRETPROBE(kick_handler_kretprobe)
+{
+	run_end();
+	return 0;
+}
+
 SEC("kprobe")
 int BPF_KPROBE(notify_disable_kprobe, u64 dev, u64 vq)
 {

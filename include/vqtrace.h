@@ -122,6 +122,9 @@ enum vq_hist_id {
 	VQ_HIST_COMPLETION_WAIT_NS,	/* first unsignalled entry -> interrupt */
 	VQ_HIST_GUEST_LAG,		/* (u16)(last_used_idx - used_event) at notify */
 	VQ_HIST_KICK_WAIT_NS,		/* kick -> its handler starts (worker wake-up) */
+	VQ_HIST_HANDLER_RUN_NS,		/* a kick handler's run, start to return */
+	VQ_HIST_USED_PER_RUN,		/* used entries published during a handler run */
+	VQ_HIST_KICK_TO_SIGNAL_NS,	/* the kick a run serves -> the run's first interrupt */
 	VQ_HIST__COUNT
 };
 

@@ -234,7 +234,7 @@ static void plan_kicks(struct attach_plan *p, const struct ksyms *ks, struct btf
 }
 
 int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req,
-		int forced, bool kicks)
+		int forced, bool kicks, bool hist)
 {
 	struct btf_set set = {};
 	struct btf *btf;
@@ -258,6 +258,7 @@ int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req
 		ilog("vhost_dev_cleanup not found: a vq address reused by a new device would keep the old identity");
 	}
 	p->kick_side = kicks;
+	p->kick_hist = kicks && hist;
 	if (kicks)
 		plan_kicks(p, ks, &set);
 	btf_set_free(&set);
@@ -304,10 +305,12 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 		    bpf_program__set_attach_target(prog, 0, trampoline_target(p, name)))
 			return -1;
 	}
-	/* The kick side's programs load only with --kicks. */
+	/* The kick side's programs load only with --kicks, the run
+	 * histograms' exit programs only with --hist as well. */
 	bpf_object__for_each_program(prog, skel->obj)
 		if (kick_hook_prog(bpf_program__name(prog)))
-			bpf_program__set_autoload(prog, p->kick_side);
+			bpf_program__set_autoload(prog, kick_hook_hist_prog(bpf_program__name(prog)) ?
+							p->kick_hist : p->kick_side);
 	skel->rodata->add_count_arg = d->count_arg;
 	skel->rodata->notify_arg_first = p->notify_arg_first;
 	skel->rodata->notify_inputs_tracked = d->trampoline;
@@ -348,7 +351,7 @@ static void attach_kick(struct attach_plan *p, struct vqtrace_bpf *skel, const s
 		struct bpf_program *prog;
 		struct bpf_link *l;
 
-		if (!names[i])
+		if (!names[i] || (i == 0 && k->row->ret_hist_only && !p->kick_hist))
 			continue;
 		prog = bpf_object__find_program_by_name(skel->obj, names[i]);
 		l = prog ? bpf_program__attach_kprobe(prog, i == 0, k->sym) : NULL;

@@ -40,6 +40,7 @@ struct attach_plan {
 	unsigned kick_unhooked;		/* kick-side functions of loaded modules
 					 * that could not be hooked */
 	bool kick_side;			/* --kicks: the kick side is traced */
+	bool kick_hist;			/* ...and --hist: its run histograms too */
 	struct bpf_link *links[4 + 2 * MAX_NOTIFY_SYMS + 2 * MAX_KICK_LINKS];
 	size_t n_links;
 };
@@ -49,7 +50,7 @@ struct attach_plan {
  * kick side's rows too); on failure prints one line saying what to do and
  * returns -1. */
 int attach_plan(struct attach_plan *p, const struct ksyms *ks, enum add_mode_req req,
-		int forced, bool kicks);
+		int forced, bool kicks, bool hist);
 /* A trampoline plan that failed to load or attach: switch to its kprobe
  * twin (and say so). -1 when there is none or the mode was requested. */
 int attach_fallback(struct attach_plan *p, const struct ksyms *ks);

@@ -82,7 +82,7 @@ static const char usage_text[] =
 "                          label sets (vqs, or pids), the first in label\n"
 "                          order (default 128); the rest are counted in\n"
 "                          vqtrace_prom_hist_series_dropped. One label set\n"
-"                          is 220 histogram series (264 with --kicks)\n"
+"                          is 220 histogram series (396 with --kicks)\n"
 "  -q, --quiet             no informational messages on stderr\n"
 "  -v, --verbose           say which hook uses which mode and symbol and why;\n"
 "                          -vv adds libbpf's debug output\n"

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "fields.h"
+
 const struct hist_def hist_defs[VQ_HIST__COUNT] = {
 	[VQ_HIST_ENTRIES_PER_ADD] = { "entries_per_add",
 		"used entries published per add_used call", "vqtrace_entries_per_add", false },
@@ -17,6 +19,15 @@ const struct hist_def hist_defs[VQ_HIST__COUNT] = {
 	[VQ_HIST_KICK_WAIT_NS] = { "kick_wait_ns",
 		"guest kick to its handler's start (worker wake-up)", "vqtrace_kick_wait_seconds", true,
 		true },
+	[VQ_HIST_HANDLER_RUN_NS] = { "handler_run_ns",
+		"a kick handler's run, from its start to its return", "vqtrace_handler_run_seconds",
+		true, true },
+	[VQ_HIST_USED_PER_RUN] = { "used_per_run",
+		"used entries vhost published during a kick handler's run", "vqtrace_used_per_run",
+		false, true },
+	[VQ_HIST_KICK_TO_SIGNAL_NS] = { "kick_to_signal_ns",
+		"the kick a handler run served to that run's first interrupt (runs that sent none, and interrupts sent outside a run, give no sample)",
+		"vqtrace_kick_to_signal_seconds", true, true },
 };
 
 uint64_t hist_slot_hi(int slot)
@@ -161,6 +172,8 @@ json_t *hist_sums_json(const struct vq_hists *h)
 
 void hist_help(FILE *f)
 {
-	for (int i = 0; i < VQ_HIST__COUNT; i++)
-		fprintf(f, "  %-19s %s\n", hist_defs[i].name, hist_defs[i].title);
+	for (int i = 0; i < VQ_HIST__COUNT; i++) {
+		fprintf(f, "  %s", hist_defs[i].name);
+		help_wrap(f, hist_defs[i].title, 2 + (int)strlen(hist_defs[i].name), 22, 79);
+	}
 }

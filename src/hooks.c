@@ -94,16 +94,17 @@ const char *add_hook_progs(const struct add_hook_def *d, char *buf, size_t len)
 }
 
 const struct kick_hook_def kick_hooks[KICK_HOOK__COUNT] = {
-	{ "kick_wakeup_kprobe", NULL, "vhost", "vhost_poll_wakeup", 4, "kicks, kick_wait_ns",
+	{ "kick_wakeup_kprobe", NULL, false, "vhost", "vhost_poll_wakeup", 4, "kicks, kick_wait_ns",
 	  "a kick eventfd write wakes the vq's vhost_poll; the only place every kick of every driver passes, and no vhost code calls it for anything but a wake-up (Q12)" },
-	{ "kick_handler_kprobe", NULL, NULL, NULL, 1, "handler_runs, kick_wait_ns",
-	  "the worker calls the vq's handle_kick through a pointer, inline in its loop: the handlers themselves are the only place a run shows (Q12)" },
-	{ "notify_disable_kprobe", NULL, "vhost", "vhost_disable_notify", 2, "notify_disables",
+	{ "kick_handler_kprobe", "kick_handler_kretprobe", true, NULL, NULL, 1,
+	  "handler_runs, kick_wait_ns, handler_run_ns, used_per_run, kick_to_signal_ns",
+	  "the worker calls the vq's handle_kick through a pointer, inline in its loop: the handlers themselves are the only place a run shows (Q12); their return ends a run, needed only for the run histograms (--hist)" },
+	{ "notify_disable_kprobe", NULL, false, "vhost", "vhost_disable_notify", 2, "notify_disables",
 	  "exported: every driver turns kicks off through it (Q13)" },
-	{ "notify_enable_kprobe", "notify_enable_kretprobe", "vhost", "vhost_enable_notify", 2,
+	{ "notify_enable_kprobe", "notify_enable_kretprobe", false, "vhost", "vhost_enable_notify", 2,
 	  "notify_enables, enable_rechecks",
 	  "exported: every driver turns kicks on through it, and its result is the re-poll race (Q13)" },
-	{ "busy_poll_kprobe", NULL, "vhost_net", "vhost_net_busy_poll", 5, "busy_polls",
+	{ "busy_poll_kprobe", NULL, false, "vhost_net", "vhost_net_busy_poll", 5, "busy_polls",
 	  "one call per busy-poll round of vhost-net (Q14)" },
 };
 
@@ -112,6 +113,15 @@ bool kick_hook_prog(const char *prog)
 	for (int i = 0; i < KICK_HOOK__COUNT; i++)
 		if (!strcmp(kick_hooks[i].prog, prog) ||
 		    (kick_hooks[i].ret_prog && !strcmp(kick_hooks[i].ret_prog, prog)))
+			return true;
+	return false;
+}
+
+bool kick_hook_hist_prog(const char *prog)
+{
+	for (int i = 0; i < KICK_HOOK__COUNT; i++)
+		if (kick_hooks[i].ret_hist_only && kick_hooks[i].ret_prog &&
+		    !strcmp(kick_hooks[i].ret_prog, prog))
 			return true;
 	return false;
 }

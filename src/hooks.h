@@ -66,6 +66,8 @@ const char *add_hook_names(void);
 struct kick_hook_def {
 	const char *prog;	/* its program; an exit program follows, or NULL */
 	const char *ret_prog;
+	bool ret_hist_only;	/* the exit program feeds histograms only:
+				 * loaded and attached with --hist alone */
 	const char *module;	/* where target lives */
 	const char *target;
 	int params;		/* parameters its BTF must have */
@@ -77,5 +79,7 @@ struct kick_hook_def {
 extern const struct kick_hook_def kick_hooks[KICK_HOOK__COUNT];
 /* Whether prog is one of the kick side's programs. */
 bool kick_hook_prog(const char *prog);
+/* Whether prog is a kick-side exit program that only --hist needs. */
+bool kick_hook_hist_prog(const char *prog);
 
 #endif

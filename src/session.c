@@ -111,7 +111,8 @@ int session_open(struct session *ss, const struct env *env, struct ksyms *ks,
 	if (err)
 		return err;
 	/* attach.c returns -1 after its line: no hook to be had here. */
-	if (attach_plan(&ss->plan, ks, env->add_mode, env->add_hook, env->kicks))
+	if (attach_plan(&ss->plan, ks, env->add_mode, env->add_hook, env->kicks,
+			env->hist))
 		return -ENOENT;
 	skel = vqtrace_bpf__open();
 	if (!skel) {

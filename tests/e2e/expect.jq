@@ -92,6 +92,21 @@ def generic:
 # per signal after the first, one guest_lag per notify that read used_event
 # (EVENT_IDX rings only).
 def hcount($row; $h): [$row.hist[$h][]?[2]] | add // 0;
+# The handler-run histograms (--kicks --hist): a run's return adds one
+# handler_run and one used_per_run sample (a run whose vq never got an
+# entry, as an RX kick before the first packet, adds none). Entries vhost
+# publishes outside a kick handler (vhost-net's socket polls, vhost-scsi's
+# completion work) are in no run. A kick_to_signal sample needs a timed
+# kick (its kick_wait sample) and an interrupt in the run it woke.
+def run_hists($r):
+  [ c("\($r.dev) \($r.dir): handler_run samples == used_per_run samples";
+      hcount($r; "handler_run_ns"); hcount($r; "used_per_run")),
+    c("\($r.dev) \($r.dir): used_per_run samples <= handler_runs";
+      true; hcount($r; "used_per_run") <= $r.handler_runs),
+    c("\($r.dev) \($r.dir): used_per_run sums to at most used";
+      true; ($r.hist_sum.used_per_run // 0) <= $r.used),
+    c("\($r.dev) \($r.dir): kick_to_signal samples <= signals and <= kick_wait samples";
+      true; hcount($r; "kick_to_signal_ns") <= ([$r.signals, hcount($r; "kick_wait_ns")] | min)) ];
 def hists:
   if ([totals[] | has("hist")] | all) and (totals | length) > 0 then
     [ totals[] as $r |
@@ -105,6 +120,7 @@ def hists:
       # traced vq waiting (kicks before its first used entry have none)
       c("\($r.dev) \($r.dir): kick_wait samples <= kicks and <= handler_runs";
         true; hcount($r; "kick_wait_ns") <= ([$r.kicks // 0, $r.handler_runs // 0] | min)) ]
+    + ([totals[] | select(.kicks != null) | run_hists(.)] | add // [])
   else [] end;
 
 # The verdicts vqtrace -j printed for stalled queues (one per flag raised
@@ -417,7 +433,12 @@ def specific:
       c("verdicts"; [{flag: "WORKER_STALL", stage: "the worker did not run", dir: "tx"}]; verdicts) ]
     + if .name == "starve" then
         [ c("kick_wait: the longest wait's bucket (ns)"; [1073741825, 2147483648];
-            [totals[] | select(.dir == "tx") | .hist.kick_wait_ns[-1][0:2]] | .[0]) ]
+            [totals[] | select(.dir == "tx") | .hist.kick_wait_ns[-1][0:2]] | .[0]),
+          # The starved kick's run finds 1500 buffers and the guest's
+          # used_event 16 ahead: it interrupts, at least the wait after
+          # the kick.
+          c("kick_to_signal: the starved kick's run interrupted (longest sample > 1.07 s)"; true;
+            [totals[] | select(.dir == "tx") | .hist.kick_to_signal_ns[-1][0]] | .[0] >= 1073741825) ]
       else [] end
   elif .name == "skipkick" or .name == "skipkick-noevidx" then
     # One required kick withheld for 2 s while vhost waits for it

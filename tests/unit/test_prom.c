@@ -834,7 +834,7 @@ static void test_prom_max_hist(void **state)
  * (the --help text says the latter too); with --prom-by pid, one process
  * adds PROM_SERIES_PER_PID (and PROM_HIST_SERIES_PER_VQ with --hist). */
 #define PROM_SERIES_PER_VQ 43
-#define PROM_HIST_SERIES_PER_VQ 264
+#define PROM_HIST_SERIES_PER_VQ 396
 #define PROM_SERIES_PER_PID 39
 static void test_series_per_vq(void **state)
 {
