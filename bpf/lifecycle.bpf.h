@@ -31,6 +31,7 @@ static void refresh_state(struct vhost_virtqueue *vq, struct vq_stats *s, bool o
 	 * last_avail_idx that has passed it looked like an overrun (seen:
 	 * AVAIL_OVERRUN on a polling TX load on 6.12). Judged only from a
 	 * pair read with last_avail_idx unchanged around avail_idx. */
+	s->backend = !!BPF_CORE_READ(vq, private_data);	/* USE_STALL needs one */
 	if (BPF_CORE_READ(vq, last_avail_idx) != last_avail_idx)
 		return;
 

@@ -144,6 +144,8 @@
 	  "vq->signalled_used_valid, last seen.")			\
 	X(__u8, retired, VQ_FK_BOOL, NULL,				\
 	  "Its device was cleaned up (vhost_dev_cleanup).")		\
+	X(__u8, backend, VQ_FK_BOOL, NULL,				\
+	  "The vq has a backend (vq->private_data: the tap or socket, the vsock device, the scsi target), as the last refresh read it; false while its owner has stopped it (a paused VM, a stopped device).") \
 	X(__u8, used_event_seen, VQ_FK_JUDGE, NULL,			\
 	  "used_event was read at least once")				\
 	X(__u8, wait_wrapped, VQ_FK_JUDGE, NULL,			\

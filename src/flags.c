@@ -32,6 +32,8 @@ const struct flag_def flag_defs[FLAG__COUNT] = {
 		"a guest kick waited --stall-ms for its kick handler to start: the vhost worker did not run" },
 	[FLAG_KICK_MISSED] = { "KICK_MISSED", "KM",
 		"the guest added buffers after vhost asked for a kick and sent none for --stall-ms: the guest did not kick" },
+	[FLAG_USE_STALL] = { "USE_STALL", "US",
+		"(--kicks) on a ring of requests (TX, scsi I/O and control), buffers vhost has seen waited --stall-ms with no used entry, while no kick waited for its handler, vhost lacked no kick, and the ring had a backend: vhost (its backend) did not use the buffers" },
 };
 
 static void set_count(struct flag_state *f, uint64_t count, double now_s)
@@ -113,6 +115,32 @@ static bool kick_missed(struct vq_flags *fl, const struct vq_stats *s,
 	return now_ns - fl->kick_missing_ns > o->stall_ns;
 }
 
+/* USE_STALL: on a ring of requests, vhost has seen buffers (its avail
+ * index) it has not used, the ring has a backend, no kick waits for its
+ * handler (that is WORKER_STALL) and the guest is not past a kick it owes
+ * (KICK_MISSED), and no used entry has come for longer than the
+ * threshold: vhost, or the backend it passed them to, holds them. Judged
+ * only with the kick side: without it a guest that did not kick would
+ * look the same. RX rings are not looked at: their buffers wait for data. */
+static bool use_stalled(struct vq_flags *fl, const struct vq_stats *s,
+			const struct flag_opts *o, uint64_t now_ns)
+{
+	uint16_t pending = (uint16_t)(s->avail_idx - s->last_used_idx);
+	bool waiting = o->kick_side && fl->requests && !s->retired && s->backend &&
+		       pending && pending <= s->num && !s->kick_waiting_ns &&
+		       !fl->kick_missing_ns;
+
+	if (!waiting || s->used != fl->use_used || s->ring_setups != fl->use_setups) {
+		fl->use_used = s->used;
+		fl->use_setups = s->ring_setups;
+		fl->use_since_ns = waiting ? now_ns : 0;
+		return false;
+	}
+	if (!fl->use_since_ns)
+		fl->use_since_ns = now_ns;
+	return now_ns - fl->use_since_ns > o->stall_ns;
+}
+
 /* An episode flag judged here: counted when it starts. */
 static void episode(struct flag_state *f, bool now_active, double now_s)
 {
@@ -159,6 +187,7 @@ unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 	episode(&fl->f[FLAG_EVENT_STALE], event_stuck(fl, s, o, now_ns), now_s);
 	episode(&fl->f[FLAG_WORKER_STALL], worker_stalled(s, o, now_ns), now_s);
 	episode(&fl->f[FLAG_KICK_MISSED], kick_missed(fl, s, o, now_ns), now_s);
+	episode(&fl->f[FLAG_USE_STALL], use_stalled(fl, s, o, now_ns), now_s);
 	for (int i = 0; i < FLAG__COUNT; i++)
 		if (!before[i] && fl->f[i].count)
 			raised |= 1u << i;

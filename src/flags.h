@@ -2,7 +2,7 @@
 /* Incident flags: what a traced vq's counters and state say is wrong.
  * Most are counted in the kernel (a counter of struct vq_stats); the two
  * that need a clock (NO_SIGNAL_STALL, EVENT_STALE, WORKER_STALL,
- * KICK_MISSED) are judged here at every read. */
+ * KICK_MISSED, USE_STALL) are judged here at every read. */
 #ifndef __VQTRACE_FLAGS_H
 #define __VQTRACE_FLAGS_H
 
@@ -25,6 +25,7 @@ enum vq_flag {
 	FLAG_SPURIOUS_NOTIFY,
 	FLAG_WORKER_STALL,
 	FLAG_KICK_MISSED,
+	FLAG_USE_STALL,
 	FLAG__COUNT
 };
 
@@ -63,10 +64,17 @@ struct vq_flags {
 	uint16_t guest_used_event;
 	bool guest_used_event_ok;
 	uint64_t stall_wait_ns;	/* the wait an NO_SIGNAL_STALL episode is about */
+	/* USE_STALL: whether the vq's ring holds requests (src/vqident.c, set
+	 * by vqtable_judge), and since when buffers vhost has seen wait with
+	 * no used entry (used and ring_setups as they were then) */
+	bool requests;
+	uint64_t use_since_ns;
+	uint64_t use_used, use_setups;
 };
 
 struct flag_opts {
-	uint64_t stall_ns;	/* NO_SIGNAL_STALL, EVENT_STALE, WORKER_STALL threshold */
+	uint64_t stall_ns;	/* the time-based flags' threshold (--stall-ms) */
+	bool kick_side;		/* --kicks: USE_STALL is judged */
 };
 
 /* Brings the flags of one vq up to date with its latest stats. now_ns is

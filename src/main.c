@@ -89,7 +89,8 @@ static bool hists_behind;
  * -errno after one line. */
 static int collect(const struct session *ss, struct vqtable *t, const struct env *env, bool final)
 {
-	struct flag_opts fo = { .stall_ns = (uint64_t)env->stall_ms * 1000000ull };
+	struct flag_opts fo = { .stall_ns = (uint64_t)env->stall_ms * 1000000ull,
+				.kick_side = env->kicks };
 	bool hists = t->hist && (final || !env->totals_only || evs.on);
 	struct timespec wall;
 	int err;

@@ -41,6 +41,7 @@ static int on_meta(void *ctx, const struct cap_meta *m)
 
 	st->meta = *m;
 	st->fo.stall_ns = (uint64_t)m->stall_ms * 1000000ull;
+	st->fo.kick_side = m->flags & CAP_F_KICKS;
 	st->wall_offset = m->start_wall_s - m->start_mono_ns / 1e9;
 	return 0;
 }

@@ -16,6 +16,8 @@ const char *verdict_stage(int flag)
 		return "vhost suppressed the interrupt";
 	case FLAG_EVENT_STALE:
 		return "the guest stopped consuming";
+	case FLAG_USE_STALL:
+		return "vhost did not use the buffers";
 	default:
 		return NULL;
 	}
@@ -35,7 +37,7 @@ bool verdict_text(const struct vq_row *r, int flag, uint64_t now_ns, char *buf, 
 		return false;
 	switch (flag) {
 	case FLAG_KICK_MISSED:
-		snprintf(buf, len, "guest published %u buffers (avail %u) after vhost asked for a kick at avail %u, and sent no kick since (%llu kicks in all) -> %s",
+		snprintf(buf, len, "guest published %u buffers (avail %u) after vhost asked for a kick at avail %u, and sent no kick since (kicks: %llu in all) -> %s",
 			 (unsigned)(uint16_t)(r->flags.guest_avail - s->kick_armed_avail),
 			 r->flags.guest_avail, s->kick_armed_avail,
 			 (unsigned long long)s->kicks, stage);
@@ -51,6 +53,13 @@ bool verdict_text(const struct vq_row *r, int flag, uint64_t now_ns, char *buf, 
 			 r->flags.guest_used_event_ok ? r->flags.guest_used_event : s->used_event,
 			 s->used_idx_at_signal,
 			 waited_s(s->waiting_since_ns, now_ns), stage);
+		break;
+	case FLAG_USE_STALL:
+		snprintf(buf, len, "vhost has seen buffers up to avail %u, took them up to %u and used them up to %u: %u unused for %.1f s, with a backend, no kick waiting (kicks: %llu, handler runs: %llu) -> %s",
+			 s->avail_idx, s->last_avail_idx, s->last_used_idx,
+			 (unsigned)(uint16_t)(s->avail_idx - s->last_used_idx),
+			 waited_s(r->flags.use_since_ns, now_ns), (unsigned long long)s->kicks,
+			 (unsigned long long)s->handler_runs, stage);
 		break;
 	default:	/* FLAG_EVENT_STALE */
 		snprintf(buf, len, "used_event %u not re-armed over more than %u entries (last_used_idx %u), and no new buffer (avail %u) -> %s",
@@ -84,5 +93,7 @@ json_t *verdict_json(const struct vq_row *r, int flag, uint64_t now_ns, double t
 	}
 	if (flag == FLAG_WORKER_STALL)
 		json_object_set_new(o, "kick_waited_s", json_real(waited_s(s->kick_waiting_ns, now_ns)));
+	if (flag == FLAG_USE_STALL)
+		json_object_set_new(o, "unused_s", json_real(waited_s(r->flags.use_since_ns, now_ns)));
 	return o;
 }

@@ -11,6 +11,9 @@ struct vq_ident {
 	char kind[16];	/* net, scsi, vsock, or the module name less "vhost_" */
 	char dir[8];	/* rx, tx, ctl, evt, io, or "?" */
 	bool handler_hooked;	/* its kick handler's runs are counted */
+	bool requests;		/* the driver's buffers are requests vhost must
+				 * answer (tx, ctl, io), not buffers it fills
+				 * when it has something (rx, evt): USE_STALL */
 };
 
 /* sym and module may be NULL when the handler was not found. */

@@ -435,7 +435,10 @@ void vqtable_judge(struct vqtable *t, const struct flag_opts *o, uint64_t now_ns
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct vq_row *r = &t->rows[i];
-		unsigned int bits = flags_update(&r->flags, &r->cur, o, now_ns, now_s);
+		unsigned int bits;
+
+		r->flags.requests = r->id.requests;
+		bits = flags_update(&r->flags, &r->cur, o, now_ns, now_s);
 
 		for (int f = 0; f < FLAG__COUNT && raised; f++)
 			if (bits & (1u << f))

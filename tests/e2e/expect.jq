@@ -334,7 +334,8 @@ def scsi_def:
     "scsi-multi":   {queues: 4, cmds: 128},
     "scsi-kp":      {queues: 1, cmds: 256},
     "scsi-noevidx": {queues: 1, cmds: 256},
-    "scsi-hotplug": {queues: 1, cmds: 64, hotplug: true} }[.name];
+    "scsi-hotplug": {queues: 1, cmds: 64, hotplug: true},
+    "scsihold":     {queues: 1, cmds: 64, held_ms: 2000} }[.name];
 def scsi_checks:
   scsi_def as $d
   | [mine[].queues[]] as $q
@@ -383,7 +384,17 @@ def scsi_checks:
     else
       [ c("event_idx on"; [true]; [totals[].event_idx] | unique) ]
     end
-  + no_flags;
+  # scsihold: one WRITE held 2 s in the suspended backend (--stall-ms 300):
+  # vhost took it and used it late, with no kick owed or waiting: one
+  # USE_STALL on the request queue, its verdict, and nothing else.
+  + if $d.held_ms then
+      [ c("the driver held a WRITE in the backend for (ms), per queue";
+          [$q[] | if .dir == "io" then $d.held_ms else 0 end]; [$q[].held_ms]),
+        c("flags raised"; ["USE_STALL"]; flags_raised),
+        c("USE_STALL episodes"; 1; flag("USE_STALL")),
+        c("USE_STALL on the request queue"; ["io"]; [totals[] | select(any(.flags[]?; .flag == "USE_STALL")) | .dir] | unique),
+        c("verdicts"; [{flag: "USE_STALL", stage: "vhost did not use the buffers", dir: "io"}]; verdicts) ]
+    else no_flags end;
 
 def specific:
   (.name |= sub("^io-"; "") | .name |= sub("-fn$"; "")) |

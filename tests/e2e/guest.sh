@@ -125,9 +125,9 @@ run_pid() { # name args...: loadgens A and B, vqtrace -p A
 # vhost-scsi: a configfs target (scsi-target.sh) for the scenario's run:
 # vhost-loadgen --scsi attaches to its WWPN.
 SCSI_WWPN=naa.5001405000000001
-run_scsi() { # name args...: target up, run_cmd --scsi WWPN args, target down
-	name=$1; shift
-	if ! sh /e2e/scsi-target.sh up $SCSI_WWPN 4096 >/tmp/tgt 2>&1; then
+run_scsi() { # name backstore args...: target up, run_cmd --scsi WWPN args, target down
+	name=$1 bs=$2; shift 2
+	if ! sh /e2e/scsi-target.sh up $SCSI_WWPN 4096 $bs >/tmp/tgt 2>&1; then
 		: >/tmp/vq
 		sed 's/^/scsi-target.sh up: /' /tmp/tgt >/tmp/err
 		emit "$name" 97
@@ -153,7 +153,8 @@ grep -v '^#' /e2e/scenarios | while IFS='|' read -r name kernels how vqopts args
 	ev) run_ev "$name" $args ;;
 	evstop) run_evstop "$name" $args ;;
 	rec) run_rec "$name" $args ;;
-	scsi) run_scsi "$name" $args ;;
+	scsi) run_scsi "$name" rd $args ;;
+	scsidm) run_scsi "$name" dm $args ;;
 	notramp) # the kernel refuses the trampoline (no such target)
 		VQTRACE_TEST_TRAMPOLINE_TARGET=vqtrace_no_such_function run_cmd "$name" $args ;;
 	esac

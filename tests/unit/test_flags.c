@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests for src/flags.c: the NO_SIGNAL_STALL episode judged from a
- * vq's state at each read.
+ * Unit tests for src/flags.c: the flags judged from a vq's state at each
+ * read (NO_SIGNAL_STALL, WORKER_STALL, KICK_MISSED, USE_STALL).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +189,104 @@ static void test_kick_missed(void **state)
 	assert_int_equal(fl.f[FLAG_KICK_MISSED].count, 1);
 }
 
+/* USE_STALL: a request ring with a backend where vhost took one buffer
+ * (avail 65, used 64) and no used entry comes: one episode once the wait
+ * outlasted the threshold, ended by the used entry. Not judged without
+ * the kick side, on an RX ring, without a backend, with a kick waiting
+ * for its handler (WORKER_STALL) or a kick the guest owes (KICK_MISSED). */
+static uint64_t use_episodes_when(void (*tweak)(struct vq_stats *s, struct vq_flags *fl,
+						  struct flag_opts *o))
+{
+	struct flag_opts o = { .stall_ns = 100 * MS, .kick_side = true };
+	struct vq_flags fl = { .requests = true };
+	struct vq_stats s;
+
+	memset(&s, 0, sizeof(s));
+	s.num = 256;
+	s.backend = 1;
+	s.used = 64;
+	s.avail_idx = s.last_avail_idx = 65;
+	s.last_used_idx = 64;
+	if (tweak)
+		tweak(&s, &fl, &o);
+	for (int t = 0; t <= 10; t++)
+		flags_update(&fl, &s, &o, (1000 + 50 * t) * MS, 1.0 + t * 0.05);
+	return fl.f[FLAG_USE_STALL].count;
+}
+
+static void no_kicks(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	o->kick_side = false;
+}
+
+static void rx_ring(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	fl->requests = false;
+}
+
+static void stopped(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	s->backend = 0;
+}
+
+static void kick_waits(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	s->kick_waiting_ns = 900 * MS;
+}
+
+static void kick_owed(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	s->kick_armed = 1;
+	s->kick_armed_avail = 65;
+	fl->guest_avail_ok = true;
+	fl->guest_avail = 70;
+}
+
+static void all_used(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	s->last_used_idx = 65;
+}
+
+static void test_use_stall(void **state)
+{
+	struct flag_opts o = { .stall_ns = 100 * MS, .kick_side = true };
+	struct vq_flags fl = { .requests = true };
+	struct vq_stats s;
+
+	assert_int_equal(use_episodes_when(NULL), 1);
+	assert_int_equal(use_episodes_when(no_kicks), 0);
+	assert_int_equal(use_episodes_when(rx_ring), 0);
+	assert_int_equal(use_episodes_when(stopped), 0);
+	assert_int_equal(use_episodes_when(kick_waits), 0);
+	assert_int_equal(use_episodes_when(kick_owed), 0);
+	assert_int_equal(use_episodes_when(all_used), 0);
+
+	/* the episode: not before the threshold, over when the entry comes */
+	memset(&s, 0, sizeof(s));
+	s.num = 256;
+	s.backend = 1;
+	s.avail_idx = 65;
+	s.last_used_idx = 64;
+	flags_update(&fl, &s, &o, 1000 * MS, 1.0);
+	flags_update(&fl, &s, &o, 1100 * MS, 1.1);
+	assert_int_equal(fl.f[FLAG_USE_STALL].count, 0);
+	flags_update(&fl, &s, &o, 1150 * MS, 1.15);
+	assert_int_equal(fl.f[FLAG_USE_STALL].count, 1);
+	assert_true(fl.f[FLAG_USE_STALL].active);
+	s.used++;
+	s.last_used_idx = 65;
+	flags_update(&fl, &s, &o, 1200 * MS, 1.2);
+	assert_false(fl.f[FLAG_USE_STALL].active);
+	/* a new request that vhost uses within the threshold: nothing */
+	s.avail_idx = 66;
+	flags_update(&fl, &s, &o, 1300 * MS, 1.3);
+	s.used++;
+	s.last_used_idx = 66;
+	flags_update(&fl, &s, &o, 1390 * MS, 1.39);
+	flags_update(&fl, &s, &o, 2000 * MS, 2.0);
+	assert_int_equal(fl.f[FLAG_USE_STALL].count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_stall_guest_moved_on),
 		cmocka_unit_test(test_worker_stall_episodes),
 		cmocka_unit_test(test_kick_missed),
+		cmocka_unit_test(test_use_stall),
 		cmocka_unit_test(test_no_stall_before_event),
 		cmocka_unit_test(test_stall_survives_u16_wrap),
 		cmocka_unit_test(test_stall_ends_with_signal),

@@ -833,9 +833,9 @@ static void test_prom_max_hist(void **state)
  * PROM_SERIES_PER_VQ without --hist, PROM_HIST_SERIES_PER_VQ more with it
  * (the --help text says the latter too); with --prom-by pid, one process
  * adds PROM_SERIES_PER_PID (and PROM_HIST_SERIES_PER_VQ with --hist). */
-#define PROM_SERIES_PER_VQ 43
+#define PROM_SERIES_PER_VQ 44
 #define PROM_HIST_SERIES_PER_VQ 396
-#define PROM_SERIES_PER_PID 39
+#define PROM_SERIES_PER_PID 40
 static void test_series_per_vq(void **state)
 {
 	struct prom_opts o = { .max_hist = PROM_DEFAULT_MAX_HIST };

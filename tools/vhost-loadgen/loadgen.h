@@ -114,6 +114,10 @@ struct lg_opts {
 	unsigned scsi_queues;    /* --scsi-queues Q: request queues */
 	uint64_t scsi_cmds;      /* --cmds N: WRITEs (and READs) per queue */
 	const char *scsi_hotplug; /* --scsi-hotplug BACKSTORE (configfs dir) */
+	char scsi_hold_dm[128];  /* --scsi-hold DM:MS: the LUN's device-mapper device... */
+	unsigned scsi_hold_ms;   /* ...suspended this long with one WRITE in it (dm.c) */
+	const char *dm_linear;   /* --dm-linear NAME:DEV (dm.c; the rig's target setup) */
+	const char *dm_remove;   /* --dm-remove NAME */
 	bool scsi_cmds_set;
 };
 
@@ -229,6 +233,9 @@ struct lg_dev {
 /* ring.c */
 int vq_add_sized(struct lg_vq *vq, uint32_t len);
 int vq_add_chain(struct lg_vq *vq, uint32_t out_len, uint32_t in_len);
+/* The same with each descriptor starting off bytes into its slot. */
+int vq_add_chain_at(struct lg_vq *vq, uint32_t out_off, uint32_t out_len,
+		    uint32_t in_off, uint32_t in_len);
 size_t vq_mem_size(unsigned num, unsigned slot_size, bool isolate_event);
 void vq_init(struct lg_vq *vq, uint8_t *base, unsigned num, unsigned slot_size,
 	     unsigned buf_len, bool device_writes, bool isolate_event);
@@ -314,6 +321,10 @@ void vsock_round(const struct lg_opts *o, unsigned round);
 
 /* scsi.c */
 void scsi_usage(FILE *f);
+/* dm.c: a device-mapper device that holds I/O while suspended. */
+void dm_linear(const char *spec);
+void dm_remove(const char *name);
+void dm_suspend(const char *name, bool suspend);
 void scsi_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set);
 void scsi_round(const struct lg_opts *o, unsigned round);
 

@@ -193,7 +193,8 @@ enum {
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 	OPT_IN_ORDER, OPT_VSOCK, OPT_SEND, OPT_RECV, OPT_PKT,
-	OPT_SCSI, OPT_SCSI_QUEUES, OPT_CMDS, OPT_SCSI_HOTPLUG,
+	OPT_SCSI, OPT_SCSI_QUEUES, OPT_CMDS, OPT_SCSI_HOTPLUG, OPT_SCSI_HOLD,
+	OPT_DM_LINEAR, OPT_DM_REMOVE,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -240,6 +241,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "scsi-queues", required_argument, NULL, OPT_SCSI_QUEUES },
 		{ "cmds", required_argument, NULL, OPT_CMDS },
 		{ "scsi-hotplug", required_argument, NULL, OPT_SCSI_HOTPLUG },
+		{ "scsi-hold", required_argument, NULL, OPT_SCSI_HOLD },
+		{ "dm-linear", required_argument, NULL, OPT_DM_LINEAR },
+		{ "dm-remove", required_argument, NULL, OPT_DM_REMOVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -397,6 +401,23 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			if (!*optarg)
 				bad_usage("--scsi-hotplug: empty path");
 			o->scsi_hotplug = optarg;
+			break;
+		case OPT_SCSI_HOLD: {
+			const char *colon = strrchr(optarg, ':');
+
+			if (!colon || colon == optarg ||
+			    (size_t)(colon - optarg) >= sizeof(o->scsi_hold_dm))
+				bad_usage("--scsi-hold wants DM:MS, e.g. vqhold:2000");
+			snprintf(o->scsi_hold_dm, sizeof(o->scsi_hold_dm), "%.*s",
+				 (int)(colon - optarg), optarg);
+			o->scsi_hold_ms = (unsigned)parse_num("--scsi-hold MS", colon + 1, 1, 60000);
+			break;
+		}
+		case OPT_DM_LINEAR:
+			o->dm_linear = optarg;
+			break;
+		case OPT_DM_REMOVE:
+			o->dm_remove = optarg;
 			break;
 		case OPT_ROUNDS:
 			o->rounds = (unsigned)parse_num("--rounds", optarg, 1, 1000);
@@ -821,6 +842,13 @@ int main(int argc, char **argv)
 	int failed = 0;
 
 	parse_opts(argc, argv, &o);
+	if (o.dm_linear || o.dm_remove) {	/* the rig's target setup, nothing else */
+		if (o.dm_linear)
+			dm_linear(o.dm_linear);
+		else
+			dm_remove(o.dm_remove);
+		return 0;
+	}
 	if (o.gt_path) {
 		o.gt_fd = open(o.gt_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (o.gt_fd < 0) {

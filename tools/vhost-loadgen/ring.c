@@ -244,6 +244,12 @@ int vq_add_sized(struct lg_vq *vq, uint32_t len)
  */
 int vq_add_chain(struct lg_vq *vq, uint32_t out_len, uint32_t in_len)
 {
+	return vq_add_chain_at(vq, 0, out_len, 0, in_len);
+}
+
+int vq_add_chain_at(struct lg_vq *vq, uint32_t out_off, uint32_t out_len,
+		    uint32_t in_off, uint32_t in_len)
+{
 	uint16_t h, t;
 
 	if (vq->nfree < 2 || vq->in_order)
@@ -252,6 +258,8 @@ int vq_add_chain(struct lg_vq *vq, uint32_t out_len, uint32_t in_len)
 	t = vq->free_ids[--vq->nfree];
 	vq->inflight[h] = vq->inflight[t] = 1;
 	vq->chain[h] = t;
+	vq->desc[h].addr = htole64((uint64_t)(uintptr_t)(vq_buf(vq, h) + out_off));
+	vq->desc[t].addr = htole64((uint64_t)(uintptr_t)(vq_buf(vq, t) + in_off));
 	vq->desc[h].len = htole32(out_len);
 	vq->desc[h].flags = htole16(VRING_DESC_F_NEXT);
 	vq->desc[h].next = htole16(t);

@@ -20,6 +20,12 @@
  * reports each as a VIRTIO_SCSI_T_TRANSPORT_RESET event (reason RESCAN,
  * then REMOVED), one used entry on the event queue each.
  *
+ * --scsi-hold DM:MS: the LUN's backstore is the device-mapper device DM
+ * (tests/e2e/scsi-target.sh up ... dm); once half of queue 2's WRITEs are
+ * done and none is in flight, the driver suspends DM, sends one WRITE,
+ * waits MS ms (the command must still be in the backend then), and
+ * resumes DM: vhost holds one request unused for MS ms.
+ *
  * Ground truth per queue: commands completed (used entries) and interrupts
  * (call eventfd counts).  vhost-scsi completes commands from a work item of
  * its worker, outside the vq mutex, so the end-of-run barrier is
@@ -56,6 +62,13 @@
 
 #define SC_REQ ((uint32_t)sizeof(struct virtio_scsi_cmd_req))	/* 51 */
 #define SC_RESP ((uint32_t)sizeof(struct virtio_scsi_cmd_resp))	/* 108 */
+/* A command's data sits SC_DATA_AT bytes into its (page-aligned) slots,
+ * its header just before it in the same descriptor: a block device under
+ * the target (iblock) takes sector-aligned buffers only, as a Linux
+ * guest's would be. */
+#define SC_DATA_AT 512u
+#define SC_OUT_AT (SC_DATA_AT - SC_REQ)
+#define SC_IN_AT (SC_DATA_AT - SC_RESP)
 
 enum sc_op { SC_TUR, SC_WRITE, SC_READ, SC_AN, SC_NOPS };
 static const char *const sc_op_names[SC_NOPS] = { "tur", "write", "read", "an_query" };
@@ -77,6 +90,7 @@ struct sc_vq {
 	uint64_t wsub, rsub;		/* WRITEs / READs submitted */
 	bool tur_good;
 	unsigned tur_tries;
+	unsigned held_ms;		/* --scsi-hold: a WRITE held this long */
 };
 
 struct sc_dev {
@@ -101,6 +115,9 @@ void scsi_usage(FILE *f)
 "                      4 KiB and READ(10)s of the same blocks, data checked\n"
 "  --scsi-queues Q     request queues (vqs 2 .. Q+1), 1..%d (default 1)\n"
 "  --cmds N            WRITEs (and as many READs) per request queue (default 256)\n"
+"  --scsi-hold DM:MS   the LUN's backstore is device-mapper device DM: half\n"
+"                      way through queue 2's WRITEs, suspend DM, send one\n"
+"                      WRITE, wait MS ms (it must not complete), resume DM\n"
 "  --scsi-hotplug BACKSTORE  negotiate VIRTIO_SCSI_F_HOTPLUG, fill the event\n"
 "                      queue, and after the I/O plug LUN 1 (a configfs link to\n"
 "                      the backstore directory BACKSTORE) and unplug it: one\n"
@@ -113,8 +130,8 @@ void scsi_usage(FILE *f)
 void scsi_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set)
 {
 	if (!o->scsi_wwpn) {
-		if (o->scsi_queues || o->scsi_cmds_set || o->scsi_hotplug)
-			bad_usage("--scsi-queues, --cmds and --scsi-hotplug need --scsi");
+		if (o->scsi_queues || o->scsi_cmds_set || o->scsi_hotplug || o->scsi_hold_ms)
+			bad_usage("--scsi-queues, --cmds, --scsi-hold and --scsi-hotplug need --scsi");
 		return;
 	}
 	if (strlen(o->scsi_wwpn) >= sizeof(((struct vhost_scsi_target *)0)->vhost_wwpn))
@@ -221,7 +238,7 @@ static bool sc_submit(struct sc_vq *v, enum sc_op op, uint32_t lba, uint64_t seq
 		out += SC_XFER;
 	if (op == SC_READ)
 		in += SC_XFER;
-	h = vq_add_chain(vq, out, in);
+	h = vq_add_chain_at(vq, SC_OUT_AT, out, SC_IN_AT, in);
 	if (h < 0)
 		return false;
 	memset(&r, 0, sizeof(r));
@@ -239,12 +256,12 @@ static bool sc_submit(struct sc_vq *v, enum sc_op op, uint32_t lba, uint64_t seq
 		r.cdb[7] = (uint8_t)(blocks >> 8);
 		r.cdb[8] = (uint8_t)blocks;
 	}				/* TEST UNIT READY: cdb all 0 */
-	ob = vq_buf(vq, (unsigned)h);
+	ob = vq_buf(vq, (unsigned)h) + SC_OUT_AT;
 	memcpy(ob, &r, sizeof(r));
 	if (op == SC_WRITE)
 		for (uint32_t i = 0; i < SC_XFER; i++)
 			ob[SC_REQ + i] = sc_pattern((unsigned)vq->index, seq, i);
-	memset(vq_buf(vq, vq->chain[h]), 0xee, in);	/* no stale data passes */
+	memset(vq_buf(vq, vq->chain[h]) + SC_IN_AT, 0xee, in);	/* no stale data passes */
 	v->req[h] = (struct sc_req){ .op = op, .lba = lba, .seq = seq };
 	vq_publish(vq, old);
 	vq->submitted++;
@@ -255,7 +272,7 @@ static void sc_used(struct lg_vq *vq, unsigned id, uint32_t len, void *arg)
 {
 	struct sc_vq *v = arg;
 	const struct sc_req *r = &v->req[id];
-	const uint8_t *ib = vq_buf(vq, vq->chain[id]);
+	const uint8_t *ib = vq_buf(vq, vq->chain[id]) + SC_IN_AT;
 	struct virtio_scsi_cmd_resp rs;
 	bool good;
 
@@ -368,6 +385,32 @@ static void sc_hotplug(const struct lg_opts *o, struct sc_dev *s)
 	sc_evt_wait(s, 2, "unplug");
 }
 
+/* --scsi-hold: queue 2 stops sending WRITEs at half of them (the hold is
+ * due); with ready, also none in flight: the moment to hold one. */
+static bool sc_hold_due(const struct lg_opts *o, const struct sc_vq *v, unsigned q, bool ready)
+{
+	if (!o->scsi_hold_ms || q != SC_IO0 || v->held_ms || v->wsub != o->scsi_cmds / 2)
+		return false;
+	return !ready || (v->ops[SC_WRITE] == v->wsub && !vq_outstanding(&v->vq));
+}
+
+/* One WRITE into the suspended backend, kept there for --scsi-hold's MS. */
+static void sc_hold(const struct lg_opts *o, struct sc_vq *v, unsigned q)
+{
+	dm_suspend(o->scsi_hold_dm, true);
+	if (!sc_submit(v, SC_WRITE, sc_lba(o, q - SC_IO0, v->wsub), v->wsub))
+		lg_fatal("--scsi-hold: no room for the WRITE to hold");
+	v->wsub++;
+	sleep_ms(o->scsi_hold_ms);
+	if (vq_harvest(&v->vq, sc_used, v))
+		lg_fatal("--scsi-hold: the WRITE completed while %s was suspended: "
+			 "is it the LUN's backstore?", o->scsi_hold_dm);
+	dm_suspend(o->scsi_hold_dm, false);
+	v->held_ms = o->scsi_hold_ms;
+	fprintf(stderr, "%s[%d]: held one WRITE in suspended %s for %u ms\n", LG_NAME,
+		(int)getpid(), o->scsi_hold_dm, o->scsi_hold_ms);
+}
+
 /* Request queue q's next steps; true if anything moved. */
 static bool sc_service_io(const struct lg_opts *o, struct sc_dev *s, unsigned q)
 {
@@ -386,9 +429,13 @@ static bool sc_service_io(const struct lg_opts *o, struct sc_dev *s, unsigned q)
 		}
 		return progress;
 	}
-	while (v->wsub < o->scsi_cmds &&
+	while (v->wsub < o->scsi_cmds && !sc_hold_due(o, v, q, false) &&
 	       sc_submit(v, SC_WRITE, sc_lba(o, q - SC_IO0, v->wsub), v->wsub)) {
 		v->wsub++;
+		progress = true;
+	}
+	if (sc_hold_due(o, v, q, true)) {
+		sc_hold(o, v, q);
 		progress = true;
 	}
 	if (v->ops[SC_WRITE] < o->scsi_cmds)	/* reads only after every write */
@@ -428,13 +475,13 @@ static void sc_emit(const struct lg_opts *o, struct sc_dev *s, bool event_idx,
 		sb_printf(&b, "%s{\"dev\":0,\"queue\":%u,\"dir\":\"%s\",\"completed\":%llu,"
 			  "\"used_elems\":%llu,\"interrupts\":%llu,\"kicks\":%llu,"
 			  "\"good\":%llu,\"bad\":%llu,\"written\":%llu,\"read\":%llu,"
-			  "\"mismatch\":%llu,\"cmds\":{", i ? "," : "", i, sc_dirs[i],
+			  "\"mismatch\":%llu,\"held_ms\":%u,\"cmds\":{", i ? "," : "", i, sc_dirs[i],
 			  (unsigned long long)v->vq.completed,
 			  (unsigned long long)v->vq.used_elems,
 			  (unsigned long long)v->vq.interrupts,
 			  (unsigned long long)v->vq.kicks, (unsigned long long)v->good,
 			  (unsigned long long)v->bad, (unsigned long long)v->written,
-			  (unsigned long long)v->read, (unsigned long long)v->mismatch);
+			  (unsigned long long)v->read, (unsigned long long)v->mismatch, v->held_ms);
 		for (k = 0; k < SC_NOPS; k++)
 			sb_printf(&b, "%s\"%s\":%llu", k ? "," : "", sc_op_names[k],
 				  (unsigned long long)v->ops[k]);
