@@ -8,6 +8,7 @@
 #                c  vqtrace --hist             d   vqtrace --events
 #                e  bpftrace (trace.bt)        ff  vqtrace --add-used-mode fentry (fexit)
 #                fk vqtrace --add-used-mode kprobe
+#                k  vqtrace --kicks            kh  vqtrace --kicks --hist
 #                o  vqtrace -p of another, idle load generator: the load is
 #                   another VM's, filtered out (the cost on untraced VMs)
 #                cmp  vqtrace fentry, vqtrace kprobe and bpftrace at once, for
@@ -17,7 +18,7 @@
 # it and the next one at most one run away.
 # Results are JSON lines in /tmp/bench.jsonl, copied to /dev/ttyS1 at the
 # end; progress goes to the console.
-RUNS=${1:-5} TX=${2:-0} CPU_SECONDS=${3:-60} CONFIGS=${4:-a b c d e ff fk o cmp}
+RUNS=${1:-5} TX=${2:-0} CPU_SECONDS=${3:-60} CONFIGS=${4:-a b c d e ff fk k kh o cmp}
 LOAD="--event-every 1"	# an interrupt asked for every entry: the tracer's worst case
 OUT=/tmp/bench.jsonl
 T=/tmp/bench
@@ -88,6 +89,7 @@ tracer_args() {
 	case $1 in
 	c) echo --hist ;; d) echo --events ;;
 	ff) echo --add-used-mode fentry ;; fk) echo --add-used-mode kprobe ;;
+	k) echo --kicks ;; kh) echo --kicks --hist ;;
 	esac
 }
 
@@ -248,6 +250,7 @@ fi
 drop() { CONFIGS=$(echo " $CONFIGS " | sed "s/ $1 / /"); }
 has_opt --hist || drop c
 has_opt --events || drop d
+has_opt --kicks || { drop k; drop kh; }
 has_opt --add-used-mode || { drop ff; drop fk; drop cmp; }
 say "configurations: $CONFIGS; $RUNS rounds"
 r=1

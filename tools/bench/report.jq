@@ -14,26 +14,31 @@ def verdict: if . == null then "n/a" elif . then "**MET**" else "**MISSED**" end
 
 def names: {a: "(a) no tracing", b: "(b) vqtrace default", c: "(c) vqtrace --hist",
 	d: "(d) vqtrace --events", e: "(e) bpftrace script", ff: "(f) vqtrace --add-used-mode fentry",
-	fk: "(f) vqtrace --add-used-mode kprobe", o: "(o) vqtrace -p of another VM (this load filtered out)"};
-def order: ["a", "b", "c", "d", "e", "ff", "fk", "o"];
+	fk: "(f) vqtrace --add-used-mode kprobe", o: "(o) vqtrace -p of another VM (this load filtered out)",
+	k: "(k) vqtrace --kicks", kh: "(k) vqtrace --kicks --hist"};
+def order: ["a", "b", "c", "d", "e", "ff", "fk", "k", "kh", "o"];
 
 def rate: ([.gt.queues[].completed] | add) / .gt.elapsed_s;
 # The traced function a program belongs to (vqtrace's and bpftrace's names).
-def hook: if test("add_use") then "add_used" elif test("notify") then "notify" else "other" end;
+# vqtrace's kick side (--kicks): src/hooks.c's kick_hooks programs.
+def hook: if test("^(kick_|notify_enable|notify_disable|busy_poll)") then "kick"
+	elif test("add_use") then "add_used" elif test("notify") then "notify" else "other" end;
 def is_bt: test("^(__vhost_add_use|vhost_notify_co)");
 # bpftrace gives its kprobe and kretprobe the same name: tell them apart.
 def labelled: . as $ps | map(. as $p | . + {label: (if ($ps | map(select(.name == $p.name)) | length) > 1
 	then "\(.name) (\(.bytes_xlated / 8) insns)" else .name end)});
 
 # BPF ns per traced call of a set of programs from one bpftool snapshot: a call
-# of a hooked function runs its entry and exit programs; "event" = one call.
+# of a hooked function runs its entry and exit programs; "event" = one call
+# of add_used or notify, whose cost includes the kick side's programs (run
+# once per kick, handler run, notify enable...) where they are loaded.
 def costs: map(select((.run_cnt // 0) > 0)) as $p
 	| def h($h): $p | map(select(.name | hook == $h));
 	  def ns($h): (h($h) | map(.run_cnt) | max // 0) as $n
 		| if $n > 0 then (h($h) | map(.run_time_ns) | add) / $n else null end;
 	(h("add_used") | map(.run_cnt) | max // 0) as $adds | (h("notify") | map(.run_cnt) | max // 0) as $nots
 	| {adds: $adds, notifies: $nots, add_ns: ns("add_used"), notify_ns: ns("notify"),
-	   event_ns: (if $adds + $nots > 0 then ((h("add_used") + h("notify")) | map(.run_time_ns) | add) / ($adds + $nots) else null end)};
+	   event_ns: (if $adds + $nots > 0 then ((h("add_used") + h("notify") + h("kick")) | map(.run_time_ns) | add) / ($adds + $nots) else null end)};
 
 # The programs of one tracer in a snapshot holding several (cmp): bpftrace's by
 # name, each vqtrace's as those sharing a map with its add_used program.
@@ -158,7 +163,7 @@ def kernel_report($k; $all):
 	(order[] as $c | select($c != "a" and ($runs | any(.config == $c))) | ($runs | map(select(.config == $c))) as $cr
 	 | "| \(names[$c]): peak RSS; CPU of the whole run (start-up + \($runs[0].tx // "?") buffers) | \($cr | map(.hwm_kb) | map(select(. != null) / 1024) | spread(1)) MiB; \($cr | map(.cpu_ticks) | map(select(. != null) / 100) | spread(2)) s |"),
 	"| vqtrace -v \"attached N hooks in X s\" (b) | \($att | spread(3)) s, \($runs | map(select(.config == "b")) | .[0].hooks // "?") hooks |",
-	(["c", "d", "ff", "fk"][] as $c | select($runs | any(.config == $c)) | "| same, \(names[$c]) | \($runs | map(select(.config == $c)) | map(.attach_s) | spread(3)) s |"),
+	(["c", "d", "ff", "fk", "k", "kh"][] as $c | select($runs | any(.config == $c)) | "| same, \(names[$c]) | \($runs | map(select(.config == $c)) | map(.attach_s) | spread(3)) s |"),
 	"| vqtrace start to that line (b): open, load, verify, attach | \($rdy | spread(2)) s |",
 	"| bpftrace start to BEGIN (e) | \($runs | map(select(.config == "e")) | map(.ready_s) | spread(2)) s |",
 	""] | join("\n")),
