@@ -33,11 +33,19 @@ static __always_inline void run_start(u64 vq, struct vq_stats *s, u64 kick_ns, u
 {
 	struct run_slot *r;
 
+	u32 tid = current_tid();
+
 	if (!want_hist)
 		return;
-	r = (struct run_slot *)slot_enter(&run_slots, current_tid());
+	/* Not slot_enter: a run that was not timed loses histogram samples,
+	 * no count (run_misses, not return_misses). */
+	r = (struct run_slot *)slot_of(&run_slots, tid);
 	if (!r)
 		return;
+	if (r->c.pending)
+		GLOBAL_INC(run_misses);
+	r->c.tid = tid;
+	r->c.pending = 1;
 	r->c.vq = vq;
 	r->start_ns = now ? now : bpf_ktime_get_ns();
 	r->used0 = s ? s->used : 0;

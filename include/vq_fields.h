@@ -192,6 +192,9 @@
 	X(return_misses,						\
 	  "%llu calls' return probes did not run (kretprobe instances ran out, or the kernel skipped the program): those calls were NOT counted", 1, \
 	  "Calls of a kprobe-hooked function whose return probe did not run, seen when the same thread's next call finds its entry state still waiting. A kretprobe has a fixed number of instances (the kernel's maxactive, 2 per possible CPU with at least 10): more threads inside the function at once, e.g. many vhost workers preempted there, and the kernel skips the return; a return program the kernel skipped (hook_misses) counts here too. Each is a call not counted.") \
+	X(run_misses,							\
+	  "%llu kick handler runs were not timed (their return probe did not run): the run histograms lack them", 0, \
+	  "Kick handler runs (--kicks --hist) whose return probe did not run (kretprobe instances ran out, or the kernel skipped the program), or whose slot another thread took: seen at the thread's next run; their handler_run_ns, used_per_run and kick_to_signal_ns samples are missing. The counters are not affected.") \
 	X(kick_unhooked,						\
 	  "%llu kick-side functions of loaded vhost modules could not be hooked: kicks, handler runs, notify enables/disables or busy polls were NOT all counted (run with -v)", 1, \
 	  "Kick-side functions (vhost_poll_wakeup, the kick handlers, vhost_enable_notify, vhost_disable_notify, vhost_net_busy_poll) of a loaded vhost module vqtrace could not hook: the counters they move are incomplete.") \

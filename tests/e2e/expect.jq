@@ -121,6 +121,7 @@ def hists:
       c("\($r.dev) \($r.dir): kick_wait samples <= kicks and <= handler_runs";
         true; hcount($r; "kick_wait_ns") <= ([$r.kicks // 0, $r.handler_runs // 0] | min)) ]
     + ([totals[] | select(.kicks != null) | run_hists(.)] | add // [])
+    + (if probe.kick_side then [c("probe: every kick handler run timed (run_misses)"; 0; probe.run_misses)] else [] end)
   else [] end;
 
 # The verdicts vqtrace -j printed for stalled queues (one per flag raised

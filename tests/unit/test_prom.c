@@ -235,6 +235,7 @@ static const struct {
 	{ "vqtrace_probe_unhooked_path_total", "counter" },
 	{ "vqtrace_probe_hook_misses_total", "counter" },
 	{ "vqtrace_probe_return_misses_total", "counter" },
+	{ "vqtrace_probe_run_misses_total", "counter" },
 	{ "vqtrace_probe_kick_unhooked_total", "counter" },
 	{ "vqtrace_probe_guest_read_errors_total", "counter" },
 	{ "vqtrace_probe_notify_arg1_total", "counter" },
