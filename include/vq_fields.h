@@ -99,6 +99,7 @@
  *          VQ_FK_BOOL   state shown as true/false (JSON)
  *          VQ_FK_HEX    state shown as a "0x..." string (JSON)
  *          VQ_FK_JUDGE  what the flags' judge reads; shown nowhere
+ *          | VQ_FK_KICK  kept by the kick side (--kicks): null without it
  *   prom   the Prometheus gauge's name after "vqtrace_", or NULL: not exported
  * The BPF side's own bookkeeping follows them in the struct, by hand.
  */
@@ -138,8 +139,8 @@
 	  "The guest's avail->flags (read without EVENT_IDX).")	\
 	X(__u16, used_idx_at_signal, VQ_FK_JUDGE, NULL,		\
 	  "last_used_idx when the last signal went out")		\
-	X(__u16, kick_armed_avail, VQ_FK_JUDGE, NULL,			\
-	  "vhost's avail_idx then: the guest's next buffer must come with a kick") \
+	X(__u16, kick_armed_avail, VQ_FK_INT | VQ_FK_KICK, NULL,	\
+	  "vhost's avail index when it last asked for a kick (the avail_event it wrote with EVENT_IDX; without, it cleared VRING_USED_F_NO_NOTIFY): the guest's next buffer after it must come with a kick.") \
 	X(__u8, signalled_used_valid, VQ_FK_BOOL, NULL,		\
 	  "vq->signalled_used_valid, last seen.")			\
 	X(__u8, retired, VQ_FK_BOOL, NULL,				\
@@ -156,14 +157,15 @@
 	  "a NEAR_WRAP episode is going on")				\
 	X(__u8, avail_overrun_active, VQ_FK_JUDGE, NULL,		\
 	  "an AVAIL_OVERRUN episode is going on")			\
-	X(__u8, kick_armed, VQ_FK_JUDGE, NULL,				\
-	  "vhost waits for a kick: it turned kicks on and found the ring empty, and has not turned them off since")
+	X(__u8, kick_armed, VQ_FK_BOOL | VQ_FK_KICK, NULL,		\
+	  "vhost waits for a kick: it turned kicks on (vhost_enable_notify) and found the ring empty, and has not turned them off since (vhost_disable_notify).")
 
 #define VQ_FK_ID	0
 #define VQ_FK_INT	1
 #define VQ_FK_BOOL	2
 #define VQ_FK_HEX	3
 #define VQ_FK_JUDGE	4
+#define VQ_FK_KICK	8	/* a flag on the kinds above */
 
 /*
  * VQ_GLOBALS: X(name, loss, incomplete, help): the probes' own whole-run

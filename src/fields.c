@@ -17,7 +17,8 @@
 	  .size = SIZE_OF(struct vq_stats, n), .prom = #n, .evbit = (ev), .flag = (fl), \
 	  .kick = true, .help = (h) },
 #define STATE_ROW(ctype, n, k, p, h)					\
-	{ .name = #n, .kind = (k), .off = offsetof(struct vq_stats, n),	\
+	{ .name = #n, .kind = (k) & ~VQ_FK_KICK, .kick = !!((k) & VQ_FK_KICK),	\
+	  .off = offsetof(struct vq_stats, n),				\
 	  .size = SIZE_OF(struct vq_stats, n), .is_signed = IS_SIGNED(ctype), .prom = (p), \
 	  .evbit = VQ_EVB_NONE, .flag = VQ_NO_FLAG, .help = (h) },
 

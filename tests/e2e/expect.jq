@@ -36,10 +36,12 @@ def kick_side:
     + [ totals[] |
         c("\(.dev) \(.dir): handler hooked"; true; .handler_hooked),
         c("\(.dev) \(.dir): handler ran if kicked"; true; .kicks == 0 or .handler_runs > 0),
-        c("\(.dev) \(.dir): enable_rechecks <= notify_enables"; true; .enable_rechecks <= .notify_enables) ]
+        c("\(.dev) \(.dir): enable_rechecks <= notify_enables"; true; .enable_rechecks <= .notify_enables),
+        c("\(.dev) \(.dir): kick state shown"; ["boolean", "number"]; [(.kick_armed | type), (.kick_armed_avail | type)]) ]
   else
-    [ c("no --kicks: kick-side counters null in every row"; [null];
-        [totals[] | .kicks, .handler_runs, .notify_disables, .notify_enables, .enable_rechecks, .busy_polls] | unique) ]
+    [ c("no --kicks: kick-side counters and state null in every row"; [null];
+        [totals[] | .kicks, .handler_runs, .notify_disables, .notify_enables, .enable_rechecks, .busy_polls,
+                    .kick_armed, .kick_armed_avail] | unique) ]
   end;
 
 # What must hold in every scenario: vqtrace against the load generator's own

@@ -440,7 +440,7 @@ static void test_json_no_kick_side(void **state)
 			if (!json_is_null(json_object_get(o, f->name)))
 				fail_msg("JSON %s: want null without --kicks", f->name);
 		}
-		assert_int_equal(kick, 6);
+		assert_int_equal(kick, 8);	/* 6 counters, kick_armed, kick_armed_avail */
 		assert_true(json_is_integer(json_object_get(o, "used")));
 		json_decref(o);
 	}
