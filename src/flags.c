@@ -115,17 +115,27 @@ static bool kick_missed(struct vq_flags *fl, const struct vq_stats *s,
 	return now_ns - fl->kick_missing_ns > o->stall_ns;
 }
 
-/* USE_STALL: on a ring of requests, vhost has seen buffers (its avail
- * index) it has not used, the ring has a backend, no kick waits for its
- * handler (that is WORKER_STALL) and the guest is not past a kick it owes
- * (KICK_MISSED), and no used entry has come for longer than the
- * threshold: vhost, or the backend it passed them to, holds them. Judged
- * only with the kick side: without it a guest that did not kick would
- * look the same. RX rings are not looked at: their buffers wait for data. */
+uint16_t vq_use_pending(const struct vq_flags *fl, const struct vq_stats *s)
+{
+	uint16_t avail = fl->guest_avail_ok ? fl->guest_avail : s->avail_idx;
+
+	return (uint16_t)(avail - s->last_used_idx);
+}
+
+/* USE_STALL: on a ring of requests, the guest has published buffers
+ * vhost has not used (the guest's own avail index where it could be read
+ * at this read, since vhost may stop without looking at it; else vhost's),
+ * the ring has a backend, no kick waits for its handler (that is
+ * WORKER_STALL) and the guest is not past a kick it owes (KICK_MISSED),
+ * and no used entry has come for longer than the threshold: vhost, or the
+ * backend it passed them to, holds them. Judged only with the kick side:
+ * without it a guest that did not kick would look the same. RX rings are
+ * not looked at: their buffers wait for data. More than a ring's worth
+ * (a driver that zeroed its rings) is no count of anything: not judged. */
 static bool use_stalled(struct vq_flags *fl, const struct vq_stats *s,
 			const struct flag_opts *o, uint64_t now_ns)
 {
-	uint16_t pending = (uint16_t)(s->avail_idx - s->last_used_idx);
+	uint16_t pending = vq_use_pending(fl, s);
 	bool waiting = o->kick_side && fl->requests && !s->retired && s->backend &&
 		       pending && pending <= s->num && !s->kick_waiting_ns &&
 		       !fl->kick_missing_ns;

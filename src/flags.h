@@ -52,9 +52,10 @@ struct vq_flags {
 	uint16_t avail_seen;
 	bool avail_known;
 	uint64_t avail_seen_ns;
-	/* KICK_MISSED: the guest's own avail index, read at this read when
-	 * vhost waits for a kick (vqtable_read_guests), and since when the
-	 * guest has been past it with no kick */
+	/* KICK_MISSED and USE_STALL: the guest's own avail index, read at
+	 * this read when vhost waits for a kick, or a ring of requests used
+	 * nothing (vqtable_read_guests), and since when the guest has been
+	 * past the kick it owes */
 	uint16_t guest_avail;
 	bool guest_avail_ok;
 	uint64_t kick_missing_ns;
@@ -90,5 +91,8 @@ void flags_mark_printed(struct vq_flags *fl);
 /* "WI,WC,SS" (at most width characters, "+" when cut); "-" when none. */
 void flags_codes(const struct vq_flags *fl, bool total, char *buf, size_t len, int width);
 void flags_help(FILE *f);
+/* USE_STALL's count: buffers the guest published (its avail index as read
+ * from guest memory, else vhost's) that vhost has not used. */
+uint16_t vq_use_pending(const struct vq_flags *fl, const struct vq_stats *s);
 
 #endif

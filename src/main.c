@@ -61,7 +61,7 @@ static bool verdicts_json;
 
 static void on_flag_raised(const struct vq_row *r, int flag)
 {
-	char text[320];
+	char text[VERDICT_TEXT_MAX];
 	json_t *v;
 
 	if (!verdict_text(r, flag, judged_ns, text, sizeof(text))) {

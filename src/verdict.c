@@ -55,9 +55,11 @@ bool verdict_text(const struct vq_row *r, int flag, uint64_t now_ns, char *buf, 
 			 waited_s(s->waiting_since_ns, now_ns), stage);
 		break;
 	case FLAG_USE_STALL:
-		snprintf(buf, len, "vhost has seen buffers up to avail %u, took them up to %u and used them up to %u: %u unused for %.1f s, with a backend, no kick waiting (kicks: %llu, handler runs: %llu) -> %s",
+		snprintf(buf, len, "guest published buffers up to avail %u%s, vhost saw them up to %u, took them up to %u and used them up to %u: %u unused for %.1f s, with a backend, no kick waiting (kicks: %llu, handler runs: %llu) -> %s",
+			 r->flags.guest_avail_ok ? r->flags.guest_avail : s->avail_idx,
+			 r->flags.guest_avail_ok ? "" : " (vhost's view: guest memory not read)",
 			 s->avail_idx, s->last_avail_idx, s->last_used_idx,
-			 (unsigned)(uint16_t)(s->avail_idx - s->last_used_idx),
+			 vq_use_pending(&r->flags, s),
 			 waited_s(r->flags.use_since_ns, now_ns), (unsigned long long)s->kicks,
 			 (unsigned long long)s->handler_runs, stage);
 		break;
@@ -72,7 +74,7 @@ bool verdict_text(const struct vq_row *r, int flag, uint64_t now_ns, char *buf, 
 json_t *verdict_json(const struct vq_row *r, int flag, uint64_t now_ns, double ts)
 {
 	const struct vq_stats *s = &r->cur;
-	char text[320];
+	char text[VERDICT_TEXT_MAX];
 	json_t *o;
 
 	if (!verdict_text(r, flag, now_ns, text, sizeof(text)))
@@ -87,7 +89,7 @@ json_t *verdict_json(const struct vq_row *r, int flag, uint64_t now_ns, double t
 	json_object_set_new(o, "last_avail_idx", json_integer(s->last_avail_idx));
 	json_object_set_new(o, "last_used_idx", json_integer(s->last_used_idx));
 	json_object_set_new(o, "used_event", json_integer(s->used_event));
-	if (flag == FLAG_KICK_MISSED) {
+	if (flag == FLAG_KICK_MISSED || (flag == FLAG_USE_STALL && r->flags.guest_avail_ok)) {
 		json_object_set_new(o, "guest_avail", json_integer(r->flags.guest_avail));
 		json_object_set_new(o, "kick_armed_avail", json_integer(s->kick_armed_avail));
 	}

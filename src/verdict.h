@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* A verdict for a stalled virtqueue: when a flag that means "this queue
  * stopped" is raised, the stage of the round trip where it stopped (the
- * guest did not kick, the worker did not run, vhost suppressed the
- * interrupt, the guest stopped consuming), with the indexes that prove it. */
+ * guest did not kick, the worker did not run, vhost did not use the
+ * buffers, vhost suppressed the interrupt, the guest stopped consuming),
+ * with the indexes that prove it. */
 #ifndef __VQTRACE_VERDICT_H
 #define __VQTRACE_VERDICT_H
 
@@ -11,6 +12,9 @@
 #include <stdint.h>
 
 #include "vqtable.h"
+
+/* Room for the longest verdict_text, all numbers at their widest. */
+#define VERDICT_TEXT_MAX 512
 
 /* The stage a stall flag names, or NULL for a flag that is no stall. */
 const char *verdict_stage(int flag);

@@ -275,7 +275,8 @@ def vsock_def:
     "vsock-noevidx": {send: 524288,  recv: 524288,  pkt: 1024, devices: 1, procs: 1},
     "vsock-multi":   {send: 262144,  recv: 524288,  pkt: 4000, devices: 2, procs: 2},
     "vsock-pid":     {send: 262144,  recv: 262144,  pkt: 1024, devices: 1, procs: 1},
-    "vsock-kthread": {send: 262144,  recv: 262144,  pkt: 1024, devices: 1, procs: 1} }[.name];
+    "vsock-kthread": {send: 262144,  recv: 262144,  pkt: 1024, devices: 1, procs: 1},
+    "vsockhold":     {send: 65536,   recv: 65536,   pkt: 1024, devices: 1, procs: 1, dead: 256, held_ms: 2000} }[.name];
 def vsock_checks:
   vsock_def as $d
   | ($d.devices * $d.procs) as $n
@@ -290,7 +291,10 @@ def vsock_checks:
       c("guest received them"; [range($n) | $d.recv]; [$v[].got]),
       c("guest: bytes not matching the pattern"; 0; [$v[].got_bad] | add),
       c("host peer exit status"; [range($n) | 0]; [$v[].peer_status]),
-      c("rx packets of another stream"; 0; [$v[].foreign] | add),
+      # --vsock-hold-rx: a TX ring's worth (256) of REQUESTs to a port
+      # nobody listens on, one RST back for each; otherwise none.
+      c("REQUESTs to the dead port"; [range($n) | $d.dead // 0]; [$v[].dead_requests]),
+      c("rx packets of another stream (the RSTs for them)"; ($d.dead // 0) * $n; [$v[].foreign] | add),
       # The packets the guest put on TX: one REQUEST, ceil(send / pkt) RW
       # (sent only whole, when the host's credit allows), one RST.
       c("tx REQUEST packets"; $n; gall("tx"; .pkts.request)),
@@ -301,8 +305,8 @@ def vsock_checks:
       c("rx RW bytes"; $n * $d.recv; gall("rx"; .bytes)),
       # vqtrace's used entries are those packets (vhost splits a host packet
       # over several 4 KiB rx buffers: each piece is a packet on the ring).
-      c("tx used == packets the guest sent"; gall("tx"; .pkts | add); vall("tx"; .used)),
-      c("rx used == packets the guest received"; gall("rx"; .pkts | add); vall("rx"; .used)),
+      c("tx used == packets the guest sent"; gall("tx"; .pkts | add) + ($d.dead // 0) * $n; vall("tx"; .used)),
+      c("rx used == packets the guest received"; gall("rx"; .pkts | add) + ($d.dead // 0) * $n; vall("rx"; .used)),
       # DEV and Q: the device kind from the kick handler, numbered per
       # owner, each with queue 0 rx and 1 tx; vhost_vsock has no event vq
       # (the kernel refused a third vring), so no evt row.
@@ -326,7 +330,17 @@ def vsock_checks:
         ([others[].pid] as $b | c("B's pid absent"; []; [totals[] | select(.pid as $p | $b | index($p))])) ]
       + if .name == "vsock-kthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end
     else [] end
-  + no_flags;
+  # vsockhold: vhost_vsock stopped serving TX with 256 replies waiting for
+  # RX buffers, before it looked at the stream's REQUEST (its own avail
+  # index says nothing waits: the guest's says one does), for 2 s with
+  # --stall-ms 300: one USE_STALL on the TX ring, its verdict, nothing else.
+  + if $d.held_ms then
+      [ c("the driver held TX for (ms)"; [$d.held_ms]; [$v[].held_rx_ms]),
+        c("flags raised"; ["USE_STALL"]; flags_raised),
+        c("USE_STALL episodes"; 1; flag("USE_STALL")),
+        c("verdicts"; [{flag: "USE_STALL", stage: "vhost did not use the buffers", dir: "tx"}]; verdicts),
+        c("no guest memory read failed"; 0; probe.guest_read_errors) ]
+    else no_flags end;
 
 # virtio-scsi (vhost-loadgen --scsi, HOW scsi): one device on a configfs
 # target; AN_QUERY on the control queue (0), nothing on the event queue (1:

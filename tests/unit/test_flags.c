@@ -247,6 +247,24 @@ static void all_used(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *
 	s->last_used_idx = 65;
 }
 
+/* vhost stopped before it looked (vhost-vsock with replies backed up):
+ * its own index says nothing waits, the guest's says one does */
+static void unseen(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	s->avail_idx = s->last_avail_idx = 64;
+	fl->guest_avail_ok = true;
+	fl->guest_avail = 65;
+}
+
+/* a driver that zeroed its rings: the guest's index counts nothing */
+static void zeroed(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
+{
+	s->last_used_idx = 3000;
+	s->avail_idx = s->last_avail_idx = 3000;
+	fl->guest_avail_ok = true;
+	fl->guest_avail = 0;
+}
+
 static void test_use_stall(void **state)
 {
 	struct flag_opts o = { .stall_ns = 100 * MS, .kick_side = true };
@@ -260,6 +278,8 @@ static void test_use_stall(void **state)
 	assert_int_equal(use_episodes_when(kick_waits), 0);
 	assert_int_equal(use_episodes_when(kick_owed), 0);
 	assert_int_equal(use_episodes_when(all_used), 0);
+	assert_int_equal(use_episodes_when(unseen), 1);
+	assert_int_equal(use_episodes_when(zeroed), 0);
 
 	/* the episode: not before the threshold, over when the entry comes */
 	memset(&s, 0, sizeof(s));

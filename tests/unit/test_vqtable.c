@@ -712,6 +712,51 @@ static void test_read_guests(void **state)
 	vqtable_free(&t);
 }
 
+/* USE_STALL's guest reads (--kicks): a ring of requests with a backend
+ * that used nothing since the last read is read, whether or not vhost
+ * waits for a kick (vhost may stop without looking at the guest's index);
+ * an RX ring, a stopped ring, or a ring that moved on is not. */
+static void test_read_guests_use(void **state)
+{
+	struct vqtable t;
+	struct vq_stats tx = entry(0x10, 0x1000, 4242, 1, 100);
+	struct vq_stats rx = entry(0x11, 0x1000, 4242, 0, 100);
+	const struct vq_row *r;
+
+	reads = 0;
+	read_err = 0;
+	vqtable_init(&t, &ks);
+	t.kick_side = true;
+	tx.avail = rx.avail = 0x7f0000001000ull;
+	tx.backend = rx.backend = 1;
+	update(&t, &tx);
+	update(&t, &rx);
+	vqtable_settle(&t);
+	vqtable_read_guests(&t, fake_read);
+	r = row_of(&t, 0x10);
+	assert_int_equal(reads, 1);			/* the TX ring alone */
+	assert_true(r->flags.guest_avail_ok);
+	assert_int_equal(vq_use_pending(&r->flags, &r->cur), 1777);
+	tx.backend = 0;					/* stopped: not read */
+	update(&t, &tx);
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(reads, 1);
+	assert_false(r->flags.guest_avail_ok);
+	tx.backend = 1;					/* used entries came since */
+	tx.used = 5;
+	update(&t, &tx);
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(reads, 1);
+	t.kick_side = false;				/* without --kicks: never */
+	vqtable_free(&t);
+	vqtable_init(&t, &ks);
+	update(&t, &tx);
+	vqtable_settle(&t);
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(reads, 1);
+	vqtable_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_module_moved),
 		cmocka_unit_test(test_dev_address_reused_by_other_owner),
 		cmocka_unit_test(test_read_guests),
+		cmocka_unit_test(test_read_guests_use),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

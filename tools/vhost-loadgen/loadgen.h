@@ -108,6 +108,7 @@ struct lg_opts {
 	uint64_t vsock_send;     /* --send BYTES: guest -> host stream bytes */
 	uint64_t vsock_recv;     /* --recv BYTES: host -> guest stream bytes */
 	unsigned vsock_pkt;      /* --pkt SIZE: payload bytes per TX packet */
+	unsigned vsock_hold_rx_ms; /* --vsock-hold-rx MS */
 
 	/* --scsi WWPN (scsi.c) */
 	const char *scsi_wwpn;

@@ -194,7 +194,7 @@ enum {
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 	OPT_IN_ORDER, OPT_VSOCK, OPT_SEND, OPT_RECV, OPT_PKT,
 	OPT_SCSI, OPT_SCSI_QUEUES, OPT_CMDS, OPT_SCSI_HOTPLUG, OPT_SCSI_HOLD,
-	OPT_DM_LINEAR, OPT_DM_REMOVE,
+	OPT_DM_LINEAR, OPT_DM_REMOVE, OPT_VSOCK_HOLD_RX,
 };
 
 static void parse_opts(int argc, char **argv, struct lg_opts *o)
@@ -244,6 +244,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "scsi-hold", required_argument, NULL, OPT_SCSI_HOLD },
 		{ "dm-linear", required_argument, NULL, OPT_DM_LINEAR },
 		{ "dm-remove", required_argument, NULL, OPT_DM_REMOVE },
+		{ "vsock-hold-rx", required_argument, NULL, OPT_VSOCK_HOLD_RX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -418,6 +419,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			break;
 		case OPT_DM_REMOVE:
 			o->dm_remove = optarg;
+			break;
+		case OPT_VSOCK_HOLD_RX:
+			o->vsock_hold_rx_ms = (unsigned)parse_num("--vsock-hold-rx", optarg, 1, 60000);
 			break;
 		case OPT_ROUNDS:
 			o->rounds = (unsigned)parse_num("--rounds", optarg, 1, 1000);

@@ -43,6 +43,7 @@
 #define VS_OPS 8			/* VIRTIO_VSOCK_OP_INVALID .. CREDIT_REQUEST */
 #define VS_STALL_S 20.0
 #define VS_CREDIT_ASK_S 1.0
+#define VS_DEAD_PORT 9u			/* no listener: a REQUEST there gets an RST */
 
 static const char *const op_names[VS_OPS] = {
 	"invalid", "request", "response", "rst", "shutdown", "rw",
@@ -68,6 +69,8 @@ struct vs_dev {
 	uint64_t ops[LG_NQ][VS_OPS];	/* packets by op, per queue */
 	uint64_t bytes[LG_NQ];		/* payload bytes per queue */
 	uint64_t foreign;		/* rx packets not of our stream */
+	unsigned dead_requests;		/* --vsock-hold-rx: REQUESTs to VS_DEAD_PORT */
+	unsigned held_rx_ms;		/* ...and how long TX was held */
 };
 
 void vsock_usage(FILE *f)
@@ -83,6 +86,12 @@ void vsock_usage(FILE *f)
 "  --recv BYTES        host -> guest stream bytes (default 1048576)\n"
 "  --pkt SIZE          payload bytes per TX packet, 1..65536 (default 1024);\n"
 "                      RX buffers are 4096 bytes (vhost splits longer packets)\n"
+"  --vsock-hold-rx MS  before the stream, post no RX buffers and send a TX\n"
+"                      ring's worth of REQUESTs to a port nobody listens on:\n"
+"                      vhost queues an RST reply for each and, with a ring's\n"
+"                      worth waiting for RX buffers, stops serving TX. Then\n"
+"                      send the stream's REQUEST, wait MS ms (it must stay\n"
+"                      unused), and post the RX buffers (one device)\n"
 "  Applies with it: --ring, --event-every, --no-event-idx, --no-call,\n"
 "  --always-kick, --devices, --procs, --kthread, --rounds, --gt, --wait-file,\n"
 "  --pause-before, --hold.\n"
@@ -92,12 +101,14 @@ void vsock_usage(FILE *f)
 void vsock_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set)
 {
 	if (!o->vsock) {
-		if (o->vsock_pkt || o->vsock_send || o->vsock_recv)
-			bad_usage("--send, --recv and --pkt need --vsock");
+		if (o->vsock_pkt || o->vsock_send || o->vsock_recv || o->vsock_hold_rx_ms)
+			bad_usage("--send, --recv, --pkt and --vsock-hold-rx need --vsock");
 		return;
 	}
 	if (tx_set || rx_set)
 		bad_usage("--vsock carries a stream: use --send/--recv, not --tx/--rx");
+	if (o->vsock_hold_rx_ms && (o->devices > 1 || o->procs > 1))
+		bad_usage("--vsock-hold-rx: one device of one process");
 	if (o->in_order)
 		bad_usage("--in-order: vhost_vsock does not offer VIRTIO_F_IN_ORDER");
 	if (o->no_interrupt || o->call_toggle || o->reset_backend || o->zero_rings ||
@@ -157,8 +168,10 @@ static void vs_stop(struct vs_dev *v)
 /* ------------------------------------------------------------------ */
 /* packets                                                              */
 
-/* One packet on the TX ring, RW payload from the stream's pattern. */
-static bool vs_send(struct vs_dev *v, uint16_t op, uint32_t flags, uint32_t len)
+/* One packet on the TX ring to the host's port, RW payload from the
+ * stream's pattern; false when the ring is full. */
+static bool vs_put(struct vs_dev *v, uint16_t op, uint32_t flags, uint32_t len,
+		   uint32_t port)
 {
 	struct lg_vq *vq = &v->d.vq[LG_Q_TX];
 	struct virtio_vsock_hdr h;
@@ -173,7 +186,7 @@ static bool vs_send(struct vs_dev *v, uint16_t op, uint32_t flags, uint32_t len)
 	h.src_cid = htole64(v->cid);
 	h.dst_cid = htole64(VS_HOST_CID);
 	h.src_port = htole32(v->port);
-	h.dst_port = htole32(v->peer.port);
+	h.dst_port = htole32(port);
 	h.len = htole32(len);
 	h.type = htole16(VIRTIO_VSOCK_TYPE_STREAM);
 	h.op = htole16(op);
@@ -185,6 +198,14 @@ static bool vs_send(struct vs_dev *v, uint16_t op, uint32_t flags, uint32_t len)
 		buf[VS_HDR + i] = vsock_pattern(v->sent + i, 0);
 	vq_publish(vq, old);
 	vq->submitted++;
+	return true;
+}
+
+/* A packet of the stream, counted by op. */
+static bool vs_send(struct vs_dev *v, uint16_t op, uint32_t flags, uint32_t len)
+{
+	if (!vs_put(v, op, flags, len, v->peer.port))
+		return false;
 	v->fwd_told = v->fwd_cnt;
 	v->ops[LG_Q_TX][op]++;
 	v->bytes[LG_Q_TX] += len;
@@ -325,6 +346,40 @@ static bool vs_service(const struct lg_opts *o, struct vs_dev *v, double now)
 	return progress;
 }
 
+/* --vsock-hold-rx (see its --help). vhost_vsock stops serving TX while as
+ * many replies as the TX ring holds wait for RX buffers (its
+ * queued_replies, checked before each TX buffer it takes). */
+static void vs_hold_rx(const struct lg_opts *o, struct vs_dev *v)
+{
+	struct lg_vq *tx = &v->d.vq[LG_Q_TX];
+	double t0 = lg_now();
+
+	while (v->dead_requests < tx->num || vq_outstanding(tx)) {
+		if (v->dead_requests < tx->num &&
+		    vs_put(v, VIRTIO_VSOCK_OP_REQUEST, 0, 0, VS_DEAD_PORT)) {
+			v->dead_requests++;
+			continue;
+		}
+		if (vq_harvest(tx, NULL, NULL))
+			vq_read_call(tx);
+		else if (lg_now() - t0 > VS_STALL_S)
+			lg_fatal("--vsock-hold-rx: vhost took %llu of %u REQUESTs to port %u in %.0f s",
+				 (unsigned long long)tx->completed, tx->num, VS_DEAD_PORT, VS_STALL_S);
+		else
+			usleep(100);
+	}
+	if (!vs_send(v, VIRTIO_VSOCK_OP_REQUEST, 0, 0))
+		lg_fatal("--vsock-hold-rx: no room for the stream's REQUEST");
+	v->state = VS_CONNECTING;
+	sleep_ms(o->vsock_hold_rx_ms);
+	if (vq_harvest(tx, NULL, NULL))
+		lg_fatal("--vsock-hold-rx: vhost used a TX buffer while %u replies waited for "
+			 "RX buffers", tx->num);
+	v->held_rx_ms = o->vsock_hold_rx_ms;
+	fprintf(stderr, "%s[%d]: vsock dev %d: %u RSTs queued, TX held %u ms\n", LG_NAME,
+		(int)getpid(), v->d.ordinal, v->dead_requests, v->held_rx_ms);
+}
+
 static bool vs_done(const struct vs_dev *v)
 {
 	return v->state == VS_CLOSED && !vq_outstanding(&v->d.vq[LG_Q_TX]);
@@ -379,13 +434,15 @@ static void vs_emit(const struct lg_opts *o, struct vs_dev *vs, unsigned ndev,
 		sb_printf(&b, "%s{\"dev\":%u,\"cid\":%llu,\"port\":%u,\"peer_port\":%u,"
 			  "\"evt_vring\":\"%s\",\"sent\":%llu,\"got\":%llu,\"got_bad\":%llu,"
 			  "\"foreign\":%llu,\"peer_got\":%llu,\"peer_bad\":%llu,"
-			  "\"peer_sent\":%llu,\"peer_status\":%d}",
+			  "\"peer_sent\":%llu,\"peer_status\":%d,\"dead_requests\":%u,"
+			  "\"held_rx_ms\":%u}",
 			  i ? "," : "", i, (unsigned long long)v->cid, v->port,
 			  v->peer.port, errno_name(v->evt_errno),
 			  (unsigned long long)v->sent, (unsigned long long)v->got,
 			  (unsigned long long)v->got_bad, (unsigned long long)v->foreign,
 			  (unsigned long long)v->res.got, (unsigned long long)v->res.bad,
-			  (unsigned long long)v->res.sent, v->res.status);
+			  (unsigned long long)v->res.sent, v->res.status, v->dead_requests,
+			  v->held_rx_ms);
 	}
 	sb_printf(&b, "]}\n");
 	sb_write(&b, o->gt_fd >= 0 ? o->gt_fd : STDOUT_FILENO);
@@ -444,6 +501,8 @@ void vsock_round(const struct lg_opts *o, unsigned round)
 		sleep_ms(10);
 
 	t0 = last = now = lg_now();
+	if (o->vsock_hold_rx_ms)
+		vs_hold_rx(o, &vs[0]);
 	for (;;) {
 		bool progress = false, done = true;
 
