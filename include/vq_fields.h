@@ -141,6 +141,8 @@
 	  "last_used_idx when the last signal went out")		\
 	X(__u16, kick_armed_avail, VQ_FK_INT | VQ_FK_KICK, NULL,	\
 	  "vhost's avail index when it last asked for a kick (the avail_event it wrote with EVENT_IDX; without, it cleared VRING_USED_F_NO_NOTIFY): the guest's next buffer after it must come with a kick.") \
+	X(__u16, used_idx_now, VQ_FK_JUDGE, NULL,			\
+	  "vq->last_used_idx as the last refresh read it, with the ring's address: USE_STALL's count is taken against it") \
 	X(__u8, signalled_used_valid, VQ_FK_BOOL, NULL,		\
 	  "vq->signalled_used_valid, last seen.")			\
 	X(__u8, retired, VQ_FK_BOOL, NULL,				\

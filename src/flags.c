@@ -119,7 +119,7 @@ uint16_t vq_use_pending(const struct vq_flags *fl, const struct vq_stats *s)
 {
 	uint16_t avail = fl->guest_avail_ok ? fl->guest_avail : s->avail_idx;
 
-	return (uint16_t)(avail - s->last_used_idx);
+	return (uint16_t)(avail - s->used_idx_now);
 }
 
 /* USE_STALL: on a ring of requests, the guest has published buffers

@@ -58,7 +58,7 @@ bool verdict_text(const struct vq_row *r, int flag, uint64_t now_ns, char *buf, 
 		snprintf(buf, len, "guest published buffers up to avail %u%s, vhost saw them up to %u, took them up to %u and used them up to %u: %u unused for %.1f s, with a backend, no kick waiting (kicks: %llu, handler runs: %llu) -> %s",
 			 r->flags.guest_avail_ok ? r->flags.guest_avail : s->avail_idx,
 			 r->flags.guest_avail_ok ? "" : " (vhost's view: guest memory not read)",
-			 s->avail_idx, s->last_avail_idx, s->last_used_idx,
+			 s->avail_idx, s->last_avail_idx, s->used_idx_now,
 			 vq_use_pending(&r->flags, s),
 			 waited_s(r->flags.use_since_ns, now_ns), (unsigned long long)s->kicks,
 			 (unsigned long long)s->handler_runs, stage);

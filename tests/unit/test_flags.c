@@ -206,7 +206,7 @@ static uint64_t use_episodes_when(void (*tweak)(struct vq_stats *s, struct vq_fl
 	s.backend = 1;
 	s.used = 64;
 	s.avail_idx = s.last_avail_idx = 65;
-	s.last_used_idx = 64;
+	s.used_idx_now = 64;
 	if (tweak)
 		tweak(&s, &fl, &o);
 	for (int t = 0; t <= 10; t++)
@@ -244,7 +244,7 @@ static void kick_owed(struct vq_stats *s, struct vq_flags *fl, struct flag_opts 
 
 static void all_used(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
 {
-	s->last_used_idx = 65;
+	s->used_idx_now = 65;
 }
 
 /* vhost stopped before it looked (vhost-vsock with replies backed up):
@@ -259,7 +259,7 @@ static void unseen(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
 /* a driver that zeroed its rings: the guest's index counts nothing */
 static void zeroed(struct vq_stats *s, struct vq_flags *fl, struct flag_opts *o)
 {
-	s->last_used_idx = 3000;
+	s->used_idx_now = 3000;
 	s->avail_idx = s->last_avail_idx = 3000;
 	fl->guest_avail_ok = true;
 	fl->guest_avail = 0;
@@ -286,7 +286,7 @@ static void test_use_stall(void **state)
 	s.num = 256;
 	s.backend = 1;
 	s.avail_idx = 65;
-	s.last_used_idx = 64;
+	s.used_idx_now = 64;
 	flags_update(&fl, &s, &o, 1000 * MS, 1.0);
 	flags_update(&fl, &s, &o, 1100 * MS, 1.1);
 	assert_int_equal(fl.f[FLAG_USE_STALL].count, 0);
@@ -294,14 +294,14 @@ static void test_use_stall(void **state)
 	assert_int_equal(fl.f[FLAG_USE_STALL].count, 1);
 	assert_true(fl.f[FLAG_USE_STALL].active);
 	s.used++;
-	s.last_used_idx = 65;
+	s.used_idx_now = 65;
 	flags_update(&fl, &s, &o, 1200 * MS, 1.2);
 	assert_false(fl.f[FLAG_USE_STALL].active);
 	/* a new request that vhost uses within the threshold: nothing */
 	s.avail_idx = 66;
 	flags_update(&fl, &s, &o, 1300 * MS, 1.3);
 	s.used++;
-	s.last_used_idx = 66;
+	s.used_idx_now = 66;
 	flags_update(&fl, &s, &o, 1390 * MS, 1.39);
 	flags_update(&fl, &s, &o, 2000 * MS, 2.0);
 	assert_int_equal(fl.f[FLAG_USE_STALL].count, 1);
