@@ -33,9 +33,9 @@ static void refresh_state(struct vhost_virtqueue *vq, struct vq_stats *s, bool o
 	 * pair read with last_avail_idx unchanged around avail_idx. */
 	/* USE_STALL: a backend, and the ring as it is now (a driver that
 	 * set up new rings has them at new addresses before its first used
-	 * entry); the hooks' own last_used_idx stays theirs */
+	 * entry); the hooks' own avail and last_used_idx stay theirs */
 	s->backend = !!BPF_CORE_READ(vq, private_data);
-	s->avail = (u64)BPF_CORE_READ(vq, avail);
+	s->avail_now = (u64)BPF_CORE_READ(vq, avail);
 	s->used_idx_now = BPF_CORE_READ(vq, last_used_idx);
 	if (BPF_CORE_READ(vq, last_avail_idx) != last_avail_idx)
 		return;

@@ -119,6 +119,8 @@
 	  "first kick its handler has not started for (0: none; VQ_WAIT_UNSTAMPED: not timed yet)") \
 	X(__u64, kicks_at_arm, VQ_FK_JUDGE, NULL,			\
 	  "kicks when vhost last asked for one (vhost_enable_notify returned false)") \
+	X(__u64, avail_now, VQ_FK_JUDGE, NULL,				\
+	  "vq->avail as the last refresh read it: where USE_STALL reads the guest's index") \
 	X(__u32, owner_tgid, VQ_FK_ID, NULL,				\
 	  "pid of the owning process (dev->mm->owner)")		\
 	X(__s32, queue, VQ_FK_ID, NULL,					\
@@ -142,7 +144,7 @@
 	X(__u16, kick_armed_avail, VQ_FK_INT | VQ_FK_KICK, NULL,	\
 	  "vhost's avail index when it last asked for a kick (the avail_event it wrote with EVENT_IDX; without, it cleared VRING_USED_F_NO_NOTIFY): the guest's next buffer after it must come with a kick.") \
 	X(__u16, used_idx_now, VQ_FK_JUDGE, NULL,			\
-	  "vq->last_used_idx as the last refresh read it, with the ring's address: USE_STALL's count is taken against it") \
+	  "vq->last_used_idx as the last refresh read it, with avail_now: USE_STALL's count is taken against it") \
 	X(__u8, signalled_used_valid, VQ_FK_BOOL, NULL,		\
 	  "vq->signalled_used_valid, last seen.")			\
 	X(__u8, retired, VQ_FK_BOOL, NULL,				\

@@ -98,11 +98,15 @@ static bool worker_stalled(const struct vq_stats *s, const struct flag_opts *o, 
  * has come since, none waits for its handler, and the guest's own avail
  * index has moved on: the guest published and did not kick, for longer
  * than the threshold. A guest that kicks right after publishing, or
- * vhost turning kicks off (it works the ring), ends it. */
+ * vhost turning kicks off (it works the ring), ends it. A ring with no
+ * backend (its owner stopped vhost: a driver reload, a pause) waits for
+ * no kick: seen as a false flag on a real Linux guest's virtio_net reload,
+ * whose new ring (index 0) was read while vhost still stood armed on the
+ * old one. */
 static bool kick_missed(struct vq_flags *fl, const struct vq_stats *s,
 			const struct flag_opts *o, uint64_t now_ns)
 {
-	bool missing = !s->retired && s->kick_armed && s->kicks == s->kicks_at_arm &&
+	bool missing = !s->retired && s->backend && s->kick_armed && s->kicks == s->kicks_at_arm &&
 		       !s->kick_waiting_ns && fl->guest_avail_ok &&
 		       fl->guest_avail != s->kick_armed_avail;
 
@@ -117,7 +121,7 @@ static bool kick_missed(struct vq_flags *fl, const struct vq_stats *s,
 
 uint16_t vq_use_pending(const struct vq_flags *fl, const struct vq_stats *s)
 {
-	uint16_t avail = fl->guest_avail_ok ? fl->guest_avail : s->avail_idx;
+	uint16_t avail = fl->use_guest_avail_ok ? fl->use_guest_avail : s->avail_idx;
 
 	return (uint16_t)(avail - s->used_idx_now);
 }

@@ -52,10 +52,9 @@ struct vq_flags {
 	uint16_t avail_seen;
 	bool avail_known;
 	uint64_t avail_seen_ns;
-	/* KICK_MISSED and USE_STALL: the guest's own avail index, read at
-	 * this read when vhost waits for a kick, or a ring of requests used
-	 * nothing (vqtable_read_guests), and since when the guest has been
-	 * past the kick it owes */
+	/* KICK_MISSED: the guest's own avail index, read at this read when
+	 * vhost waits for a kick (vqtable_read_guests), and since when the
+	 * guest has been past it with no kick */
 	uint16_t guest_avail;
 	bool guest_avail_ok;
 	uint64_t kick_missing_ns;
@@ -69,6 +68,8 @@ struct vq_flags {
 	 * by vqtable_judge), and since when buffers vhost has seen wait with
 	 * no used entry (used and ring_setups as they were then) */
 	bool requests;
+	uint16_t use_guest_avail;	/* the guest's avail index at avail_now, */
+	bool use_guest_avail_ok;	/* read when the ring used nothing */
 	uint64_t use_since_ns;
 	uint64_t use_used, use_setups;
 };

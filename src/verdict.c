@@ -56,8 +56,8 @@ bool verdict_text(const struct vq_row *r, int flag, uint64_t now_ns, char *buf, 
 		break;
 	case FLAG_USE_STALL:
 		snprintf(buf, len, "guest published buffers up to avail %u%s, vhost saw them up to %u, took them up to %u and used them up to %u: %u unused for %.1f s, with a backend, no kick waiting (kicks: %llu, handler runs: %llu) -> %s",
-			 r->flags.guest_avail_ok ? r->flags.guest_avail : s->avail_idx,
-			 r->flags.guest_avail_ok ? "" : " (vhost's view: guest memory not read)",
+			 r->flags.use_guest_avail_ok ? r->flags.use_guest_avail : s->avail_idx,
+			 r->flags.use_guest_avail_ok ? "" : " (vhost's view: guest memory not read)",
 			 s->avail_idx, s->last_avail_idx, s->used_idx_now,
 			 vq_use_pending(&r->flags, s),
 			 waited_s(r->flags.use_since_ns, now_ns), (unsigned long long)s->kicks,
@@ -89,10 +89,12 @@ json_t *verdict_json(const struct vq_row *r, int flag, uint64_t now_ns, double t
 	json_object_set_new(o, "last_avail_idx", json_integer(s->last_avail_idx));
 	json_object_set_new(o, "last_used_idx", json_integer(s->last_used_idx));
 	json_object_set_new(o, "used_event", json_integer(s->used_event));
-	if (flag == FLAG_KICK_MISSED || (flag == FLAG_USE_STALL && r->flags.guest_avail_ok)) {
+	if (flag == FLAG_KICK_MISSED) {
 		json_object_set_new(o, "guest_avail", json_integer(r->flags.guest_avail));
 		json_object_set_new(o, "kick_armed_avail", json_integer(s->kick_armed_avail));
 	}
+	if (flag == FLAG_USE_STALL && r->flags.use_guest_avail_ok)
+		json_object_set_new(o, "guest_avail", json_integer(r->flags.use_guest_avail));
 	if (flag == FLAG_WORKER_STALL)
 		json_object_set_new(o, "kick_waited_s", json_real(waited_s(s->kick_waiting_ns, now_ns)));
 	if (flag == FLAG_USE_STALL)

@@ -407,15 +407,23 @@ void vqtable_read_guests(struct vqtable *t, int (*read)(pid_t pid, uint64_t addr
 		int err;
 
 		r->flags.guest_avail_ok = false;
+		r->flags.use_guest_avail_ok = false;
 		r->flags.guest_used_event_ok = false;
 		if (s->retired || !s->avail || !s->owner_tgid)
 			continue;
-		/* KICK_MISSED: vhost waits for a kick; USE_STALL: a ring of
-		 * requests with a backend published no used entry since the
-		 * last read (vhost may not have looked at the guest's index) */
-		if ((s->kick_armed && s->kicks == s->kicks_at_arm && !s->kick_waiting_ns) ||
-		    (t->kick_side && r->id.requests && s->backend && !s->kick_waiting_ns &&
-		     s->used == r->flags.use_used)) {
+		/* USE_STALL: a ring of requests with a backend published no
+		 * used entry since the last read (vhost may stop without
+		 * looking at the guest's index): at the ring's address now */
+		if (t->kick_side && r->id.requests && s->backend && !s->kick_waiting_ns &&
+		    s->used == r->flags.use_used && s->avail_now) {
+			err = read((pid_t)s->owner_tgid, s->avail_now + VQ_AVAIL_IDX_OFFSET,
+				   &r->flags.use_guest_avail);
+			r->flags.use_guest_avail_ok = !err;
+			if (err && err != -ESRCH && err != -EFAULT)
+				t->guest_read_errors++;
+		}
+		/* KICK_MISSED: vhost waits for a kick */
+		if (s->backend && s->kick_armed && s->kicks == s->kicks_at_arm && !s->kick_waiting_ns) {
 			err = read((pid_t)s->owner_tgid, s->avail + VQ_AVAIL_IDX_OFFSET,
 				   &r->flags.guest_avail);
 			r->flags.guest_avail_ok = !err;

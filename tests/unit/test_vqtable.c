@@ -651,8 +651,9 @@ static void test_dev_address_reused_by_other_owner(void **state)
 }
 
 /* KICK_MISSED's guest reads: only rows vhost waits on for a kick (armed,
- * no kick since, none waiting for its handler) are read, at avail + 2 of
- * their owner; a gone process or ring is no error, a refused read is. */
+ * no kick since, none waiting for its handler, a backend) are read, at
+ * avail + 2 of their owner; a gone process or ring is no error, a refused
+ * read is. */
 static int reads;
 static int read_err;
 static uint64_t read_addr;
@@ -675,6 +676,7 @@ static void test_read_guests(void **state)
 
 	vqtable_init(&t, &ks);
 	s.avail = 0x7f0000001000ull;
+	s.backend = 1;
 	s.kick_armed = 1;
 	s.kick_armed_avail = 1500;
 	s.kicks = s.kicks_at_arm = 7;
@@ -709,6 +711,12 @@ static void test_read_guests(void **state)
 	update(&t, &s);
 	vqtable_read_guests(&t, fake_read);
 	assert_int_equal(reads, 3);	/* not read */
+	/* stopped by its owner (no backend): vhost waits for no kick */
+	s.kick_waiting_ns = 0;
+	s.backend = 0;
+	update(&t, &s);
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(reads, 3);
 	vqtable_free(&t);
 }
 
@@ -728,6 +736,7 @@ static void test_read_guests_use(void **state)
 	vqtable_init(&t, &ks);
 	t.kick_side = true;
 	tx.avail = rx.avail = 0x7f0000001000ull;
+	tx.avail_now = rx.avail_now = 0x7f0000005000ull;	/* the ring now */
 	tx.backend = rx.backend = 1;
 	update(&t, &tx);
 	update(&t, &rx);
@@ -735,13 +744,15 @@ static void test_read_guests_use(void **state)
 	vqtable_read_guests(&t, fake_read);
 	r = row_of(&t, 0x10);
 	assert_int_equal(reads, 1);			/* the TX ring alone */
-	assert_true(r->flags.guest_avail_ok);
+	assert_int_equal(read_addr, 0x7f0000005002ull);
+	assert_true(r->flags.use_guest_avail_ok);
+	assert_false(r->flags.guest_avail_ok);		/* no kick owed: not KM's */
 	assert_int_equal(vq_use_pending(&r->flags, &r->cur), 1777);
 	tx.backend = 0;					/* stopped: not read */
 	update(&t, &tx);
 	vqtable_read_guests(&t, fake_read);
 	assert_int_equal(reads, 1);
-	assert_false(r->flags.guest_avail_ok);
+	assert_false(r->flags.use_guest_avail_ok);
 	tx.backend = 1;					/* used entries came since */
 	tx.used = 5;
 	update(&t, &tx);
