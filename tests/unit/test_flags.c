@@ -203,11 +203,8 @@ static void test_kick_missed(void **state)
  * outlasted the threshold, ended by the used entry. Not judged without
  * the kick side, on an RX ring, without a backend, with a kick waiting
  * for its handler (WORKER_STALL) or a kick the guest owes (KICK_MISSED). */
-static uint64_t use_episodes_when(void (*tweak)(struct vq_stats *s, struct vq_flags *fl,
-						  struct flag_opts *o))
+static struct vq_stats use_ring(void)
 {
-	struct flag_opts o = { .stall_ns = 100 * MS, .kick_side = true };
-	struct vq_flags fl = { .requests = true };
 	struct vq_stats s;
 
 	memset(&s, 0, sizeof(s));
@@ -216,6 +213,16 @@ static uint64_t use_episodes_when(void (*tweak)(struct vq_stats *s, struct vq_fl
 	s.used = 64;
 	s.avail_idx = s.last_avail_idx = 65;
 	s.used_idx_now = 64;
+	return s;
+}
+
+static uint64_t use_episodes_when(void (*tweak)(struct vq_stats *s, struct vq_flags *fl,
+						  struct flag_opts *o))
+{
+	struct flag_opts o = { .stall_ns = 100 * MS, .kick_side = true };
+	struct vq_flags fl = { .requests = true };
+	struct vq_stats s = use_ring();
+
 	if (tweak)
 		tweak(&s, &fl, &o);
 	for (int t = 0; t <= 10; t++)
@@ -278,7 +285,7 @@ static void test_use_stall(void **state)
 {
 	struct flag_opts o = { .stall_ns = 100 * MS, .kick_side = true };
 	struct vq_flags fl = { .requests = true };
-	struct vq_stats s;
+	struct vq_stats s = use_ring();
 
 	assert_int_equal(use_episodes_when(NULL), 1);
 	assert_int_equal(use_episodes_when(no_kicks), 0);
@@ -291,11 +298,6 @@ static void test_use_stall(void **state)
 	assert_int_equal(use_episodes_when(zeroed), 0);
 
 	/* the episode: not before the threshold, over when the entry comes */
-	memset(&s, 0, sizeof(s));
-	s.num = 256;
-	s.backend = 1;
-	s.avail_idx = 65;
-	s.used_idx_now = 64;
 	flags_update(&fl, &s, &o, 1000 * MS, 1.0);
 	flags_update(&fl, &s, &o, 1100 * MS, 1.1);
 	assert_int_equal(fl.f[FLAG_USE_STALL].count, 0);
