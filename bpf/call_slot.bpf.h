@@ -70,13 +70,21 @@ static __always_inline struct call_slot *slot_enter(void *map, u32 tid)
 	return c;
 }
 
+/* The thread's slot if its entry left it pending, else NULL. */
+static __always_inline struct call_slot *slot_mine(void *map, u32 tid)
+{
+	struct call_slot *c = slot_of(map, tid);
+
+	return c && c->pending && c->tid == tid ? c : NULL;
+}
+
 /* This call was filtered out at entry: its return must not take what an
  * earlier call of the thread left behind (a return probe that was missed). */
 static __always_inline void slot_drop(void *map, u32 tid)
 {
-	struct call_slot *c = slot_of(map, tid);
+	struct call_slot *c = slot_mine(map, tid);
 
-	if (c && c->tid == tid && c->pending) {
+	if (c) {
 		GLOBAL_INC(return_misses);
 		c->pending = 0;
 	}

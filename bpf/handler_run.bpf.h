@@ -31,9 +31,8 @@ CALL_SLOT_MAP_OF(run_slots, struct run_slot);
 /* The run starts: s is the vq's entry, or NULL when it has none yet. */
 static __always_inline void run_start(u64 vq, struct vq_stats *s, u64 kick_ns, u64 now)
 {
-	struct run_slot *r;
-
 	u32 tid = current_tid();
+	struct run_slot *r;
 
 	if (!want_hist)
 		return;
@@ -55,15 +54,14 @@ static __always_inline void run_start(u64 vq, struct vq_stats *s, u64 kick_ns, u
 /* The handler returns (kretprobe: no arguments, the slot says which vq). */
 static __always_inline void run_end(void)
 {
-	u32 tid = current_tid(), id;
+	struct run_slot *r = (struct run_slot *)slot_mine(&run_slots, current_tid());
 	struct vq_stats *s;
 	struct vq_hists *h;
-	struct run_slot *r;
 	bool skip;
 	u64 now;
+	u32 id;
 
-	r = (struct run_slot *)slot_of(&run_slots, tid);
-	if (!r || !r->c.pending || r->c.tid != tid)
+	if (!r)
 		return;
 	r->c.pending = 0;
 	s = vq_find_live(r->c.vq, &id, &skip);
@@ -79,11 +77,9 @@ static __always_inline void run_end(void)
 /* vhost_notify returned true for vq at now: the run's first interrupt. */
 static __always_inline void run_signalled(struct vq_hists *h, u64 vq, u64 now)
 {
-	u32 tid = current_tid();
-	struct run_slot *r;
+	struct run_slot *r = (struct run_slot *)slot_mine(&run_slots, current_tid());
 
-	r = (struct run_slot *)slot_of(&run_slots, tid);
-	if (!r || !r->c.pending || r->c.tid != tid || r->c.vq != vq || !r->kick_ns)
+	if (!r || r->c.vq != vq || !r->kick_ns)
 		return;
 	if (now > r->kick_ns)
 		hist_add(h, VQ_HIST_KICK_TO_SIGNAL_NS, now - r->kick_ns);

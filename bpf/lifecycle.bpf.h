@@ -26,17 +26,17 @@ static void refresh_state(struct vhost_virtqueue *vq, struct vq_stats *s, bool o
 	u16 avail_idx = BPF_CORE_READ(vq, avail_idx);
 	u16 guest, used;
 
-	/* Nothing here holds the vq's mutex: a busy worker moves both
-	 * indexes while they are read, and an avail_idx read before a
-	 * last_avail_idx that has passed it looked like an overrun (seen:
-	 * AVAIL_OVERRUN on a polling TX load on 6.12). Judged only from a
-	 * pair read with last_avail_idx unchanged around avail_idx. */
 	/* USE_STALL: a backend, and the ring as it is now (a driver that
 	 * set up new rings has them at new addresses before its first used
 	 * entry); the hooks' own avail and last_used_idx stay theirs */
 	s->backend = !!BPF_CORE_READ(vq, private_data);
 	s->avail_now = (u64)BPF_CORE_READ(vq, avail);
 	s->used_idx_now = BPF_CORE_READ(vq, last_used_idx);
+	/* Nothing here holds the vq's mutex: a busy worker moves both
+	 * indexes while they are read, and an avail_idx read before a
+	 * last_avail_idx that has passed it looked like an overrun (seen:
+	 * AVAIL_OVERRUN on a polling TX load on 6.12). Judged only from a
+	 * pair read with last_avail_idx unchanged around avail_idx. */
 	if (BPF_CORE_READ(vq, last_avail_idx) != last_avail_idx)
 		return;
 

@@ -307,10 +307,14 @@ int attach_configure(struct attach_plan *p, struct vqtrace_bpf *skel)
 	}
 	/* The kick side's programs load only with --kicks, the run
 	 * histograms' exit programs only with --hist as well. */
-	bpf_object__for_each_program(prog, skel->obj)
-		if (kick_hook_prog(bpf_program__name(prog)))
-			bpf_program__set_autoload(prog, kick_hook_hist_prog(bpf_program__name(prog)) ?
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool exit_prog;
+		const struct kick_hook_def *k = kick_hook_of(bpf_program__name(prog), &exit_prog);
+
+		if (k)
+			bpf_program__set_autoload(prog, exit_prog && k->ret_hist_only ?
 							p->kick_hist : p->kick_side);
+	}
 	skel->rodata->add_count_arg = d->count_arg;
 	skel->rodata->notify_arg_first = p->notify_arg_first;
 	skel->rodata->notify_inputs_tracked = d->trampoline;

@@ -33,7 +33,7 @@ const struct flag_def flag_defs[FLAG__COUNT] = {
 	[FLAG_KICK_MISSED] = { "KICK_MISSED", "KM",
 		"the guest added buffers after vhost asked for a kick and sent none for --stall-ms: the guest did not kick" },
 	[FLAG_USE_STALL] = { "USE_STALL", "US",
-		"(--kicks) on a ring of requests (TX, scsi I/O and control), buffers vhost has seen waited --stall-ms with no used entry, while no kick waited for its handler, vhost lacked no kick, and the ring had a backend: vhost (its backend) did not use the buffers" },
+		"(--kicks) on a ring of requests (TX, scsi I/O and control), buffers the guest published (its avail index as read from its memory, else vhost's) waited --stall-ms with no used entry, while the ring had a backend, no kick waited for its handler and the guest owed none: vhost (its backend) did not use the buffers" },
 };
 
 static void set_count(struct flag_state *f, uint64_t count, double now_s)
@@ -103,11 +103,16 @@ static bool worker_stalled(const struct vq_stats *s, const struct flag_opts *o, 
  * no kick: seen as a false flag on a real Linux guest's virtio_net reload,
  * whose new ring (index 0) was read while vhost still stood armed on the
  * old one. */
+bool vq_kick_owed(const struct vq_stats *s)
+{
+	return !s->retired && s->backend && s->kick_armed && s->kicks == s->kicks_at_arm &&
+	       !s->kick_waiting_ns;
+}
+
 static bool kick_missed(struct vq_flags *fl, const struct vq_stats *s,
 			const struct flag_opts *o, uint64_t now_ns)
 {
-	bool missing = !s->retired && s->backend && s->kick_armed && s->kicks == s->kicks_at_arm &&
-		       !s->kick_waiting_ns && fl->guest_avail_ok &&
+	bool missing = vq_kick_owed(s) && fl->guest_avail_ok &&
 		       fl->guest_avail != s->kick_armed_avail;
 
 	if (!missing) {
@@ -117,6 +122,11 @@ static bool kick_missed(struct vq_flags *fl, const struct vq_stats *s,
 	if (!fl->kick_missing_ns)
 		fl->kick_missing_ns = now_ns;
 	return now_ns - fl->kick_missing_ns > o->stall_ns;
+}
+
+bool vq_use_watched(const struct vq_stats *s, bool requests, bool kick_side)
+{
+	return kick_side && requests && !s->retired && s->backend && !s->kick_waiting_ns;
 }
 
 uint16_t vq_use_pending(const struct vq_flags *fl, const struct vq_stats *s)
@@ -140,9 +150,8 @@ static bool use_stalled(struct vq_flags *fl, const struct vq_stats *s,
 			const struct flag_opts *o, uint64_t now_ns)
 {
 	uint16_t pending = vq_use_pending(fl, s);
-	bool waiting = o->kick_side && fl->requests && !s->retired && s->backend &&
-		       pending && pending <= s->num && !s->kick_waiting_ns &&
-		       !fl->kick_missing_ns;
+	bool waiting = vq_use_watched(s, fl->requests, o->kick_side) &&
+		       pending && pending <= s->num && !fl->kick_missing_ns;
 
 	if (!waiting || s->used != fl->use_used || s->ring_setups != fl->use_setups) {
 		fl->use_used = s->used;

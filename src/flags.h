@@ -92,6 +92,13 @@ void flags_mark_printed(struct vq_flags *fl);
 /* "WI,WC,SS" (at most width characters, "+" when cut); "-" when none. */
 void flags_codes(const struct vq_flags *fl, bool total, char *buf, size_t len, int width);
 void flags_help(FILE *f);
+/* KICK_MISSED: vhost waits for a kick, on a ring with a backend, and none
+ * came or waits for its handler (the guest's index then says whether one
+ * is owed: vqtable_read_guests reads it for these). */
+bool vq_kick_owed(const struct vq_stats *s);
+/* USE_STALL looks at this vq: --kicks, a ring of requests with a backend,
+ * no kick waiting for its handler. */
+bool vq_use_watched(const struct vq_stats *s, bool requests, bool kick_side);
 /* USE_STALL's count: buffers the guest published (its avail index as read
  * from guest memory, else vhost's) that vhost has not used. */
 uint16_t vq_use_pending(const struct vq_flags *fl, const struct vq_stats *s);

@@ -108,20 +108,12 @@ const struct kick_hook_def kick_hooks[KICK_HOOK__COUNT] = {
 	  "one call per busy-poll round of vhost-net (Q14)" },
 };
 
-bool kick_hook_prog(const char *prog)
+const struct kick_hook_def *kick_hook_of(const char *prog, bool *exit_prog)
 {
-	for (int i = 0; i < KICK_HOOK__COUNT; i++)
-		if (!strcmp(kick_hooks[i].prog, prog) ||
-		    (kick_hooks[i].ret_prog && !strcmp(kick_hooks[i].ret_prog, prog)))
-			return true;
-	return false;
-}
-
-bool kick_hook_hist_prog(const char *prog)
-{
-	for (int i = 0; i < KICK_HOOK__COUNT; i++)
-		if (kick_hooks[i].ret_hist_only && kick_hooks[i].ret_prog &&
-		    !strcmp(kick_hooks[i].ret_prog, prog))
-			return true;
-	return false;
+	for (int i = 0; i < KICK_HOOK__COUNT; i++) {
+		*exit_prog = kick_hooks[i].ret_prog && !strcmp(kick_hooks[i].ret_prog, prog);
+		if (*exit_prog || !strcmp(kick_hooks[i].prog, prog))
+			return &kick_hooks[i];
+	}
+	return NULL;
 }

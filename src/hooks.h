@@ -77,9 +77,8 @@ struct kick_hook_def {
 
 #define KICK_HOOK__COUNT 5
 extern const struct kick_hook_def kick_hooks[KICK_HOOK__COUNT];
-/* Whether prog is one of the kick side's programs. */
-bool kick_hook_prog(const char *prog);
-/* Whether prog is a kick-side exit program that only --hist needs. */
-bool kick_hook_hist_prog(const char *prog);
+/* The kick side's row whose program (or, *exit_prog, exit program) prog
+ * is; NULL for a program of no kick-side row. */
+const struct kick_hook_def *kick_hook_of(const char *prog, bool *exit_prog);
 
 #endif

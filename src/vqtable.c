@@ -399,12 +399,23 @@ void vqtable_read_retired_hists(struct vqtable *t, int fd)
 	}
 }
 
+/* One u16 of s's owner's memory at addr: true when read. A process or
+ * ring that is gone (ESRCH, EFAULT) is no error; a refused read is. */
+static bool read_guest(struct vqtable *t, int (*read)(pid_t pid, uint64_t addr, uint16_t *out),
+		       const struct vq_stats *s, uint64_t addr, uint16_t *out)
+{
+	int err = read((pid_t)s->owner_tgid, addr, out);
+
+	if (err && err != -ESRCH && err != -EFAULT)
+		t->guest_read_errors++;
+	return !err;
+}
+
 void vqtable_read_guests(struct vqtable *t, int (*read)(pid_t pid, uint64_t addr, uint16_t *out))
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct vq_row *r = &t->rows[i];
 		const struct vq_stats *s = &r->cur;
-		int err;
 
 		r->flags.guest_avail_ok = false;
 		r->flags.use_guest_avail_ok = false;
@@ -414,31 +425,22 @@ void vqtable_read_guests(struct vqtable *t, int (*read)(pid_t pid, uint64_t addr
 		/* USE_STALL: a ring of requests with a backend published no
 		 * used entry since the last read (vhost may stop without
 		 * looking at the guest's index): at the ring's address now */
-		if (t->kick_side && r->id.requests && s->backend && !s->kick_waiting_ns &&
-		    s->used == r->flags.use_used && s->avail_now) {
-			err = read((pid_t)s->owner_tgid, s->avail_now + VQ_AVAIL_IDX_OFFSET,
-				   &r->flags.use_guest_avail);
-			r->flags.use_guest_avail_ok = !err;
-			if (err && err != -ESRCH && err != -EFAULT)
-				t->guest_read_errors++;
-		}
+		if (vq_use_watched(s, r->id.requests, t->kick_side) &&
+		    s->used == r->flags.use_used && s->avail_now)
+			r->flags.use_guest_avail_ok =
+				read_guest(t, read, s, s->avail_now + VQ_AVAIL_IDX_OFFSET,
+					   &r->flags.use_guest_avail);
 		/* KICK_MISSED: vhost waits for a kick */
-		if (s->backend && s->kick_armed && s->kicks == s->kicks_at_arm && !s->kick_waiting_ns) {
-			err = read((pid_t)s->owner_tgid, s->avail + VQ_AVAIL_IDX_OFFSET,
-				   &r->flags.guest_avail);
-			r->flags.guest_avail_ok = !err;
-			if (err && err != -ESRCH && err != -EFAULT)
-				t->guest_read_errors++;
-		}
+		if (vq_kick_owed(s))
+			r->flags.guest_avail_ok =
+				read_guest(t, read, s, s->avail + VQ_AVAIL_IDX_OFFSET,
+					   &r->flags.guest_avail);
 		/* NO_SIGNAL_STALL: entries wait for an interrupt */
 		if ((s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) && s->waiting_since_ns &&
-		    s->used_event_seen) {
-			err = read((pid_t)s->owner_tgid, s->avail + VQ_USED_EVENT_OFFSET(s->num),
-				   &r->flags.guest_used_event);
-			r->flags.guest_used_event_ok = !err;
-			if (err && err != -ESRCH && err != -EFAULT)
-				t->guest_read_errors++;
-		}
+		    s->used_event_seen)
+			r->flags.guest_used_event_ok =
+				read_guest(t, read, s, s->avail + VQ_USED_EVENT_OFFSET(s->num),
+					   &r->flags.guest_used_event);
 	}
 }
 
