@@ -339,6 +339,10 @@ def vsock_checks:
         c("flags raised"; ["USE_STALL"]; flags_raised),
         c("USE_STALL episodes"; 1; flag("USE_STALL")),
         c("verdicts"; [{flag: "USE_STALL", stage: "vhost did not use the buffers", dir: "tx"}]; verdicts),
+        # the dead port's REQUESTs, then the stream's: vhost took the first
+        # ones only (its avail_idx), the guest's index has one more
+        c("USE_STALL verdict: guest's and vhost's avail index"; [{guest_avail: ($d.dead + 1), avail_idx: $d.dead}];
+          [.vq[] | select(.type == "verdict") | {guest_avail, avail_idx}]),
         c("no guest memory read failed"; 0; probe.guest_read_errors) ]
     else no_flags end;
 
@@ -410,7 +414,11 @@ def scsi_checks:
         c("flags raised"; ["USE_STALL"]; flags_raised),
         c("USE_STALL episodes"; 1; flag("USE_STALL")),
         c("USE_STALL on the request queue"; ["io"]; [totals[] | select(any(.flags[]?; .flag == "USE_STALL")) | .dir] | unique),
-        c("verdicts"; [{flag: "USE_STALL", stage: "vhost did not use the buffers", dir: "io"}]; verdicts) ]
+        c("verdicts"; [{flag: "USE_STALL", stage: "vhost did not use the buffers", dir: "io"}]; verdicts),
+        # The request queue's buffers when the WRITE was held: the TEST
+        # UNIT READYs, the first half of the WRITEs, and the held one.
+        c("USE_STALL verdict: the guest's avail index";
+          [$tur + $d.cmds / 2 + 1]; [.vq[] | select(.type == "verdict") | .guest_avail]) ]
     else no_flags end;
 
 def specific:
@@ -477,6 +485,11 @@ def specific:
       c("flags raised"; ["KICK_MISSED"]; flags_raised),
       c("KICK_MISSED episodes"; 1; flag("KICK_MISSED")),
       c("verdicts"; [{flag: "KICK_MISSED", stage: "the guest did not kick", dir: "tx"}]; verdicts),
+      # vhost asked for a kick with the first half (1500) done; the guest
+      # then published a ring's worth (256) without it
+      c("KICK_MISSED verdict: vhost's kick_armed_avail and the guest's index";
+        [{kick_armed_avail: 1500, guest_avail: 1756}];
+        [.vq[] | select(.type == "verdict") | {kick_armed_avail, guest_avail}]),
       c("probe: guest reads failed"; 0; probe.guest_read_errors) ]
   elif .name == "busypoll" or .name == "busypoll-noevidx" then
     # vhost-net busy-polls the TX ring before it waits for the next kick,
