@@ -7,13 +7,12 @@
 # Env: ROBUST_KERNELS ("6.1 6.12 7.3"), ROBUST_ONLY (one scenario), ROBUST_OUT
 # (results dir, default results/robust), ROBUST_TIMEOUT (per boot, 600 s).
 set -euo pipefail
-# One vCPU: with two, attaching fentry while vhost runs the function on the
-# other vCPU once crashed the 6.12 TCG guest (an int3 oops at
-# __vhost_add_used_n+1 during ftrace's text patching). We believe this is
-# TCG's cross-vCPU handling of self-modified code, not something a real CPU
-# does, but it is unverified on hardware: see the README. Override with
-# ROBUST_SMP=2 to reproduce.
-export VQTRACE_VM_SMP=${ROBUST_SMP:-1}
+# Two vCPUs, so that vqtrace attaches and detaches while vhost runs the
+# patched functions on the other vCPU. Under QEMU 7.2 this once crashed the
+# 6.12 guest (an int3 oops at __vhost_add_used_n+1 during ftrace's
+# patching), so the suite ran on one vCPU: QEMU's TCG race, fixed in 8.1,
+# which the rig's QEMU has (tools/vm/qemu.conf). ROBUST_SMP=1 for one.
+export VQTRACE_VM_SMP=${ROBUST_SMP:-2}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 bpftool=${BPFTOOL:-$(command -v bpftool || echo /usr/sbin/bpftool)}
