@@ -362,8 +362,10 @@ run_scenario() { # name how vqopts settings...
 }
 
 # --- main --------------------------------------------------------------------
-# The TCG rig can crash when the kernel patches its own text while the other
-# vCPU runs that code (an int3 oops; tests/robust/run.sh). Every boot makes
+# Under QEMU before 8.1 the TCG rig can crash when the kernel patches its own
+# text while the other vCPU runs that code (an int3 oops; tools/vm/qemu.conf:
+# the rig now boots with a QEMU that has the fix, and this stays for a
+# VQTRACE_VM_QEMU without it). Every boot makes
 # one such patch, the crng_is_ready static key, when the RNG is first
 # seeded, which on this CPU model (no RDRAND) comes at some random moment,
 # often minutes in: a read of /dev/urandom right then oopsed in

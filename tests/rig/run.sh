@@ -3,7 +3,7 @@
 # panic a two-vCPU TCG guest whose kernel patches its own code (the int3 race
 # of QEMU before 8.1, tools/vm/qemu.conf). Every e2e, robust and realvm
 # scenario attaches kprobes, that is patches live code, while vhost runs.
-# Bookworm's QEMU 7.2 failed this in 4 of 4 runs within 18 s.
+# Bookworm's QEMU 7.2 failed this test (oops) in 5 of 5 boots within 18 s.
 # Ends with "rig: N passed, M failed".
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
