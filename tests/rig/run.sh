@@ -2,7 +2,8 @@
 # The rig's own check: the QEMU that tools/vm/run boots guests with must not
 # panic a two-vCPU TCG guest whose kernel patches its own code (the int3 race
 # of QEMU before 8.1, tools/vm/qemu.conf). Every e2e, robust and realvm
-# scenario attaches kprobes, that is patches live code, while vhost runs.
+# scenario patches live kernel code when vqtrace attaches (robust's while
+# vhost runs on the other vCPU).
 # Bookworm's QEMU 7.2 failed this test (oops) in 5 of 5 boots within 18 s.
 # Ends with "rig: N passed, M failed".
 set -uo pipefail
