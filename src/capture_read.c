@@ -46,6 +46,10 @@ struct rd {
 	 * -1 for a name it does not know (its values are skipped). */
 	int16_t stat_map[CAP_MAX_FIELDS], glob_map[CAP_MAX_FIELDS], hist_map[CAP_MAX_FIELDS];
 	uint16_t n_stat, n_glob, n_hist;
+	/* A capture from before the backend field (vqtrace before 2026-12-07)
+	 * does not say whether a vq had one: read as had, so that its
+	 * time-based flags are judged as they were when it was recorded. */
+	bool backend_unknown;
 };
 
 static const char *const type_names[] = {
@@ -231,6 +235,7 @@ static int rec_meta(struct rd *r, struct dec *d)
 		return -1;
 	if (!schema_has(r, "vq") || !schema_has(r, "first_ns"))
 		return fail(r, "META: the per-vq schema lacks the vq's identity (vq, first_ns)");
+	r->backend_unknown = !schema_has(r, "backend");
 	if (m->flags & ~(uint32_t)(CAP_F_HIST | CAP_F_KICKS))
 		return fail(r, "META: unknown flags 0x%x", m->flags);
 	if (m->sample < 1 || m->sample > VQ_EV_MAX_SAMPLE || !is_pow2(m->ringbuf_kb) ||
@@ -373,6 +378,8 @@ static int rec_stats(struct rd *r, struct dec *d)
 	}
 	if (decoded(r, d, CAP_STATS) || known_id(r, id, CAP_STATS))
 		return -1;
+	if (r->backend_unknown)
+		s.backend = 1;
 	if (s.vq != r->ids[id].vq || s.first_ns != r->ids[id].first_ns)
 		return fail(r, "record at byte %" PRIu64 " (STATS): the counters of vq id %u belong to another vq",
 			    r->off, id);

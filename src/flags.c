@@ -15,11 +15,11 @@ const struct flag_def flag_defs[FLAG__COUNT] = {
 	[FLAG_STALE_SIGNALLED] = { "STALE_SIGNALLED", "SS",
 		"a signal forced by an invalid signalled_used, other than the first after a ring setup" },
 	[FLAG_EVENT_STALE] = { "EVENT_STALE", "ES",
-		"the guest stopped re-arming used_event (unchanged over more than a ring of entries) and then stopped adding buffers for --stall-ms while entries wait unsignalled" },
+		"the guest stopped re-arming used_event (unchanged over more than a ring of entries) and then stopped adding buffers for --stall-ms while entries wait unsignalled, the vq having a backend (a paused VM's stopped device waits for nobody)" },
 	[FLAG_EVENT_AHEAD] = { "EVENT_AHEAD", "EA",
 		"used_event more than the ring size ahead of last_used_idx (bogus guest)" },
 	[FLAG_NO_SIGNAL_STALL] = { "NO_SIGNAL_STALL", "NS",
-		"entries the guest asked an interrupt for waited --stall-ms, none sent" },
+		"entries the guest asked an interrupt for waited --stall-ms with a backend (not a paused VM's stopped device), none sent" },
 	[FLAG_NEAR_WRAP] = { "NEAR_WRAP", "NW",
 		"(u16)(last_used_idx - signalled_used) >= 32768 with signalled_used valid: half-way to a wrap" },
 	[FLAG_AVAIL_OVERRUN] = { "AVAIL_OVERRUN", "AO",
@@ -46,6 +46,16 @@ static void set_count(struct flag_state *f, uint64_t count, double now_s)
 	f->count = count;
 }
 
+/* How long a vq with a backend has waited since `since`: a time with no
+ * backend (a paused VM: QEMU stops vhost) is no waiting, so the time
+ * starts again when the backend is back. */
+static uint64_t waited(const struct vq_flags *fl, uint64_t since, uint64_t now_ns)
+{
+	if (fl->unplugged_ns > since)
+		since = fl->unplugged_ns;
+	return now_ns > since ? now_ns - since : 0;
+}
+
 /* NO_SIGNAL_STALL: entries published since the last signal include the one
  * the guest asked about, and they have waited longer than the threshold.
  * After more than 65535 entries the u16 window says nothing any more, but
@@ -59,10 +69,10 @@ static bool stalled(const struct vq_flags *fl, const struct vq_stats *s,
 	 * nothing any more, and no notify runs on an idle queue to say so. */
 	uint16_t used_event = fl->guest_used_event_ok ? fl->guest_used_event : s->used_event;
 
-	return !s->retired && (s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) &&
+	return !s->retired && s->backend && (s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) &&
 	       s->used_event_seen && s->waiting_since_ns &&
 	       s->waiting_since_ns != VQ_WAIT_UNSTAMPED &&
-	       now_ns > s->waiting_since_ns && now_ns - s->waiting_since_ns > o->stall_ns &&
+	       waited(fl, s->waiting_since_ns, now_ns) > o->stall_ns &&
 	       (s->wait_wrapped ||
 		vq_rule_need_event(used_event, s->last_used_idx, s->used_idx_at_signal));
 }
@@ -80,8 +90,8 @@ static bool event_stuck(struct vq_flags *fl, const struct vq_stats *s,
 		fl->avail_seen = s->avail_idx;
 		fl->avail_seen_ns = now_ns;
 	}
-	return !s->retired && s->event_stale_active && s->waiting_since_ns &&
-	       now_ns > fl->avail_seen_ns && now_ns - fl->avail_seen_ns > o->stall_ns;
+	return !s->retired && s->backend && s->event_stale_active && s->waiting_since_ns &&
+	       waited(fl, fl->avail_seen_ns, now_ns) > o->stall_ns;
 }
 
 /* WORKER_STALL: a kick has waited longer than the threshold for its
@@ -181,6 +191,8 @@ unsigned int flags_update(struct vq_flags *fl, const struct vq_stats *s,
 
 	for (int i = 0; i < FLAG__COUNT; i++)
 		before[i] = fl->f[i].count;
+	if (!s->backend)
+		fl->unplugged_ns = now_ns;
 	/* Each flag counted in the kernel is a counter of the table
 	 * (include/vq_fields.h). The wrap state is meaningless without
 	 * EVENT_IDX: vhost never updates signalled_used then. */

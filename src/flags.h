@@ -72,6 +72,10 @@ struct vq_flags {
 	bool use_guest_avail_ok;	/* read when the ring used nothing */
 	uint64_t use_since_ns;
 	uint64_t use_used, use_setups;
+	/* NO_SIGNAL_STALL, EVENT_STALE: the last read that found the vq with
+	 * no backend (its owner stopped vhost: a paused VM). Their time
+	 * counts only from there: a stopped device waits for nobody. */
+	uint64_t unplugged_ns;
 };
 
 struct flag_opts {

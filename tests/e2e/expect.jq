@@ -608,12 +608,14 @@ def specific:
       ([others[].pid] as $b | c("B's pid absent"; []; [totals[] | select(.pid as $p | $b | index($p))])) ]
     + (if .name == "pidkthread" then [c("kthread mode"; [true, true]; [.gt[].kthread])] else [] end)
     + no_flags
-  elif .name == "freeze" or .name == "napi" then
+  elif .name == "freeze" or .name == "napi" or .name == "freeze-paused" then
     # The guest stops re-arming at entry 1000 (used_event stays 1000) while
     # 19000 more entries go by: the kernel sees one episode of a stale
     # used_event (event_stale). That alone is a polling guest (napi); the
     # flag needs the guest to stop adding buffers too, for --stall-ms, with
-    # entries unsignalled: freeze holds 2 s before closing the device.
+    # entries unsignalled: freeze idles 2 s, its device running, before
+    # closing it. freeze-paused stops the device for those 2 s instead (no
+    # backend: a paused VM), and nobody is at fault.
     [ c("tx used"; 20000; vall("tx"; .used)),
       c("loadgen froze used_event at"; [1000]; [mine[] | .queues[] | select(.dir == "tx") | .event_frozen_at]),
       c("event_stale episodes (the kernel's evidence)"; 1; vall("tx"; .event_stale)) ]

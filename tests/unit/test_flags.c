@@ -31,6 +31,7 @@ static struct vq_stats waiting(uint16_t last_used_idx)
 	s.used_idx_at_signal = 0;
 	s.last_used_idx = last_used_idx;
 	s.waiting_since_ns = 1000 * MS;
+	s.backend = 1;
 	return s;
 }
 
@@ -122,6 +123,49 @@ static void test_stall_guest_moved_on(void **state)
 	flags_update(&fl, &s, &opts, 2300 * MS, 2.3);
 	assert_int_equal(stall_episodes(&fl), 1);
 	assert_true(fl.f[FLAG_NO_SIGNAL_STALL].active);
+}
+
+/* A paused VM: QEMU stopped vhost (no backend) with the entries waiting.
+ * Nobody is at fault while it is stopped, and the wait counts again only
+ * from when the backend is back. */
+static void test_stall_paused(void **state)
+{
+	struct vq_flags fl = {};
+	struct vq_stats s = waiting(500);
+
+	s.backend = 0;
+	flags_update(&fl, &s, &opts, 1200 * MS, 1.2);
+	flags_update(&fl, &s, &opts, 3000 * MS, 3.0);
+	assert_int_equal(stall_episodes(&fl), 0);
+	s.backend = 1;			/* resumed: 50 ms of waiting so far */
+	flags_update(&fl, &s, &opts, 3050 * MS, 3.05);
+	assert_int_equal(stall_episodes(&fl), 0);
+	flags_update(&fl, &s, &opts, 3200 * MS, 3.2);
+	assert_int_equal(stall_episodes(&fl), 1);
+}
+
+/* EVENT_STALE on a guest that stopped re-arming: raised when it stops
+ * adding buffers with the device running, not while the device is
+ * stopped (the e2e freeze and freeze-paused scenarios). */
+static void test_event_stale_paused(void **state)
+{
+	struct vq_flags fl = {}, paused = {};
+	struct vq_stats s = waiting(500);
+
+	s.event_stale_active = 1;
+	s.avail_idx = 500;
+	flags_update(&fl, &s, &opts, 1000 * MS, 1.0);	/* avail seen now */
+	flags_update(&fl, &s, &opts, 1200 * MS, 1.2);
+	assert_int_equal(fl.f[FLAG_EVENT_STALE].count, 1);
+	s.backend = 0;
+	flags_update(&paused, &s, &opts, 1000 * MS, 1.0);
+	flags_update(&paused, &s, &opts, 3000 * MS, 3.0);
+	assert_int_equal(paused.f[FLAG_EVENT_STALE].count, 0);
+	s.backend = 1;			/* back, and still nothing added */
+	flags_update(&paused, &s, &opts, 3050 * MS, 3.05);
+	assert_int_equal(paused.f[FLAG_EVENT_STALE].count, 0);
+	flags_update(&paused, &s, &opts, 3200 * MS, 3.2);
+	assert_int_equal(paused.f[FLAG_EVENT_STALE].count, 1);
 }
 
 /* WORKER_STALL: a kick waits for its handler. Not timed yet (the kick
@@ -329,6 +373,8 @@ int main(void)
 		cmocka_unit_test(test_no_stall_before_event),
 		cmocka_unit_test(test_stall_survives_u16_wrap),
 		cmocka_unit_test(test_stall_ends_with_signal),
+		cmocka_unit_test(test_stall_paused),
+		cmocka_unit_test(test_event_stale_paused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

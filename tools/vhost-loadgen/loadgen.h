@@ -82,6 +82,7 @@ struct lg_opts {
 	int gt_fd;               /* -1: stdout */
 	unsigned pause_before_ms;
 	unsigned hold_ms;
+	unsigned idle_ms;         /* --idle: after the run, devices still running */
 	unsigned busyloop_us;     /* --busyloop-us: vhost-net busy polling */
 	unsigned starve_ms;       /* --starve-worker MS (starve.c) */
 	unsigned skip_kick_ms;    /* --skip-kick MS (starve.c) */

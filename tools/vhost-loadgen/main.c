@@ -96,7 +96,12 @@ static void usage(FILE *f)
 "                      printing it on stdout\n"
 "  --pause-before MS   sleep MS ms after creating the devices, before the\n"
 "                      first buffer (0..3600000)\n"
-"  --hold MS           sleep MS ms after the run, before teardown\n"
+"  --hold MS           sleep MS ms after the run, before teardown, with the\n"
+"                      devices stopped (backends removed, as QEMU does when\n"
+"                      it pauses a VM)\n"
+"  --idle MS           sleep MS ms after the run with the devices still\n"
+"                      running (backends in place), adding no buffers: a\n"
+"                      guest gone quiet (before --hold)\n"
 "  --starve-worker MS  once half of --tx has completed, keep the vhost worker\n"
 "                      off the CPU for MS ms (pinned to CPU 1 under a\n"
 "                      SCHED_FIFO spinner), then send the rest: its first\n"
@@ -189,7 +194,7 @@ static void parse_toggle(struct lg_opts *o, const char *s)
 enum {
 	OPT_TX = 256, OPT_RX, OPT_RING, OPT_EVENT_EVERY, OPT_NO_EVENT_IDX,
 	OPT_NO_INTERRUPT, OPT_NO_CALL, OPT_CALL_TOGGLE, OPT_DEVICES, OPT_PROCS,
-	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_BUSYLOOP, OPT_STARVE, OPT_SKIP_KICK, OPT_ZERO_RINGS, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
+	OPT_KTHREAD, OPT_ALWAYS_KICK, OPT_BATCH, OPT_GT, OPT_PAUSE, OPT_HOLD, OPT_IDLE, OPT_BUSYLOOP, OPT_STARVE, OPT_SKIP_KICK, OPT_ZERO_RINGS, OPT_WAIT_FILE, OPT_STOP_FILE, OPT_SECONDS,
 	OPT_FREEZE_EVENT, OPT_EVENT_AHEAD, OPT_AVAIL_JUMP, OPT_NO_CALL_AFTER,
 	OPT_EVENT_RANDOM, OPT_FLAGS_GARBAGE, OPT_UNMAP_RINGS, OPT_ROUNDS, OPT_RESET_BACKEND,
 	OPT_IN_ORDER, OPT_VSOCK, OPT_SEND, OPT_RECV, OPT_PKT,
@@ -221,6 +226,7 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "stop-file", required_argument, NULL, OPT_STOP_FILE },
 		{ "hold", required_argument, NULL, OPT_HOLD },
+		{ "idle", required_argument, NULL, OPT_IDLE },
 		{ "busyloop-us", required_argument, NULL, OPT_BUSYLOOP },
 		{ "starve-worker", required_argument, NULL, OPT_STARVE },
 		{ "skip-kick", required_argument, NULL, OPT_SKIP_KICK },
@@ -340,6 +346,9 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
 			break;
 		case OPT_HOLD:
 			o->hold_ms = (unsigned)parse_num("--hold", optarg, 0, 3600000);
+			break;
+		case OPT_IDLE:
+			o->idle_ms = (unsigned)parse_num("--idle", optarg, 1, 3600000);
 			break;
 		case OPT_SKIP_KICK:
 			o->skip_kick_ms = (unsigned)parse_num("--skip-kick", optarg, 1, 10000);
@@ -793,6 +802,8 @@ static int run_round(const struct lg_opts *o, unsigned round)
 	}
 	now = lg_now();
 	starve_end();
+	if (o->idle_ms)
+		sleep_ms(o->idle_ms);
 
 	/*
 	 * End-of-run barrier: detaching the backend takes each vq->mutex and

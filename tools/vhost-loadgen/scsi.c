@@ -149,7 +149,7 @@ void scsi_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set)
 	if (o->no_call || o->no_interrupt || o->call_toggle || o->reset_backend ||
 	    o->zero_rings || o->batch || o->seconds || o->stop_file ||
 	    o->freeze_after || o->event_ahead || o->jump_after || o->no_call_after ||
-	    o->event_random || o->flags_garbage || o->unmap_after)
+	    o->event_random || o->flags_garbage || o->unmap_after || o->idle_ms)
 		bad_usage("--scsi takes none of the vhost-net scenario options "
 			  "(see the --scsi section of --help)");
 }

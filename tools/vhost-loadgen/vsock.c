@@ -114,7 +114,7 @@ void vsock_check_opts(const struct lg_opts *o, bool tx_set, bool rx_set)
 	if (o->no_interrupt || o->call_toggle || o->reset_backend || o->zero_rings ||
 	    o->batch || o->seconds || o->stop_file || o->freeze_after ||
 	    o->event_ahead || o->jump_after || o->no_call_after || o->event_random ||
-	    o->flags_garbage || o->unmap_after)
+	    o->flags_garbage || o->unmap_after || o->idle_ms)
 		bad_usage("--vsock takes none of the vhost-net scenario options "
 			  "(see the --vsock section of --help)");
 }
