@@ -56,6 +56,12 @@ static uint64_t waited(const struct vq_flags *fl, uint64_t since, uint64_t now_n
 	return now_ns > since ? now_ns - since : 0;
 }
 
+bool vq_signal_watched(const struct vq_stats *s)
+{
+	return !s->retired && s->backend && (s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) &&
+	       s->used_event_seen && s->waiting_since_ns;
+}
+
 /* NO_SIGNAL_STALL: entries published since the last signal include the one
  * the guest asked about, and they have waited longer than the threshold.
  * After more than 65535 entries the u16 window says nothing any more, but
@@ -69,9 +75,7 @@ static bool stalled(const struct vq_flags *fl, const struct vq_stats *s,
 	 * nothing any more, and no notify runs on an idle queue to say so. */
 	uint16_t used_event = fl->guest_used_event_ok ? fl->guest_used_event : s->used_event;
 
-	return !s->retired && s->backend && (s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) &&
-	       s->used_event_seen && s->waiting_since_ns &&
-	       s->waiting_since_ns != VQ_WAIT_UNSTAMPED &&
+	return vq_signal_watched(s) && s->waiting_since_ns != VQ_WAIT_UNSTAMPED &&
 	       waited(fl, s->waiting_since_ns, now_ns) > o->stall_ns &&
 	       (s->wait_wrapped ||
 		vq_rule_need_event(used_event, s->last_used_idx, s->used_idx_at_signal));

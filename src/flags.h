@@ -96,6 +96,10 @@ void flags_mark_printed(struct vq_flags *fl);
 /* "WI,WC,SS" (at most width characters, "+" when cut); "-" when none. */
 void flags_codes(const struct vq_flags *fl, bool total, char *buf, size_t len, int width);
 void flags_help(FILE *f);
+/* NO_SIGNAL_STALL looks at this vq: EVENT_IDX, a backend, and entries
+ * waiting for an interrupt since a call that saw the guest's used_event
+ * (vqtable_read_guests reads its current one for these). */
+bool vq_signal_watched(const struct vq_stats *s);
 /* KICK_MISSED: vhost waits for a kick, on a ring with a backend, and none
  * came or waits for its handler (the guest's index then says whether one
  * is owed: vqtable_read_guests reads it for these). */

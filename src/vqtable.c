@@ -436,8 +436,7 @@ void vqtable_read_guests(struct vqtable *t, int (*read)(pid_t pid, uint64_t addr
 				read_guest(t, read, s, s->avail + VQ_AVAIL_IDX_OFFSET,
 					   &r->flags.guest_avail);
 		/* NO_SIGNAL_STALL: entries wait for an interrupt */
-		if ((s->features & VQ_FEATURE(VQ_F_RING_EVENT_IDX)) && s->waiting_since_ns &&
-		    s->used_event_seen)
+		if (vq_signal_watched(s))
 			r->flags.guest_used_event_ok =
 				read_guest(t, read, s, s->avail + VQ_USED_EVENT_OFFSET(s->num),
 					   &r->flags.guest_used_event);

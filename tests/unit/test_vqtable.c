@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "virtio_bits.h"
 #include "vqtable.h"
 
 #include "fixture_vq.h"
@@ -720,6 +721,39 @@ static void test_read_guests(void **state)
 	vqtable_free(&t);
 }
 
+/* NO_SIGNAL_STALL's guest read: entries waiting for an interrupt on an
+ * EVENT_IDX ring with a backend read the guest's used_event now; a ring
+ * stopped by its owner (a paused VM) is not judged, so not read. */
+static void test_read_guests_used_event(void **state)
+{
+	struct vqtable t;
+	struct vq_stats s = entry(0x10, 0x1000, 4242, 1, 100);
+	const struct vq_row *r;
+	unsigned before = reads;
+
+	vqtable_init(&t, &ks);
+	s.avail = 0x7f0000001000ull;
+	s.num = 256;
+	s.features = VQ_FEATURE(VQ_F_RING_EVENT_IDX);
+	s.used_event_seen = 1;
+	s.waiting_since_ns = 1000;
+	s.backend = 1;
+	update(&t, &s);
+	vqtable_settle(&t);
+	vqtable_read_guests(&t, fake_read);
+	r = row_of(&t, 0x10);
+	assert_int_equal(reads, before + 1);
+	assert_int_equal(read_addr, 0x7f0000001000ull + VQ_USED_EVENT_OFFSET(256));
+	assert_true(r->flags.guest_used_event_ok);
+	assert_int_equal(r->flags.guest_used_event, 1777);
+	s.backend = 0;
+	update(&t, &s);
+	vqtable_read_guests(&t, fake_read);
+	assert_int_equal(reads, before + 1);
+	assert_false(r->flags.guest_used_event_ok);
+	vqtable_free(&t);
+}
+
 /* USE_STALL's guest reads (--kicks): a ring of requests with a backend
  * that used nothing since the last read is read, whether or not vhost
  * waits for a kick (vhost may stop without looking at the guest's index);
@@ -785,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_dev_address_reused_by_other_owner),
 		cmocka_unit_test(test_read_guests),
 		cmocka_unit_test(test_read_guests_use),
+		cmocka_unit_test(test_read_guests_used_event),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
