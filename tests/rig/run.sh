@@ -16,8 +16,8 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); printf 'FAIL [rig] %s\n' "$*"; }
 
 emu=$("$repo/tools/vm/fetch-qemu" | head -n1) || { bad "fetch-qemu failed"; emu=''; }
-ver=$([[ -n $emu ]] && "$emu" --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
-if [[ -n $ver && $(printf '%s\n' "$QEMU_FIXED_IN" "$ver" | sort -V | head -n1) == "$QEMU_FIXED_IN" ]]; then
+ver=$([[ -n $emu ]] && qemu_version "$emu")
+if qemu_fixed "$ver"; then
 	ok
 else
 	bad "the guests' QEMU ($emu, version ${ver:-unknown}) is older than $QEMU_FIXED_IN"
@@ -33,7 +33,7 @@ if grep -qE 'Oops|Kernel panic|BUG:' <<<"$out"; then
 else
 	ok
 fi
-((rc == 0)) && ok || bad "the guest exited with status $rc"
+if ((rc == 0)); then ok; else bad "the guest exited with status $rc"; fi
 if [[ -n $toggles && $toggles -gt 0 ]]; then
 	ok
 	printf 'rig: %s switches of 3 tracepoint groups on and off in %s s, no oops\n' "$toggles" "$secs"
